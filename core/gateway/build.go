@@ -1,0 +1,258 @@
+// Package gateway is the request flow of wasmgate, independent of any HTTP
+// server: it builds a runtime (plugins, pipelines, providers, routes) from a
+// config, runs each chat request through its pipeline and the provider, and
+// swaps in a new runtime when the config changes.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmgate/wasmgate/core/abi"
+	"github.com/wasmgate/wasmgate/core/config"
+	"github.com/wasmgate/wasmgate/core/host"
+)
+
+// runtime is everything built from one config. Requests hold it (inflight)
+// so that a reload can close it only when the last of them is done.
+type runtime struct {
+	cfg       *config.Config
+	models    map[string]*model
+	modelList []byte
+	routes    []route
+	pipelines map[string]*pipeline
+	plugins   []*host.Plugin
+	pools     []*host.Pool
+
+	inflight  atomic.Int64
+	retired   atomic.Bool
+	closeOnce sync.Once
+}
+
+type model struct {
+	id       string
+	provider *provider
+	upstream string
+}
+
+type route struct {
+	name     string
+	pipeline *pipeline
+	models   []string
+	anyModel bool
+	paths    []string
+}
+
+type pipeline struct {
+	name  string
+	slots []*slot
+}
+
+// slot is one plugin in one place (a pipeline position or a provider's
+// adapter) with its own config and so its own instance pool.
+type slot struct {
+	plugin   string
+	pool     *host.Pool
+	mask     uint32
+	failOpen bool
+	adapter  bool
+	calls    [3]prometheus.Observer
+}
+
+type provider struct {
+	name    string
+	baseURL string
+	chatURL string
+	apiKey  string
+	adapter *slot
+	cfg     config.Provider
+}
+
+func (r *runtime) acquire() bool {
+	r.inflight.Add(1)
+	if r.retired.Load() {
+		r.release()
+		return false
+	}
+	return true
+}
+
+func (r *runtime) release() {
+	if r.inflight.Add(-1) == 0 && r.retired.Load() {
+		r.close()
+	}
+}
+
+func (r *runtime) retire() {
+	r.retired.Store(true)
+	if r.inflight.Load() == 0 {
+		r.close()
+	}
+}
+
+func (r *runtime) close() {
+	r.closeOnce.Do(func() {
+		for _, p := range r.pools {
+			p.Close()
+		}
+		for _, p := range r.plugins {
+			_ = p.Close(context.Background())
+		}
+	})
+}
+
+// build makes a runtime from a validated config: every plugin compiled and
+// every pool started, or an error and nothing left running.
+func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, err error) {
+	rt := &runtime{cfg: cfg, models: map[string]*model{}, pipelines: map[string]*pipeline{}}
+	defer func() {
+		if err != nil {
+			rt.close()
+		}
+	}()
+	plugins := map[string]*host.Plugin{}
+	names := make([]string, 0, len(cfg.Plugins))
+	for name := range cfg.Plugins {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		def := cfg.Plugins[name]
+		wasm, err := os.ReadFile(cfg.PluginPath(def))
+		if err != nil {
+			return nil, fmt.Errorf("plugins.%s.source: %w", name, err)
+		}
+		p, err := g.engine.Load(ctx, name, wasm, host.Limits{
+			MemoryPages:    def.Limits.MemoryPages,
+			Timeout:        def.Limits.Timeout,
+			MaxOutputBytes: int(def.Limits.MaxOutputBytes),
+		}, host.Capabilities{Env: def.Capabilities.Env, Stdio: def.Capabilities.Stdio})
+		if err != nil {
+			return nil, err
+		}
+		plugins[name] = p
+		rt.plugins = append(rt.plugins, p)
+	}
+	newSlot := func(key, plugin string, conf map[string]any, failOpen, adapter bool) (*slot, error) {
+		raw := []byte("{}")
+		if len(conf) > 0 {
+			if raw, err = json.Marshal(conf); err != nil {
+				return nil, fmt.Errorf("%s: config: %w", key, err)
+			}
+		}
+		def := cfg.Plugins[plugin]
+		pool, err := plugins[plugin].NewPool(ctx, raw, host.PoolOptions{Size: def.Pool.Size, Prewarm: def.Pool.Prewarm})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		rt.pools = append(rt.pools, pool)
+		s := &slot{plugin: plugin, pool: pool, mask: pool.Mask(), failOpen: failOpen, adapter: adapter}
+		for _, ph := range []abi.Phase{abi.PhaseRequest, abi.PhaseResponse, abi.PhaseChunk} {
+			s.calls[ph] = g.metrics.PluginCall.WithLabelValues(plugin, ph.String())
+		}
+		return s, nil
+	}
+	providers := map[string]*provider{}
+	for name, pc := range cfg.Providers {
+		base := strings.TrimRight(pc.BaseURL, "/")
+		p := &provider{name: name, baseURL: base, chatURL: base + "/chat/completions", apiKey: pc.APIKey.Reveal(), cfg: pc}
+		if pc.Adapter != "" {
+			if p.adapter, err = newSlot("providers."+name+".adapter", pc.Adapter, pc.AdapterConfig, false, true); err != nil {
+				return nil, err
+			}
+		}
+		providers[name] = p
+	}
+	for name, slots := range cfg.Pipelines {
+		pl := &pipeline{name: name}
+		for i, sc := range slots {
+			s, err := newSlot(fmt.Sprintf("pipelines.%s[%d]", name, i), sc.Plugin, sc.Config, sc.OnError == config.FailOpen, false)
+			if err != nil {
+				return nil, err
+			}
+			pl.slots = append(pl.slots, s)
+		}
+		rt.pipelines[name] = pl
+	}
+	used := map[string]bool{}
+	for _, s := range cfg.Pipelines {
+		for _, sc := range s {
+			used[sc.Plugin] = true
+		}
+	}
+	for _, pc := range cfg.Providers {
+		used[pc.Adapter] = true
+	}
+	for _, name := range names {
+		if !used[name] {
+			if err := plugins[name].Probe(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	type entry struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		OwnedBy string `json:"owned_by"`
+	}
+	list := struct {
+		Object string  `json:"object"`
+		Data   []entry `json:"data"`
+	}{Object: "list", Data: []entry{}}
+	for _, m := range cfg.Models {
+		rt.models[m.ID] = &model{id: m.ID, provider: providers[m.Provider], upstream: m.UpstreamModel}
+		list.Data = append(list.Data, entry{ID: m.ID, Object: "model", OwnedBy: m.Provider})
+	}
+	rt.modelList, _ = json.Marshal(list)
+	for i, rc := range cfg.Routes {
+		r := route{name: fmt.Sprintf("%d:%s", i, rc.Pipeline), pipeline: rt.pipelines[rc.Pipeline], models: rc.Models, paths: rc.Paths}
+		for _, m := range rc.Models {
+			if m == "*" {
+				r.anyModel = true
+			}
+		}
+		rt.routes = append(rt.routes, r)
+	}
+	return rt, nil
+}
+
+// match finds the route of a path and model.
+func (r *runtime) match(p, modelID string) *route {
+	for i := range r.routes {
+		rt := &r.routes[i]
+		if !contains(rt.paths, p) {
+			continue
+		}
+		if rt.anyModel {
+			return rt
+		}
+		for _, pat := range rt.models {
+			if ok, _ := path.Match(pat, modelID); ok {
+				return rt
+			}
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+var errNotReady = errors.New("gateway has no configuration loaded")

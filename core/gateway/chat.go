@@ -1,0 +1,416 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/wasmgate/wasmgate/core/abi"
+	"github.com/wasmgate/wasmgate/core/apierror"
+	"github.com/wasmgate/wasmgate/core/host"
+	"github.com/wasmgate/wasmgate/core/upstream"
+)
+
+// Request is a chat request as the server hands it over. The gateway owns
+// Body from then on (plugins rewrite it in place).
+type Request struct {
+	Path      string
+	Body      []byte
+	Header    host.Header
+	RequestID string
+}
+
+// Reply is what the server sends back: a JSON body, or a server-sent event
+// stream when Stream is set.
+type Reply struct {
+	Status int
+	Header host.Header
+	Body   []byte
+	// Stream writes the events; the server flushes after each Flush call.
+	Stream func(w Flusher)
+}
+
+// Flusher is where a stream goes: each Flush sends what was written so far.
+type Flusher interface {
+	io.Writer
+	Flush() error
+}
+
+// call is one request in flight.
+type call struct {
+	g       *Gateway
+	rt      *runtime
+	route   *route
+	pipe    *pipeline
+	model   *model
+	prov    *provider
+	ex      host.Exchange
+	inst    []*host.Instance // per slot; the adapter's is last
+	skip    []bool           // fail-open slots that failed: not called again
+	start   time.Time
+	modelID string
+	stream  bool
+}
+
+var callPool = sync.Pool{New: func() any { return new(call) }}
+
+// Chat serves POST /v1/chat/completions. It never returns a Go error: every
+// failure is a Reply in the API's error format.
+func (g *Gateway) Chat(ctx context.Context, req *Request) *Reply {
+	start := time.Now()
+	rt := g.runtime()
+	if rt == nil {
+		return errorReply(apierror.New(apierror.Unavailable, "the gateway is starting"), req.RequestID)
+	}
+	c := callPool.Get().(*call)
+	c.g, c.rt, c.start = g, rt, start
+	c.ex.Reset()
+	g.metrics.InFlight.Inc()
+	reply, err := c.run(ctx, req)
+	if err != nil {
+		reply = errorReply(apierror.From(err), req.RequestID)
+		if ae := apierror.From(err); ae.Kind == apierror.Internal || ae.Cause != nil {
+			g.logger.Warn("request failed", "request_id", req.RequestID, "status", ae.HTTPStatus(), "error", err)
+		}
+	}
+	if reply.Stream == nil {
+		c.finish(reply.Status)
+	} else {
+		inner := reply.Stream
+		reply.Stream = func(w Flusher) {
+			defer c.finish(reply.Status)
+			inner(w)
+		}
+	}
+	return reply
+}
+
+// finish releases everything the call holds.
+func (c *call) finish(status int) {
+	g := c.g
+	route, model := "none", "none"
+	if c.route != nil {
+		route = c.route.name
+	}
+	if c.model != nil {
+		model = c.model.id
+	}
+	g.metrics.Requests.WithLabelValues(route, model, strconv.Itoa(status)).Inc()
+	g.metrics.RequestDuration.WithLabelValues(route, model).Observe(time.Since(c.start).Seconds())
+	g.metrics.InFlight.Dec()
+	for i, in := range c.inst {
+		if in != nil {
+			c.slot(i).pool.Release(in)
+		}
+	}
+	c.rt.release()
+	*c = call{inst: c.inst[:0], skip: c.skip[:0], ex: c.ex}
+	c.ex.Reset()
+	callPool.Put(c)
+}
+
+func (c *call) slot(i int) *slot {
+	if i == len(c.pipe.slots) {
+		return c.prov.adapter
+	}
+	return c.pipe.slots[i]
+}
+
+func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
+	body := req.Body
+	if !gjson.ValidBytes(body) {
+		return nil, apierror.New(apierror.InvalidRequest, "the request body is not valid JSON")
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return nil, apierror.New(apierror.InvalidRequest, "the request body must be a JSON object")
+	}
+	m := root.Get("model")
+	if m.Type != gjson.String || m.Str == "" {
+		return nil, apierror.New(apierror.InvalidRequest, "model must be a non-empty string").WithParam("model")
+	}
+	if msgs := root.Get("messages"); !msgs.IsArray() || len(msgs.Array()) == 0 {
+		return nil, apierror.New(apierror.InvalidRequest, "messages must be a non-empty array").WithParam("messages")
+	}
+	if s := root.Get("stream"); s.Exists() {
+		if s.Type != gjson.True && s.Type != gjson.False {
+			return nil, apierror.New(apierror.InvalidRequest, "stream must be a boolean").WithParam("stream")
+		}
+		c.stream = s.Type == gjson.True
+	}
+	c.modelID = m.Str
+	c.model = c.rt.models[m.Str]
+	if c.model == nil {
+		return nil, apierror.Newf(apierror.NotFound, "the model %q does not exist", truncate(m.Str, 128)).WithParam("model").WithCode("model_not_found")
+	}
+	c.route = c.rt.match(req.Path, m.Str)
+	if c.route == nil {
+		return nil, apierror.Newf(apierror.NotFound, "no route for model %q", truncate(m.Str, 128)).WithParam("model").WithCode("model_not_found")
+	}
+	c.pipe, c.prov = c.route.pipeline, c.model.provider
+	n := len(c.pipe.slots) + 1
+	c.inst = append(c.inst[:0], make([]*host.Instance, n)...)
+	c.skip = append(c.skip[:0], make([]bool, n)...)
+
+	ex := &c.ex
+	ex.Request = body
+	ex.ReqHeader = append(ex.ReqHeader[:0], req.Header...)
+	ex.APIKey = c.prov.apiKey
+	ex.SetAttr(abi.AttrRequestID, req.RequestID)
+	ex.SetAttr(abi.AttrRoute, c.route.name)
+	ex.SetAttr(abi.AttrPipeline, c.pipe.name)
+	ex.SetAttr(abi.AttrModel, m.Str)
+	ex.SetAttr(abi.AttrStream, strconv.FormatBool(c.stream))
+	ex.SetAttr(abi.AttrProvider, c.prov.name)
+	ex.SetAttr(abi.AttrProviderURL, c.prov.baseURL)
+	ex.SetAttr(abi.AttrProviderModel, c.model.upstream)
+
+	// Request phase, in pipeline order.
+	for i := range c.pipe.slots {
+		if r, err := c.hook(ctx, i, abi.PhaseRequest); r != nil || err != nil {
+			return r, err
+		}
+	}
+	if err := c.adaptRequest(ctx); err != nil {
+		return nil, err
+	}
+	return c.send(ctx, req.RequestID)
+}
+
+// hook calls one slot's hook. A non-nil reply or error ends the phase.
+func (c *call) hook(ctx context.Context, i int, ph abi.Phase) (*Reply, error) {
+	s := c.slot(i)
+	if s.mask&ph.Bit() == 0 || c.skip[i] {
+		return nil, nil
+	}
+	in := c.inst[i]
+	if in == nil {
+		var err error
+		if in, err = s.pool.Acquire(ctx); err != nil {
+			return c.failed(i, ph, err)
+		}
+		c.inst[i] = in
+	}
+	t := time.Now()
+	act, err := in.Call(ph, &c.ex, s.adapter)
+	s.calls[ph].Observe(time.Since(t).Seconds())
+	if err != nil {
+		return c.failed(i, ph, err)
+	}
+	switch act {
+	case abi.ActionRespond:
+		return &Reply{Status: c.ex.ShortStatus, Body: c.ex.ShortBody, Header: c.replyHeader()}, nil
+	case abi.ActionError:
+		return nil, &apierror.Error{Kind: apierror.Plugin, Status: c.ex.ShortStatus, Type: c.ex.ErrType, Message: c.ex.ErrMessage}
+	}
+	return nil, nil
+}
+
+// failed applies a slot's on_error policy to a failed hook.
+func (c *call) failed(i int, ph abi.Phase, err error) (*Reply, error) {
+	s := c.slot(i)
+	reason := "unavailable"
+	var f *host.Failure
+	if errors.As(err, &f) {
+		reason = string(f.Reason)
+	}
+	policy := "fail_closed"
+	if s.failOpen {
+		policy = "fail_open"
+	}
+	c.g.metrics.PluginFailures.WithLabelValues(s.plugin, ph.String(), reason, policy).Inc()
+	c.g.logger.Warn("plugin failed", "plugin", s.plugin, "phase", ph.String(), "reason", reason, "policy", policy,
+		"request_id", c.ex.RequestIDAttr(), "error", err)
+	if s.failOpen {
+		c.skip[i] = true
+		return nil, nil
+	}
+	return nil, apierror.Wrap(apierror.PluginFailed, fmt.Sprintf("plugin %q failed", s.plugin), err)
+}
+
+// adaptRequest turns the canonical request into the provider request.
+func (c *call) adaptRequest(ctx context.Context) error {
+	ex := &c.ex
+	if c.prov.adapter == nil {
+		// Built-in OpenAI-compatible passthrough.
+		ex.UpURL = c.prov.chatURL
+		if c.model.upstream != c.modelID {
+			b, err := sjson.SetBytes(ex.Request, "model", c.model.upstream)
+			if err != nil {
+				return apierror.Wrap(apierror.Internal, "internal error", err)
+			}
+			ex.Request = b
+		}
+		if c.prov.apiKey != "" {
+			ex.UpHeader.Set("authorization", "Bearer "+c.prov.apiKey)
+		}
+		return nil
+	}
+	if r, err := c.hook(ctx, len(c.pipe.slots), abi.PhaseRequest); err != nil {
+		return err
+	} else if r != nil {
+		return apierror.Wrap(apierror.PluginFailed, fmt.Sprintf("plugin %q failed", c.prov.adapter.plugin),
+			errors.New("an adapter may not short-circuit"))
+	}
+	if ex.UpURL == "" {
+		return apierror.Wrap(apierror.PluginFailed, fmt.Sprintf("plugin %q failed", c.prov.adapter.plugin),
+			errors.New("the adapter did not set :url"))
+	}
+	return nil
+}
+
+// send dispatches to the provider and runs the response side.
+func (c *call) send(ctx context.Context, requestID string) (*Reply, error) {
+	ex := &c.ex
+	timeout := c.prov.cfg.Timeout
+	uctx, cancel := context.WithTimeout(ctx, timeout)
+	hdr := make([][2]string, len(ex.UpHeader))
+	for i, f := range ex.UpHeader {
+		hdr[i] = [2]string{f.Name, f.Value}
+	}
+	t := time.Now()
+	resp, err := c.g.client.Do(uctx, &upstream.Request{Method: ex.UpMethod, URL: ex.UpURL, Header: hdr, Body: ex.UpstreamBody()})
+	if err != nil {
+		cancel()
+		var ue *upstream.Error
+		reason := "other"
+		if errors.As(err, &ue) {
+			reason = string(ue.Reason)
+		}
+		c.g.metrics.UpstreamErrors.WithLabelValues(c.prov.name, reason).Inc()
+		if reason == string(upstream.ReasonTimeout) {
+			return nil, apierror.Wrap(apierror.UpstreamTimeout, fmt.Sprintf("provider %q did not answer within %s", c.prov.name, timeout), err)
+		}
+		return nil, apierror.Wrap(apierror.Upstream, fmt.Sprintf("provider %q is unreachable", c.prov.name), err)
+	}
+	c.g.metrics.Upstream.WithLabelValues(c.prov.name, strconv.Itoa(resp.StatusCode)).Observe(time.Since(t).Seconds())
+	ex.UpStatus = resp.StatusCode
+	for name, vals := range resp.Header {
+		for _, v := range vals {
+			ex.UpRespHeader.Add(name, v)
+		}
+	}
+	if resp.StatusCode >= 400 {
+		defer cancel()
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return nil, c.providerError(resp, b)
+	}
+	if c.stream {
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+			resp.Body.Close()
+			cancel()
+			return nil, apierror.Newf(apierror.Upstream, "provider %q did not stream (content type %q)", c.prov.name, truncate(ct, 64))
+		}
+		return &Reply{Status: http.StatusOK, Header: c.replyHeader(), Stream: func(w Flusher) {
+			defer cancel()
+			defer resp.Body.Close()
+			c.pump(ctx, resp.Body, w)
+		}}, nil
+	}
+	defer cancel()
+	defer resp.Body.Close()
+	limit := int64(c.prov.cfg.MaxResponseBytes)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, apierror.Wrap(apierror.Upstream, fmt.Sprintf("provider %q broke off its response", c.prov.name), err)
+	}
+	if int64(len(b)) > limit {
+		return nil, apierror.Newf(apierror.Upstream, "provider %q sent a response over %d bytes", c.prov.name, limit)
+	}
+	ex.UpRespBody = b
+	if c.prov.adapter != nil {
+		if r, err := c.hook(ctx, len(c.pipe.slots), abi.PhaseResponse); err != nil || r != nil {
+			return r, err
+		}
+	}
+	if ex.Response == nil {
+		if !gjson.ValidBytes(b) {
+			return nil, apierror.Newf(apierror.Upstream, "provider %q sent a response that is not JSON", c.prov.name)
+		}
+		ex.Response = b
+	}
+	for i := len(c.pipe.slots) - 1; i >= 0; i-- {
+		if r, err := c.hook(ctx, i, abi.PhaseResponse); err != nil || r != nil {
+			return r, err
+		}
+	}
+	status := ex.RespStatus
+	if status == 0 {
+		status = http.StatusOK
+	}
+	return &Reply{Status: status, Header: c.replyHeader(), Body: ex.Response}, nil
+}
+
+// replyHeader is the header plugins set for the client, plus the request id.
+func (c *call) replyHeader() host.Header {
+	h := make(host.Header, 0, len(c.ex.RespHeader)+1)
+	h = append(h, c.ex.RespHeader...)
+	h.Set("x-request-id", c.ex.RequestIDAttr())
+	return h
+}
+
+// providerError maps a provider's error answer to the API's error: its 4xx
+// status is kept, a 5xx becomes 502; the message is the provider's, with
+// the provider key scrubbed should it echo it.
+func (c *call) providerError(resp *http.Response, body []byte) error {
+	msg := gjson.GetBytes(body, "error.message").String()
+	if msg == "" {
+		msg = gjson.GetBytes(body, "message").String()
+	}
+	if msg == "" {
+		msg = http.StatusText(resp.StatusCode)
+	}
+	if k := c.prov.apiKey; k != "" {
+		msg = strings.ReplaceAll(msg, k, "[redacted]")
+	}
+	msg = fmt.Sprintf("provider %q answered %d: %s", c.prov.name, resp.StatusCode, truncate(msg, 512))
+	e := &apierror.Error{Kind: apierror.Upstream, Message: msg, RetryAfter: resp.Header.Get("Retry-After")}
+	if resp.StatusCode < 500 {
+		e.Status = resp.StatusCode
+		e.Type = gjson.GetBytes(body, "error.type").String()
+		if e.Type == "" {
+			e.Type = "upstream_error"
+		}
+		e.Code = gjson.GetBytes(body, "error.code").String()
+	}
+	return e
+}
+
+func errorReply(e *apierror.Error, requestID string) *Reply {
+	r := &Reply{Status: e.HTTPStatus(), Body: e.JSON()}
+	if requestID != "" {
+		r.Header.Set("x-request-id", requestID)
+	}
+	if e.RetryAfter != "" {
+		r.Header.Set("retry-after", e.RetryAfter)
+	}
+	return r
+}
+
+// ErrorReply renders an API error for the server (for errors it finds
+// itself: body too large, unknown path).
+func ErrorReply(e *apierror.Error, requestID string) *Reply { return errorReply(e, requestID) }
+
+// NewRequestID makes a request id.
+func NewRequestID() string {
+	var b [20]byte
+	return string(strconv.AppendUint(append(b[:0], "req_"...), rand.Uint64(), 36))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,108 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wasmgate/wasmgate/core/config"
+	"github.com/wasmgate/wasmgate/core/host"
+	"github.com/wasmgate/wasmgate/core/metrics"
+	"github.com/wasmgate/wasmgate/core/upstream"
+)
+
+// Gateway serves chat requests through the current runtime.
+type Gateway struct {
+	logger  *slog.Logger
+	metrics *metrics.Metrics
+	engine  *host.Engine
+	client  *upstream.Client
+
+	cur      atomic.Pointer[runtime]
+	reloadMu sync.Mutex
+}
+
+// Options for New.
+type Options struct {
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+	// CacheDir keeps compiled plugins on disk ("" keeps them in memory).
+	CacheDir string
+}
+
+// New makes a gateway with no runtime; call Reload with a config.
+func New(opts Options) (*Gateway, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.New()
+	}
+	eng, err := host.NewEngine(opts.CacheDir, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	return &Gateway{logger: opts.Logger, metrics: opts.Metrics, engine: eng, client: upstream.New()}, nil
+}
+
+// Reload builds a whole new runtime from cfg and swaps it in. Requests in
+// flight finish on the old runtime, which is closed after the last one. When
+// building fails, the running runtime stays and the error says why.
+func (g *Gateway) Reload(ctx context.Context, cfg *config.Config) error {
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
+	rt, err := g.build(ctx, cfg)
+	if err != nil {
+		g.metrics.Reloads.WithLabelValues("failed").Inc()
+		return err
+	}
+	old := g.cur.Swap(rt)
+	if old != nil {
+		old.retire()
+	}
+	g.metrics.Reloads.WithLabelValues("ok").Inc()
+	return nil
+}
+
+// Ready reports whether a runtime is loaded.
+func (g *Gateway) Ready() bool { return g.cur.Load() != nil }
+
+// Config is the running configuration (nil before the first Reload).
+func (g *Gateway) Config() *config.Config {
+	if rt := g.cur.Load(); rt != nil {
+		return rt.cfg
+	}
+	return nil
+}
+
+// runtime returns the current runtime, held; the caller releases it.
+func (g *Gateway) runtime() *runtime {
+	for {
+		rt := g.cur.Load()
+		if rt == nil {
+			return nil
+		}
+		if rt.acquire() {
+			return rt
+		}
+		// Retired between Load and acquire: the next Load sees its successor.
+	}
+}
+
+// Models is the /v1/models answer for the running config.
+func (g *Gateway) Models() []byte {
+	if rt := g.cur.Load(); rt != nil {
+		return rt.modelList
+	}
+	return []byte(`{"object":"list","data":[]}`)
+}
+
+// Close closes the runtime and the engine.
+func (g *Gateway) Close(ctx context.Context) error {
+	if rt := g.cur.Swap(nil); rt != nil {
+		rt.retire()
+	}
+	g.client.CloseIdle()
+	return g.engine.Close(ctx)
+}

@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/wasmgate/wasmgate/core/abi"
+	"github.com/wasmgate/wasmgate/core/apierror"
+)
+
+var (
+	dataPrefix = []byte("data:")
+	doneEvent  = []byte("data: [DONE]\n\n")
+)
+
+// pump relays a provider's server-sent events to the client, one flush per
+// event, running each through the adapter and the pipeline's chunk hooks.
+// A failure after the first byte cannot change the status any more: it ends
+// the stream with an error event in the API's format.
+func (c *call) pump(ctx context.Context, body io.Reader, w Flusher) {
+	r := bufio.NewReaderSize(body, 32<<10)
+	var data []byte // the current event's data (lines joined by \n)
+	var line []byte
+	for {
+		frag, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			line = append(line, frag...)
+			continue
+		}
+		if len(line) > 0 {
+			frag = append(line, frag...)
+			line = line[:0]
+		}
+		if err != nil && len(frag) == 0 {
+			msg := "the provider's stream ended before [DONE]"
+			if !errors.Is(err, io.EOF) {
+				msg = "the provider's stream broke off"
+			}
+			c.streamError(w, apierror.Wrap(apierror.Upstream, msg, err))
+			return
+		}
+		frag = bytes.TrimRight(frag, "\r\n")
+		switch {
+		case len(frag) == 0: // end of an event
+			if data == nil {
+				continue
+			}
+			if bytes.Equal(data, []byte("[DONE]")) {
+				_, _ = w.Write(doneEvent)
+				_ = w.Flush()
+				return
+			}
+			if !c.relay(ctx, data, w) {
+				return
+			}
+			data = nil
+		case bytes.HasPrefix(frag, dataPrefix):
+			v := bytes.TrimPrefix(frag[len(dataPrefix):], []byte(" "))
+			if data != nil {
+				data = append(append(data, '\n'), v...)
+			} else {
+				data = append([]byte(nil), v...)
+			}
+		}
+		// Comments (":…") and other fields (event:, id:, retry:) are not relayed.
+	}
+}
+
+// relay runs one event through the chunk hooks and writes it.
+func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
+	ex := &c.ex
+	ex.UpChunk, ex.Chunk, ex.ChunkSet = data, nil, false
+	if c.prov.adapter != nil {
+		if _, err := c.hook(ctx, len(c.pipe.slots), abi.PhaseChunk); err != nil {
+			c.streamError(w, err)
+			return false
+		}
+	}
+	for i := len(c.pipe.slots) - 1; i >= 0; i-- {
+		if _, err := c.hook(ctx, i, abi.PhaseChunk); err != nil {
+			c.streamError(w, err)
+			return false
+		}
+	}
+	out := ex.FinalChunk()
+	if len(out) == 0 {
+		return true // dropped by a plugin
+	}
+	_, _ = w.Write(dataPrefix)
+	_, _ = w.Write([]byte{' '})
+	_, _ = w.Write(out)
+	_, _ = w.Write([]byte("\n\n"))
+	if err := w.Flush(); err != nil {
+		return false // the client went away
+	}
+	return true
+}
+
+// streamError ends a stream with an error event.
+func (c *call) streamError(w Flusher, err error) {
+	e := apierror.From(err)
+	if e.Cause != nil || e.Kind == apierror.Internal {
+		c.g.logger.Warn("stream failed", "request_id", c.ex.RequestIDAttr(), "error", err)
+	}
+	_, _ = fmt.Fprintf(w, "data: %s\n\n", e.JSON())
+	_ = w.Flush()
+}

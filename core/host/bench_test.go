@@ -1,0 +1,108 @@
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+
+	"github.com/wasmgate/wasmgate/core/abi"
+	"github.com/wasmgate/wasmgate/core/host"
+	"github.com/wasmgate/wasmgate/core/internal/testwasm"
+)
+
+func goPool(b testing.TB, guest string) *host.Pool {
+	b.Helper()
+	pool, err := loadPool(b, newEngine(b), testwasm.GoPluginBytes(b, guest), host.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pool
+}
+
+// BenchmarkHookNoop is one call of a Go guest's request hook that does
+// nothing, with the timeout armed: the floor of every plugin call.
+func BenchmarkHookNoop(b *testing.B) {
+	pool := goPool(b, "testguests/noop")
+	in, err := pool.Acquire(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Release(in)
+	ex := &host.Exchange{Request: []byte(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := in.Call(abi.PhaseRequest, ex, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHookNoopPooled adds taking the instance from its pool and giving
+// it back, as a request does.
+func BenchmarkHookNoopPooled(b *testing.B) {
+	pool := goPool(b, "testguests/noop")
+	ex := &host.Exchange{Request: []byte(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`)}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		in, err := pool.Acquire(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := in.Call(abi.PhaseRequest, ex, false); err != nil {
+			b.Fatal(err)
+		}
+		pool.Release(in)
+	}
+}
+
+// BenchmarkHookRewrite reads the last user message of a 2 KB request and
+// writes back a changed copy.
+func BenchmarkHookRewrite(b *testing.B) {
+	pool := goPool(b, "testguests/rewrite")
+	in, err := pool.Acquire(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Release(in)
+	body, err := os.ReadFile("testdata/chat-2k.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, len(body), len(body)+256)
+	ex := &host.Exchange{}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		buf = append(buf[:0], body...)
+		ex.Request = buf
+		if _, err := in.Call(abi.PhaseRequest, ex, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if !bytes.Contains(ex.Request, []byte("[rewritten] Last question")) {
+		b.Fatalf("request not rewritten: %s", ex.Request)
+	}
+}
+
+func TestRewriteGuest(t *testing.T) {
+	pool := goPool(t, "testguests/rewrite")
+	in, err := pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Release(in)
+	body, _ := os.ReadFile("testdata/chat-2k.json")
+	ex := &host.Exchange{Request: append([]byte(nil), body...)}
+	if _, err := in.Call(abi.PhaseRequest, ex, false); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(ex.Request, []byte(`"[rewritten] Last question`)) || bytes.Count(ex.Request, []byte("[rewritten]")) != 1 {
+		t.Fatalf("want exactly the last user message rewritten, got %s", ex.Request)
+	}
+}

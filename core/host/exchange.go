@@ -1,0 +1,244 @@
+package host
+
+import (
+	"strings"
+
+	"github.com/wasmgate/wasmgate/core/abi"
+)
+
+// Field is one header.
+type Field struct{ Name, Value string }
+
+// Header is a small ordered header list with lower-case names. A slice beats
+// a map for the handful of headers an LLM exchange carries.
+type Header []Field
+
+// Get returns the value of a header (name is matched case-insensitively).
+func (h Header) Get(name string) (string, bool) {
+	for i := range h {
+		if strings.EqualFold(h[i].Name, name) {
+			return h[i].Value, true
+		}
+	}
+	return "", false
+}
+
+// Set replaces or adds a header.
+func (h *Header) Set(name, value string) {
+	for i := range *h {
+		if strings.EqualFold((*h)[i].Name, name) {
+			(*h)[i].Value = value
+			return
+		}
+	}
+	*h = append(*h, Field{strings.ToLower(name), value})
+}
+
+// Add appends a header without replacing.
+func (h *Header) Add(name, value string) { *h = append(*h, Field{strings.ToLower(name), value}) }
+
+// Del removes a header.
+func (h *Header) Del(name string) {
+	out := (*h)[:0]
+	for _, f := range *h {
+		if !strings.EqualFold(f.Name, name) {
+			out = append(out, f)
+		}
+	}
+	*h = out
+}
+
+// Exchange is the data of one request as plugins see it: the canonical
+// request, response and chunk, the provider request and response, and the
+// attributes. The gateway fills it; host functions read and write it.
+type Exchange struct {
+	Request   []byte
+	ReqHeader Header
+
+	// Response is the canonical response; nil means "the provider's as is".
+	Response   []byte
+	RespHeader Header
+	RespStatus int
+
+	// Chunk is the canonical chunk; ChunkSet false means "the provider's as is".
+	Chunk    []byte
+	ChunkSet bool
+
+	UpURL    string
+	UpMethod string
+	UpHeader Header
+	// UpBody is the provider request body; nil means "the canonical request".
+	UpBody []byte
+
+	UpStatus     int
+	UpRespHeader Header
+	UpRespBody   []byte
+	UpChunk      []byte
+
+	// APIKey is the provider key, shown to the adapter only.
+	APIKey string
+
+	attrs []Field
+
+	// Outcome of send_response / send_error in the last hook.
+	ShortStatus int
+	ShortBody   []byte
+	ErrType     string
+	ErrMessage  string
+}
+
+// Reset clears the exchange for reuse, keeping its buffers.
+func (ex *Exchange) Reset() {
+	*ex = Exchange{
+		ReqHeader:    ex.ReqHeader[:0],
+		RespHeader:   ex.RespHeader[:0],
+		UpHeader:     ex.UpHeader[:0],
+		UpRespHeader: ex.UpRespHeader[:0],
+		attrs:        ex.attrs[:0],
+	}
+}
+
+// Attr returns an attribute.
+func (ex *Exchange) Attr(name string) (string, bool) {
+	for i := range ex.attrs {
+		if ex.attrs[i].Name == name {
+			return ex.attrs[i].Value, true
+		}
+	}
+	return "", false
+}
+
+// SetAttr sets an attribute; the gateway uses it for the reserved ones too.
+func (ex *Exchange) SetAttr(name, value string) {
+	for i := range ex.attrs {
+		if ex.attrs[i].Name == name {
+			ex.attrs[i].Value = value
+			return
+		}
+	}
+	ex.attrs = append(ex.attrs, Field{name, value})
+}
+
+// DelAttr removes an attribute.
+func (ex *Exchange) DelAttr(name string) {
+	for i := range ex.attrs {
+		if ex.attrs[i].Name == name {
+			ex.attrs = append(ex.attrs[:i], ex.attrs[i+1:]...)
+			return
+		}
+	}
+}
+
+// Attrs returns all attributes (read only).
+func (ex *Exchange) Attrs() []Field { return ex.attrs }
+
+// UpstreamBody is the body to send to the provider.
+func (ex *Exchange) UpstreamBody() []byte {
+	if ex.UpBody != nil {
+		return ex.UpBody
+	}
+	return ex.Request
+}
+
+// FinalResponse is the canonical response after the adapter.
+func (ex *Exchange) FinalResponse() []byte {
+	if ex.Response != nil {
+		return ex.Response
+	}
+	return ex.UpRespBody
+}
+
+// FinalChunk is the canonical chunk after the adapter.
+func (ex *Exchange) FinalChunk() []byte {
+	if ex.ChunkSet {
+		return ex.Chunk
+	}
+	return ex.UpChunk
+}
+
+// body returns the body of an object for a hook of phase ph, or an ABI
+// error result when the object is not available to it.
+func (ex *Exchange) body(obj abi.Object, ph abi.Phase, adapter, write bool) ([]byte, int32) {
+	switch obj {
+	case abi.ObjRequest:
+		if write && ph != abi.PhaseRequest {
+			return nil, abi.ErrNotAvailable
+		}
+		return ex.Request, 0
+	case abi.ObjResponse:
+		if ph != abi.PhaseResponse {
+			return nil, abi.ErrNotAvailable
+		}
+		return ex.FinalResponse(), 0
+	case abi.ObjChunk:
+		if ph != abi.PhaseChunk {
+			return nil, abi.ErrNotAvailable
+		}
+		return ex.FinalChunk(), 0
+	case abi.ObjUpstreamRequest:
+		if ph != abi.PhaseRequest || !adapter {
+			return nil, abi.ErrNotAvailable
+		}
+		return ex.UpstreamBody(), 0
+	case abi.ObjUpstreamResponse:
+		if ph == abi.PhaseRequest || !adapter || write {
+			return nil, abi.ErrNotAvailable
+		}
+		return ex.UpRespBody, 0
+	case abi.ObjUpstreamChunk:
+		if ph != abi.PhaseChunk || !adapter || write {
+			return nil, abi.ErrNotAvailable
+		}
+		return ex.UpChunk, 0
+	}
+	return nil, abi.ErrInvalid
+}
+
+// setBody stores a new body for an object already checked by body.
+func (ex *Exchange) setBody(obj abi.Object, b []byte) {
+	switch obj {
+	case abi.ObjRequest:
+		ex.Request = b
+	case abi.ObjResponse:
+		ex.Response = b
+	case abi.ObjChunk:
+		ex.Chunk, ex.ChunkSet = b, true
+	case abi.ObjUpstreamRequest:
+		ex.UpBody = b
+	}
+}
+
+// header returns the header list of an object for a hook.
+func (ex *Exchange) header(obj abi.Object, ph abi.Phase, adapter, write bool) (*Header, int32) {
+	switch obj {
+	case abi.ObjRequest:
+		if write && ph != abi.PhaseRequest {
+			return nil, abi.ErrNotAvailable
+		}
+		return &ex.ReqHeader, 0
+	case abi.ObjResponse:
+		if ph == abi.PhaseRequest {
+			return nil, abi.ErrNotAvailable
+		}
+		return &ex.RespHeader, 0
+	case abi.ObjUpstreamRequest:
+		if ph != abi.PhaseRequest || !adapter {
+			return nil, abi.ErrNotAvailable
+		}
+		return &ex.UpHeader, 0
+	case abi.ObjUpstreamResponse:
+		if ph == abi.PhaseRequest || !adapter || write {
+			return nil, abi.ErrNotAvailable
+		}
+		return &ex.UpRespHeader, 0
+	case abi.ObjChunk, abi.ObjUpstreamChunk:
+		return nil, abi.ErrNotAvailable
+	}
+	return nil, abi.ErrInvalid
+}
+
+// RequestIDAttr is the request id attribute.
+func (ex *Exchange) RequestIDAttr() string {
+	v, _ := ex.Attr(abi.AttrRequestID)
+	return v
+}

@@ -1,0 +1,12 @@
+;; Asks the host to write the request body far outside its memory.
+(module
+  (import "wasmgate" "attr_set" (func $attr_set (param i32 i32 i32 i32) (result i32)))
+  (import "wasmgate" "body_set" (func $body_set (param i32 i32 i32) (result i32)))
+  (import "wasmgate" "body_get" (func $body_get (param i32 i32 i32) (result i32)))
+  (import "wasmgate" "send_error" (func $send_error (param i32 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "wasmgate_abi_version") (result i32) (i32.const 1))
+  (func (export "wasmgate_init") (result i32) (i32.const 1))
+  (func (export "wasmgate_on_request") (result i32)
+    (drop (call $body_get (i32.const 0) (i32.const 0x7ffffff0) (i32.const 65536)))
+    (i32.const 0)))

@@ -1,0 +1,5 @@
+;; Lacks wasmgate_init.
+(module
+  (memory (export "memory") 1)
+  (func (export "wasmgate_abi_version") (result i32) (i32.const 1))
+  (func (export "wasmgate_on_request") (result i32) (i32.const 0)))
