@@ -1,0 +1,21 @@
+;; Tries to forge a host attribute (must get -5) and reads the provider key
+;; into attribute r.key ("denied" when refused).
+(module
+  (import "wasmgate" "attr_set" (func $attr_set (param i32 i32 i32 i32) (result i32)))
+  (import "wasmgate" "attr_get" (func $attr_get (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "wasmgate.model")
+  (data (i32.const 16) "wasmgate.provider.api_key")
+  (data (i32.const 48) "r.key")
+  (data (i32.const 56) "denied")
+  (data (i32.const 64) "x")
+  (func (export "wasmgate_abi_version") (result i32) (i32.const 1))
+  (func (export "wasmgate_init") (result i32) (i32.const 1))
+  (func (export "wasmgate_on_request") (result i32) (local $k i32)
+    (if (i32.ne (call $attr_set (i32.const 0) (i32.const 14) (i32.const 64) (i32.const 1)) (i32.const -5))
+      (then (return (i32.const 7))))
+    (local.set $k (call $attr_get (i32.const 16) (i32.const 25) (i32.const 256) (i32.const 256)))
+    (if (i32.eq (local.get $k) (i32.const -5))
+      (then (drop (call $attr_set (i32.const 48) (i32.const 5) (i32.const 56) (i32.const 6))))
+      (else (drop (call $attr_set (i32.const 48) (i32.const 5) (i32.const 256) (local.get $k)))))
+    (i32.const 0)))
