@@ -8,7 +8,7 @@ import (
 
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/host"
-	"github.com/wasmgate/wasmgate/core/internal/testwasm"
+	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
 func goPool(b testing.TB, guest string) *host.Pool {

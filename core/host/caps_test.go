@@ -10,7 +10,7 @@ import (
 
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/host"
-	"github.com/wasmgate/wasmgate/core/internal/testwasm"
+	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
 type lockedBuffer struct {

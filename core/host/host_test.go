@@ -9,7 +9,7 @@ import (
 
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/host"
-	"github.com/wasmgate/wasmgate/core/internal/testwasm"
+	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
 func newEngine(t testing.TB) *host.Engine {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/gateway"
-	"github.com/wasmgate/wasmgate/core/internal/testwasm"
+	"github.com/wasmgate/wasmgate/core/testwasm"
 	"github.com/wasmgate/wasmgate/core/metrics"
 	"github.com/wasmgate/wasmgate/core/mockprovider"
 	"github.com/wasmgate/wasmgate/core/server"

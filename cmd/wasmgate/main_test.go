@@ -1,0 +1,208 @@
+package main_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wasmgate/wasmgate/core/testwasm"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wasmgate-cli-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "wasmgate")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building wasmgate: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *lockedBuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// gatewayProc is a running `wasmgate serve`.
+type gatewayProc struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *lockedBuf
+}
+
+func serve(t *testing.T, cfg string, env ...string) *gatewayProc {
+	t.Helper()
+	addr := freePort(t)
+	cmd := exec.Command(bin, "serve", "-c", cfg)
+	cmd.Env = append(os.Environ(), append(env, "WASMGATE_SERVER__LISTEN="+addr, "XDG_CACHE_HOME="+cacheHome)...)
+	logs := &lockedBuf{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &gatewayProc{cmd: cmd, url: "http://" + addr, logs: logs}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(p.url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("gateway not ready in 30s; log:\n%s", logs.String())
+	return nil
+}
+
+var cacheHome = filepath.Join(os.TempDir(), "wasmgate-cli-test-cache")
+
+func chat(t *testing.T, url, model string, stream bool) (int, string) {
+	t.Helper()
+	body := fmt.Sprintf(`{"model":%q,"stream":%v,"messages":[{"role":"user","content":"Hello, wasmgate!"}]}`, model, stream)
+	resp, err := http.Post(url+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// quickstartEnv points the quickstart's plugin sources at freshly built
+// plugins and its mock provider at a free port.
+func quickstartEnv(t *testing.T) []string {
+	mock := freePort(t)
+	env := []string{
+		"WASMGATE_MOCK_PROVIDER__LISTEN=" + mock,
+		"WASMGATE_PROVIDERS__UPSTREAM__BASE_URL=http://" + mock + "/v1",
+	}
+	for _, p := range []string{"openai", "request-guard", "system-prompt"} {
+		env = append(env, "WASMGATE_PLUGINS__"+strings.ToUpper(strings.ReplaceAll(p, "-", "_"))+"__SOURCE="+testwasm.GoPlugin(t, p))
+	}
+	return env
+}
+
+// TestQuickstart is the README's curl against `wasmgate serve` with the
+// quickstart config: a completion, and the same as a stream.
+func TestQuickstart(t *testing.T) {
+	g := serve(t, "../../examples/quickstart/wasmgate.yaml", quickstartEnv(t)...)
+	status, body := chat(t, g.url, "gpt-4o-mini", false)
+	if status != 200 || !strings.Contains(body, `"content":"Mock reply to: Hello, wasmgate!"`) {
+		t.Fatalf("%d %s", status, body)
+	}
+	status, body = chat(t, g.url, "gpt-4o-mini", true)
+	if status != 200 || !strings.HasPrefix(body, "data: {") || !strings.HasSuffix(body, "data: [DONE]\n\n") || !strings.Contains(body, `"usage"`) {
+		t.Fatalf("stream: %d %s", status, body)
+	}
+	if status, body = chat(t, g.url, "gpt-5-nope", false); status != 404 {
+		t.Fatalf("unknown model: %d %s", status, body)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	env := quickstartEnv(t)
+	cmd := exec.Command(bin, "validate", "-c", "../../examples/quickstart/wasmgate.yaml")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok (3 plugins, 1 pipelines, 2 models)") {
+		t.Fatalf("validate quickstart: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("server: {lisen: x}\nproviders: {}\n"), 0o644)
+	out, err = exec.Command(bin, "validate", "-c", bad).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "server.lisen: unknown key") {
+		t.Fatalf("validate bad file: %v\n%s", err, out)
+	}
+}
+
+// TestFileReload edits the config of a running gateway: the new pipeline
+// takes over; a broken edit leaves it running and is logged.
+func TestFileReload(t *testing.T) {
+	dir := t.TempDir()
+	for _, g := range []string{"noop", "respond"} {
+		b := testwasm.GoPluginBytes(t, "testguests/"+g)
+		os.WriteFile(filepath.Join(dir, g+".wasm"), b, 0o644)
+	}
+	mock := freePort(t)
+	conf := `
+mock_provider: {listen: "` + mock + `"}
+plugins:
+  noop: {source: noop.wasm}
+  respond: {source: respond.wasm}
+providers:
+  up: {base_url: "http://` + mock + `/v1"}
+models: [{id: m, provider: up}]
+pipelines:
+  main: [{plugin: noop}]
+routes: [{pipeline: main}]
+`
+	file := filepath.Join(dir, "wasmgate.yaml")
+	os.WriteFile(file, []byte(conf), 0o644)
+	g := serve(t, file)
+	if status, body := chat(t, g.url, "m", false); status != 200 || !strings.Contains(body, "Mock reply") {
+		t.Fatalf("%d %s", status, body)
+	}
+	os.WriteFile(file, []byte(strings.Replace(conf, "[{plugin: noop}]", "[{plugin: respond}]", 1)), 0o644)
+	waitFor(t, g, func() bool { _, body := chat(t, g.url, "m", false); return strings.Contains(body, "short-circuit") })
+
+	os.WriteFile(file, []byte(strings.Replace(conf, "[{plugin: noop}]", "[{plugin: missing}]", 1)), 0o644)
+	waitFor(t, g, func() bool { return strings.Contains(g.logs.String(), "config reload failed") })
+	if !strings.Contains(g.logs.String(), `pipelines.main[0].plugin: unknown plugin \"missing\"`) {
+		t.Fatalf("reload error does not name the key:\n%s", g.logs.String())
+	}
+	if _, body := chat(t, g.url, "m", false); !strings.Contains(body, "short-circuit") {
+		t.Fatalf("running pipeline lost: %s", body)
+	}
+	// SIGTERM: a clean stop.
+	g.cmd.Process.Signal(syscall.SIGTERM)
+	if err := g.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, g.logs.String())
+	}
+}
+
+func waitFor(t *testing.T, g *gatewayProc, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("condition not met in 10s; log:\n%s", g.logs.String())
+}
