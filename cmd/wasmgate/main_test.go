@@ -55,9 +55,10 @@ func (l *lockedBuf) String() string              { l.mu.Lock(); defer l.mu.Unloc
 
 // gatewayProc is a running `wasmgate serve`.
 type gatewayProc struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *lockedBuf
+	cmd    *exec.Cmd
+	url    string
+	logs   *lockedBuf
+	exited chan error
 }
 
 func serve(t *testing.T, cfg string, env ...string) *gatewayProc {
@@ -70,13 +71,17 @@ func serve(t *testing.T, cfg string, env ...string) *gatewayProc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &gatewayProc{cmd: cmd, url: "http://" + addr, logs: logs}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
+	p := &gatewayProc{cmd: cmd, url: "http://" + addr, logs: logs, exited: make(chan error, 1)}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.exited })
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.exited:
+			p.exited <- err
+			t.Fatalf("gateway exited (%v); log:\n%s", err, logs.String())
+		default:
+		}
 		if resp, err := http.Get(p.url + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -103,24 +108,33 @@ func chat(t *testing.T, url, model string, stream bool) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// quickstartEnv points the quickstart's plugin sources at freshly built
-// plugins and its mock provider at a free port.
-func quickstartEnv(t *testing.T) []string {
-	mock := freePort(t)
-	env := []string{
-		"WASMGATE_MOCK_PROVIDER__LISTEN=" + mock,
-		"WASMGATE_PROVIDERS__UPSTREAM__BASE_URL=http://" + mock + "/v1",
+// quickstart copies the quickstart config, unchanged, beside freshly built
+// plugins laid out as `make plugins` does; the environment moves its mock
+// provider to a free port.
+func quickstart(t *testing.T) (file string, env []string) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "build", "plugins"), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	for _, p := range []string{"openai", "request-guard", "system-prompt"} {
-		env = append(env, "WASMGATE_PLUGINS__"+strings.ToUpper(strings.ReplaceAll(p, "-", "_"))+"__SOURCE="+testwasm.GoPlugin(t, p))
+		os.WriteFile(filepath.Join(root, "build", "plugins", p+".wasm"), testwasm.GoPluginBytes(t, p), 0o644)
 	}
-	return env
+	src, err := os.ReadFile("../../examples/quickstart/wasmgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file = filepath.Join(root, "examples", "quickstart", "wasmgate.yaml")
+	os.MkdirAll(filepath.Dir(file), 0o755)
+	os.WriteFile(file, src, 0o644)
+	mock := freePort(t)
+	return file, []string{"WASMGATE_MOCK_PROVIDER__LISTEN=" + mock, "WASMGATE_PROVIDERS__UPSTREAM__BASE_URL=http://" + mock + "/v1"}
 }
 
 // TestQuickstart is the README's curl against `wasmgate serve` with the
 // quickstart config: a completion, and the same as a stream.
 func TestQuickstart(t *testing.T) {
-	g := serve(t, "../../examples/quickstart/wasmgate.yaml", quickstartEnv(t)...)
+	file, env := quickstart(t)
+	g := serve(t, file, env...)
 	status, body := chat(t, g.url, "gpt-4o-mini", false)
 	if status != 200 || !strings.Contains(body, `"content":"Mock reply to: Hello, wasmgate!"`) {
 		t.Fatalf("%d %s", status, body)
@@ -135,8 +149,8 @@ func TestQuickstart(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	env := quickstartEnv(t)
-	cmd := exec.Command(bin, "validate", "-c", "../../examples/quickstart/wasmgate.yaml")
+	file, env := quickstart(t)
+	cmd := exec.Command(bin, "validate", "-c", file)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "ok (3 plugins, 1 pipelines, 2 models)") {
@@ -190,7 +204,9 @@ routes: [{pipeline: main}]
 	}
 	// SIGTERM: a clean stop.
 	g.cmd.Process.Signal(syscall.SIGTERM)
-	if err := g.cmd.Wait(); err != nil {
+	err := <-g.exited
+	g.exited <- err
+	if err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, g.logs.String())
 	}
 }
