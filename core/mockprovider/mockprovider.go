@@ -5,7 +5,12 @@
 // Every answer is a pure function of the request: a chat completion replies
 // "Mock reply to: " followed by the text of the last user message (truncated
 // to 200 bytes), ids are derived from a hash of the request body and the
-// created timestamp is fixed. Token counts are whitespace-separated words.
+// created timestamp is fixed. Token counts are whitespace-separated words:
+// prompt_tokens is 3 plus, for each message, 3 plus the words of its text;
+// completion_tokens is the words of the answer times the number of choices.
+// "n" asks for that many (identical) choices, and "max_tokens" or
+// "max_completion_tokens" cut the answer to that many words, with
+// finish_reason "length". A stream sends one chunk per word and choice.
 //
 // Endpoints:
 //
