@@ -106,3 +106,51 @@ func TestRewriteGuest(t *testing.T) {
 		t.Fatalf("want exactly the last user message rewritten, got %s", ex.Request)
 	}
 }
+
+// BenchmarkFirstPartyPlugins is the request hook of each quickstart plugin on
+// a 2 KB request.
+func BenchmarkFirstPartyPlugins(b *testing.B) {
+	body, err := os.ReadFile("testdata/chat-2k.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, config string
+		adapter      bool
+	}{
+		{"openai", `{}`, true},
+		{"system-prompt", `{"prompt":"You are a helpful assistant. Answer briefly."}`, false},
+		{"request-guard", `{"max_tokens":4096,"max_messages":200,"max_prompt_bytes":1000000}`, false},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx := context.Background()
+			p, err := newEngine(b).Load(ctx, tc.name, testwasm.GoPluginBytes(b, tc.name), host.Limits{}, host.Capabilities{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close(ctx)
+			pool, err := p.NewPool(ctx, []byte(tc.config), host.PoolOptions{Size: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Close()
+			in, err := pool.Acquire(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Release(in)
+			buf := make([]byte, len(body), len(body)+512)
+			ex := &host.Exchange{}
+			ex.SetAttr(abi.AttrProviderURL, "http://127.0.0.1:9099/v1")
+			ex.SetAttr(abi.AttrProviderModel, "gpt-4o-mini")
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = append(buf[:0], body...)
+				ex.Request, ex.UpBody, ex.UpURL, ex.UpHeader = buf, nil, "", ex.UpHeader[:0]
+				if act, err := in.Call(abi.PhaseRequest, ex, tc.adapter); err != nil || act != abi.ActionContinue {
+					b.Fatal(act, err)
+				}
+			}
+		})
+	}
+}
