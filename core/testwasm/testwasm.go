@@ -13,7 +13,8 @@ import (
 
 var (
 	mu    sync.Mutex
-	built = map[string][]byte{}
+	built = map[string][]byte{} // WAT file -> Wasm bytes
+	paths = map[string]string{} // Go package -> .wasm path
 	dir   string
 )
 
@@ -77,26 +78,25 @@ func GoPlugin(t testing.TB, pkg string) string {
 	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	key := "go:" + pkg
-	out := filepath.Join(outDir(t), strings.ReplaceAll(pkg, "/", "_")+".wasm")
-	if _, ok := built[key]; ok {
-		return out
+	if p, ok := paths[pkg]; ok {
+		return p
 	}
 	// A prebuilt file from `make plugins` saves a link per test binary.
 	if pre := os.Getenv("TESTWASM_PREBUILT"); pre != "" {
 		p := filepath.Join(pre, pkg+".wasm")
 		if _, err := os.Stat(p); err == nil {
-			built[key] = nil
+			paths[pkg] = p
 			return p
 		}
 	}
+	out := filepath.Join(outDir(t), strings.ReplaceAll(pkg, "/", "_")+".wasm")
 	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./"+pkg)
 	cmd.Dir = filepath.Join(Root(t), "plugins")
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("testwasm: building plugins/%s: %v\n%s", pkg, err, msg)
 	}
-	built[key] = nil
+	paths[pkg] = out
 	return out
 }
 
