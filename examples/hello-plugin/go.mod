@@ -1,0 +1,14 @@
+module github.com/wasmgate/wasmgate/examples/hello-plugin
+
+go 1.24
+
+require github.com/wasmgate/wasmgate/pdk/go v0.0.0
+
+require (
+	github.com/tidwall/gjson v1.20.2 // indirect
+	github.com/tidwall/match v1.1.1 // indirect
+	github.com/tidwall/pretty v1.3.0 // indirect
+	github.com/tidwall/sjson v1.2.9 // indirect
+)
+
+replace github.com/wasmgate/wasmgate/pdk/go => ../../pdk/go
