@@ -184,7 +184,7 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 	if err := c.adaptRequest(ctx); err != nil {
 		return nil, err
 	}
-	return c.send(ctx, req.RequestID)
+	return c.send(ctx)
 }
 
 // hook calls one slot's hook. A non-nil reply or error ends the phase.
@@ -270,7 +270,7 @@ func (c *call) adaptRequest(ctx context.Context) error {
 }
 
 // send dispatches to the provider and runs the response side.
-func (c *call) send(ctx context.Context, requestID string) (*Reply, error) {
+func (c *call) send(ctx context.Context) (*Reply, error) {
 	ex := &c.ex
 	timeout := c.prov.cfg.Timeout
 	uctx, cancel := context.WithTimeout(ctx, timeout)
@@ -278,67 +278,43 @@ func (c *call) send(ctx context.Context, requestID string) (*Reply, error) {
 	for i, f := range ex.UpHeader {
 		hdr[i] = [2]string{f.Name, f.Value}
 	}
+	ureq := &upstream.Request{Method: ex.UpMethod, URL: ex.UpURL, Header: hdr, Body: ex.UpstreamBody(),
+		MaxResponseBytes: int(c.prov.cfg.MaxResponseBytes)}
 	t := time.Now()
-	resp, err := c.g.client.Do(uctx, &upstream.Request{Method: ex.UpMethod, URL: ex.UpURL, Header: hdr, Body: ex.UpstreamBody()})
+	var resp *upstream.Response
+	var err error
+	if c.stream {
+		resp, err = c.g.client.Stream(uctx, ureq)
+	} else {
+		resp, err = c.g.client.Do(uctx, ureq)
+	}
 	if err != nil {
 		cancel()
-		var ue *upstream.Error
-		reason := "other"
-		if errors.As(err, &ue) {
-			reason = string(ue.Reason)
-		}
-		c.g.metrics.UpstreamErrors.WithLabelValues(c.prov.name, reason).Inc()
-		if reason == string(upstream.ReasonTimeout) {
-			return nil, apierror.Wrap(apierror.UpstreamTimeout, fmt.Sprintf("provider %q did not answer within %s", c.prov.name, timeout), err)
-		}
-		return nil, apierror.Wrap(apierror.Upstream, fmt.Sprintf("provider %q is unreachable", c.prov.name), err)
+		return nil, c.upstreamFailed(err, timeout)
 	}
-	c.g.metrics.Upstream.WithLabelValues(c.prov.name, strconv.Itoa(resp.StatusCode)).Observe(time.Since(t).Seconds())
-	ex.UpStatus = resp.StatusCode
-	for name, vals := range resp.Header {
-		for _, v := range vals {
-			ex.UpRespHeader.Add(name, v)
-		}
+	c.g.metrics.Upstream.WithLabelValues(c.prov.name, strconv.Itoa(resp.Status)).Observe(time.Since(t).Seconds())
+	ex.UpStatus = resp.Status
+	for _, h := range resp.Header {
+		ex.UpRespHeader.Add(h[0], h[1])
 	}
-	if resp.StatusCode >= 400 {
-		defer cancel()
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return nil, c.providerError(resp, b)
-	}
-	if c.stream {
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
-			resp.Body.Close()
-			cancel()
-			return nil, apierror.Newf(apierror.Upstream, "provider %q did not stream (content type %q)", c.prov.name, truncate(ct, 64))
-		}
-		return &Reply{Status: http.StatusOK, Header: c.replyHeader(), Stream: func(w Flusher) {
-			defer cancel()
-			defer resp.Body.Close()
-			c.pump(ctx, resp.Body, w)
-		}}, nil
+	if resp.Stream != nil {
+		return c.streamReply(ctx, resp, cancel)
 	}
 	defer cancel()
-	defer resp.Body.Close()
-	limit := int64(c.prov.cfg.MaxResponseBytes)
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, apierror.Wrap(apierror.Upstream, fmt.Sprintf("provider %q broke off its response", c.prov.name), err)
+	if resp.Status >= 400 {
+		return nil, c.providerError(resp, resp.Body)
 	}
-	if int64(len(b)) > limit {
-		return nil, apierror.Newf(apierror.Upstream, "provider %q sent a response over %d bytes", c.prov.name, limit)
-	}
-	ex.UpRespBody = b
+	ex.UpRespBody = resp.Body
 	if c.prov.adapter != nil {
 		if r, err := c.hook(ctx, len(c.pipe.slots), abi.PhaseResponse); err != nil || r != nil {
 			return r, err
 		}
 	}
 	if ex.Response == nil {
-		if !gjson.ValidBytes(b) {
+		if !gjson.ValidBytes(resp.Body) {
 			return nil, apierror.Newf(apierror.Upstream, "provider %q sent a response that is not JSON", c.prov.name)
 		}
-		ex.Response = b
+		ex.Response = resp.Body
 	}
 	for i := len(c.pipe.slots) - 1; i >= 0; i-- {
 		if r, err := c.hook(ctx, i, abi.PhaseResponse); err != nil || r != nil {
@@ -352,6 +328,43 @@ func (c *call) send(ctx context.Context, requestID string) (*Reply, error) {
 	return &Reply{Status: status, Header: c.replyHeader(), Body: ex.Response}, nil
 }
 
+// streamReply checks a streamed answer and hands the relay to the server.
+func (c *call) streamReply(ctx context.Context, resp *upstream.Response, cancel context.CancelFunc) (*Reply, error) {
+	if resp.Status >= 400 {
+		defer cancel()
+		defer resp.Stream.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Stream, 1<<20))
+		return nil, c.providerError(resp, b)
+	}
+	if ct := resp.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		resp.Stream.Close()
+		cancel()
+		return nil, apierror.Newf(apierror.Upstream, "provider %q did not stream (content type %q)", c.prov.name, truncate(ct, 64))
+	}
+	return &Reply{Status: http.StatusOK, Header: c.replyHeader(), Stream: func(w Flusher) {
+		defer cancel()
+		defer resp.Stream.Close()
+		c.pump(ctx, resp.Stream, w)
+	}}, nil
+}
+
+// upstreamFailed maps a provider request that got no answer.
+func (c *call) upstreamFailed(err error, timeout time.Duration) error {
+	reason := upstream.ReasonOther
+	var ue *upstream.Error
+	if errors.As(err, &ue) {
+		reason = ue.Reason
+	}
+	c.g.metrics.UpstreamErrors.WithLabelValues(c.prov.name, string(reason)).Inc()
+	switch reason {
+	case upstream.ReasonTimeout:
+		return apierror.Wrap(apierror.UpstreamTimeout, fmt.Sprintf("provider %q did not answer within %s", c.prov.name, timeout), err)
+	case upstream.ReasonTooLarge:
+		return apierror.Wrap(apierror.Upstream, fmt.Sprintf("provider %q sent a response over %d bytes", c.prov.name, c.prov.cfg.MaxResponseBytes), err)
+	}
+	return apierror.Wrap(apierror.Upstream, fmt.Sprintf("provider %q is unreachable", c.prov.name), err)
+}
+
 // replyHeader is the header plugins set for the client, plus the request id.
 func (c *call) replyHeader() host.Header {
 	h := make(host.Header, 0, len(c.ex.RespHeader)+1)
@@ -363,21 +376,21 @@ func (c *call) replyHeader() host.Header {
 // providerError maps a provider's error answer to the API's error: its 4xx
 // status is kept, a 5xx becomes 502; the message is the provider's, with
 // the provider key scrubbed should it echo it.
-func (c *call) providerError(resp *http.Response, body []byte) error {
+func (c *call) providerError(resp *upstream.Response, body []byte) error {
 	msg := gjson.GetBytes(body, "error.message").String()
 	if msg == "" {
 		msg = gjson.GetBytes(body, "message").String()
 	}
 	if msg == "" {
-		msg = http.StatusText(resp.StatusCode)
+		msg = http.StatusText(resp.Status)
 	}
 	if k := c.prov.apiKey; k != "" {
 		msg = strings.ReplaceAll(msg, k, "[redacted]")
 	}
-	msg = fmt.Sprintf("provider %q answered %d: %s", c.prov.name, resp.StatusCode, truncate(msg, 512))
-	e := &apierror.Error{Kind: apierror.Upstream, Message: msg, RetryAfter: resp.Header.Get("Retry-After")}
-	if resp.StatusCode < 500 {
-		e.Status = resp.StatusCode
+	msg = fmt.Sprintf("provider %q answered %d: %s", c.prov.name, resp.Status, truncate(msg, 512))
+	e := &apierror.Error{Kind: apierror.Upstream, Message: msg, RetryAfter: resp.Get("Retry-After")}
+	if resp.Status < 500 {
+		e.Status = resp.Status
 		e.Type = gjson.GetBytes(body, "error.type").String()
 		if e.Type == "" {
 			e.Type = "upstream_error"

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -51,7 +52,7 @@ func (s *syncBuffer) String() string {
 }
 
 // wasmFiles puts the fixtures a config names into dir.
-func wasmFiles(t *testing.T, dir string) {
+func wasmFiles(t testing.TB, dir string) {
 	t.Helper()
 	for _, g := range []string{"noop", "respond", "fail", "instance", "envprobe"} {
 		b := testwasm.GoPluginBytes(t, "testguests/"+g)
@@ -129,7 +130,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func start(t *testing.T) *env {
+func start(t testing.TB) *env {
 	t.Helper()
 	mock, err := mockprovider.Start("127.0.0.1:0", mockprovider.Options{})
 	if err != nil {
@@ -492,4 +493,33 @@ func TestReload(t *testing.T) {
 	if _, b := post(t, e.url, chatBody("gpt-4o-mini", false)); !strings.Contains(string(b), "short-circuit") {
 		t.Fatalf("running pipeline lost after a failed reload: %s", b)
 	}
+}
+
+// BenchmarkChatEndToEnd is one non-streamed request through the HTTP server,
+// a pipeline of two plugins and the mock provider, from parallel clients.
+func BenchmarkChatEndToEnd(b *testing.B) {
+	e := start(b)
+	body, err := os.ReadFile("../host/testdata/chat-2k.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	client := &http.Client{Transport: tr}
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Post(e.url+"/v1/chat/completions", "application/json", bytes.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
 }
