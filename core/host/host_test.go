@@ -72,7 +72,7 @@ func TestLoadErrors(t *testing.T) {
 
 func TestLoadNotWasm(t *testing.T) {
 	_, err := loadPool(t, newEngine(t), []byte("this is not wasm"), host.Limits{})
-	if err == nil || !strings.Contains(err.Error(), "cannot be compiled") {
+	if err == nil || !strings.Contains(err.Error(), "cannot be instrumented") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -84,6 +84,7 @@ func TestHostileGuests(t *testing.T) {
 		limits  host.Limits
 	}{
 		{"loop", host.ReasonTimeout, host.Limits{Timeout: 50 * time.Millisecond}},
+		{"recurse", host.ReasonTimeout, host.Limits{Timeout: 50 * time.Millisecond}},
 		{"membomb", host.ReasonTrap, host.Limits{MemoryPages: 64}},
 		{"trap", host.ReasonTrap, host.Limits{}},
 		{"huge", host.ReasonOutputLimit, host.Limits{MaxOutputBytes: 1 << 20}},
@@ -189,4 +190,21 @@ func TestPoolBounded(t *testing.T) {
 	}
 	pool.Release(b)
 	pool.Release(c)
+}
+
+// TestInstrumentedCalls: the preemption instrumentation renumbers function
+// indices; calls, tables, the start function and exports still land right.
+func TestInstrumentedCalls(t *testing.T) {
+	pool, err := loadPool(t, newEngine(t), testwasm.WAT(t, "testdata/calls.wat"), host.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Release(in)
+	if act, err := in.Call(abi.PhaseRequest, &host.Exchange{}, false); err != nil || act != abi.ActionContinue {
+		t.Fatalf("act %d, err %v: a call went astray after instrumentation", act, err)
+	}
 }

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/tetratelabs/wazero"
@@ -73,6 +74,11 @@ func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 		}
 		b = b.NewFunctionBuilder().WithGoModuleFunction(fn, sig.params, sig.results).Export(name)
 	}
+	b = b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, _ []uint64) {
+		if in, _ := ctx.Value(instKey{}).(*Instance); in != nil {
+			in.yield()
+		}
+	}), nil, nil).Export(yieldImport)
 	_, err := b.Instantiate(ctx)
 	return err
 }
@@ -205,6 +211,9 @@ func hJSONSet(in *Instance, s []uint64) int32 {
 		return code
 	}
 	path, flags := in.readString(s[1], s[2]), uint32(s[3])
+	if path == "" || strings.Contains(path, "#") || strings.Contains(path, "|") {
+		return abi.ErrInvalid // sjson would write a literal key; # and | are read-only syntax
+	}
 	if obj == abi.ObjUpstreamRequest && in.ex.UpBody == nil {
 		b = append([]byte(nil), b...) // copy on first write: the canonical request stays as it was
 	}

@@ -71,9 +71,11 @@ type Instance struct {
 	hooks  [3]api.Function
 	stack  [1]uint64
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	timer  *time.Timer
+	ctx context.Context // carries the instance to host functions
+
+	// deadline (monotonic ns since the engine's epoch) ends the current call;
+	// yield checks it.
+	deadline int64
 
 	// State of the current call.
 	ex      *Exchange
@@ -114,18 +116,18 @@ func (p *Plugin) newInstance(ctx context.Context, config []byte, logger *slog.Lo
 		}
 	}
 	in := &Instance{plugin: p}
-	in.ctx, in.cancel = context.WithCancel(context.WithValue(context.Background(), instKey{}, in))
-	in.timer = time.AfterFunc(time.Hour, in.cancel)
-	in.timer.Stop()
+	in.ctx = context.WithValue(context.Background(), instKey{}, in)
+	mc = mc.WithNanosleep(in.nanosleep)
 
 	// Starting runs the guest's runtime initialisation (tens of ms for Go):
 	// give it its own, longer deadline.
-	startTimeout := max(10*p.limits.Timeout, 5*time.Second)
-	sctx, scancel := context.WithTimeout(context.WithValue(ctx, instKey{}, in), startTimeout)
-	defer scancel()
-	mod, err := p.rt.InstantiateModule(sctx, p.compiled, mc)
+	in.phase = phaseInit
+	in.deadline = monotonic() + int64(max(10*p.limits.Timeout, 5*time.Second))
+	mod, err := p.rt.InstantiateModule(in.ctx, p.compiled, mc)
 	if err != nil {
-		in.cancel()
+		if in.fail != nil {
+			err = in.fail
+		}
 		return nil, 0, &LoadError{Plugin: p.name, Reason: "instance failed to start", Err: err}
 	}
 	in.mod, in.mem = mod, mod.Memory()
@@ -179,18 +181,9 @@ func (in *Instance) call(fn api.Function, ph abi.Phase, ex *Exchange) error {
 	if ph == phaseInit {
 		timeout = max(10*timeout, time.Second)
 	}
-	in.timer.Reset(timeout)
+	in.deadline = monotonic() + int64(timeout)
 	err := fn.CallWithStack(in.ctx, in.stack[:])
-	fired := !in.timer.Stop()
 	in.ex = nil
-	if fired {
-		// The deadline passed: the module is (or is about to be) closed.
-		in.dead = true
-		if err != nil {
-			return &Failure{Plugin: in.plugin.name, Phase: ph.String(), Reason: ReasonTimeout,
-				Err: fmt.Errorf("no answer within %s", timeout)}
-		}
-	}
 	if in.fail != nil {
 		in.dead = true
 		return in.fail
@@ -201,9 +194,6 @@ func (in *Instance) call(fn api.Function, ph abi.Phase, ex *Exchange) error {
 		var exit *sys.ExitError
 		if errors.As(err, &exit) {
 			reason = ReasonExit
-			if exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled {
-				reason = ReasonTimeout
-			}
 		}
 		return &Failure{Plugin: in.plugin.name, Phase: ph.String(), Reason: reason, Err: err}
 	}
@@ -255,11 +245,33 @@ func (in *Instance) Dead() bool { return in.dead }
 
 func (in *Instance) close() {
 	in.dead = true
-	in.timer.Stop()
-	in.cancel()
 	if in.mod != nil {
 		_ = in.mod.Close(context.Background())
 	}
+}
+
+var epoch = time.Now()
+
+// monotonic is nanoseconds on the monotonic clock.
+func monotonic() int64 { return int64(time.Since(epoch)) }
+
+// yield is called by the instrumented guest every yieldBudget loop
+// iterations or calls: it ends the call once its deadline has passed, and is
+// a point where the Go scheduler may preempt the goroutine.
+func (in *Instance) yield() {
+	if monotonic() > in.deadline {
+		in.fail = &Failure{Plugin: in.plugin.name, Phase: in.phase.String(), Reason: ReasonTimeout,
+			Err: errors.New("the call ran past its time limit")}
+		panic(in.fail)
+	}
+}
+
+// nanosleep serves WASI sleeps without letting one outlast the deadline.
+func (in *Instance) nanosleep(ns int64) {
+	if rem := in.deadline - monotonic(); ns > rem {
+		ns = max(rem, 0)
+	}
+	time.Sleep(time.Duration(ns))
 }
 
 // logWriter sends a guest's stdio to the log, line by line.
