@@ -1,9 +1,6 @@
 package pdk
 
-import (
-	"strconv"
-	"unsafe"
-)
+import "unsafe"
 
 // All reads from the host follow one pattern: the host writes a value only
 // when it fits in the buffer it is given and otherwise returns its length, so
@@ -63,8 +60,19 @@ func read(kind int, obj ObjectID, name string, flags uint32) ([]byte, int32) {
 	return out, n
 }
 
+// readJSON is read for json_get, written out because it is the hot path: in
+// Wasm every Go call level costs, so it calls the host directly.
 func readJSON(obj ObjectID, path string, flags uint32) ([]byte, int32) {
-	return read(rdJSON, obj, path, flags)
+	for {
+		n := hJSONGet(uint32(obj), path, flags, buf[:cap(buf)])
+		if n < 0 {
+			return nil, n
+		}
+		if int(n) <= cap(buf) {
+			return buf[:n], n
+		}
+		buf = make([]byte, 0, int(n)+int(n)/4)
+	}
 }
 
 // bstr returns the bytes as a string without a copy. Only for values handed
@@ -80,11 +88,25 @@ func clone(b []byte) []byte {
 
 // msgPath builds "messages.<i>" or "messages.<i>.<field>" in pathBuf.
 func msgPath(i int, field string) string {
-	pathBuf = append(pathBuf[:0], "messages."...)
-	pathBuf = strconv.AppendInt(pathBuf, int64(i), 10)
+	pathBuf = appendIndex(append(pathBuf[:0], "messages."...), i)
 	if field != "" {
 		pathBuf = append(pathBuf, '.')
 		pathBuf = append(pathBuf, field...)
 	}
 	return bstr(pathBuf)
+}
+
+// appendIndex appends the decimal form of i >= 0.
+func appendIndex(b []byte, i int) []byte {
+	if i < 10 {
+		return append(b, byte('0'+i))
+	}
+	var d [20]byte
+	n := len(d)
+	for i > 0 {
+		n--
+		d[n] = byte('0' + i%10)
+		i /= 10
+	}
+	return append(b, d[n:]...)
 }

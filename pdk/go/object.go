@@ -118,6 +118,10 @@ func (o Object) SetString(path, s string) error {
 
 var numBuf = make([]byte, 0, 24)
 
+// SetStringBytes is SetString taking the text as bytes, without a conversion
+// to string.
+func (o Object) SetStringBytes(path string, b []byte) error { return o.SetString(path, bstr(b)) }
+
 // SetInt sets the value at path to the integer v.
 func (o Object) SetInt(path string, v int) error {
 	numBuf = strconv.AppendInt(numBuf[:0], int64(v), 10)
@@ -274,13 +278,48 @@ func (r *Request) Messages() []Message {
 // LastUserMessage returns the index and text of the last message with role
 // "user"; ok is false if there is none.
 func (r *Request) LastUserMessage() (index int, content string, ok bool) {
+	if index = r.LastUserIndex(); index < 0 {
+		return -1, "", false
+	}
+	return index, textAt(ObjRequest, msgPath(index, "content")), true
+}
+
+// LastUserIndex returns the index of the last message with role "user", or
+// -1.
+func (r *Request) LastUserIndex() int {
 	for i := r.MessageCount() - 1; i >= 0; i-- {
 		b, n := readJSON(ObjRequest, msgPath(i, "role"), FlagString)
 		if n >= 0 && string(b) == "user" {
-			return i, textAt(ObjRequest, msgPath(i, "content")), true
+			return i
 		}
 	}
-	return -1, "", false
+	return -1
+}
+
+// AppendMessageContent appends the text of message i (negative counts from
+// the end) to dst, like Message(i).Content. For string content it does not
+// allocate when dst has room, which makes this, LastUserIndex and
+// SetMessageContentBytes the allocation-free way to rewrite a message:
+//
+//	i := req.LastUserIndex()
+//	p.buf = append(p.buf[:0], "Prefix: "...)
+//	p.buf, _ = req.AppendMessageContent(p.buf, i)
+//	req.SetMessageContentBytes(i, p.buf)
+func (r *Request) AppendMessageContent(dst []byte, i int) (out []byte, ok bool) {
+	if i = r.index(i); i < 0 {
+		return dst, false
+	}
+	path := msgPath(i, "content")
+	out, n := appendRead(dst, rdJSON, ObjRequest, path, FlagString)
+	if n < 0 {
+		return dst, false
+	}
+	v := out[len(dst):]
+	if len(v) == 0 || (v[0] != '[' && v[0] != '{' && string(v) != "null") {
+		return out, true
+	}
+	// Not plainly a string: resolve it as Message does.
+	return append(dst, textAt(ObjRequest, msgPath(i, "content"))...), true
 }
 
 // SetMessageContent sets the content of message i (negative counts from the
@@ -290,6 +329,12 @@ func (r *Request) SetMessageContent(i int, s string) error {
 		return ErrNotFound
 	}
 	return errorFor(hJSONSet(uint32(ObjRequest), msgPath(i, "content"), FlagString, s))
+}
+
+// SetMessageContentBytes is SetMessageContent taking the text as bytes,
+// without a conversion to string.
+func (r *Request) SetMessageContentBytes(i int, b []byte) error {
+	return r.SetMessageContent(i, bstr(b))
 }
 
 // Response is the canonical response (a chat.completion) and the headers sent
@@ -456,8 +501,7 @@ func partsText(obj ObjectID, base string) string {
 func subPath(base string, j int, field string) string {
 	pathBuf = append(pathBuf[:0], base...)
 	if j >= 0 {
-		pathBuf = append(pathBuf, '.')
-		pathBuf = strconv.AppendInt(pathBuf, int64(j), 10)
+		pathBuf = appendIndex(append(pathBuf, '.'), j)
 	}
 	pathBuf = append(pathBuf, '.')
 	pathBuf = append(pathBuf, field...)

@@ -463,8 +463,17 @@ func TestAdapterPassThrough(t *testing.T) {
 		t.Errorf("upstream = %+v", res.Upstream)
 	}
 	if res := pdktest.Request(t, pdk.RequestFunc(func(*pdk.Request) pdk.Action {
-		if err := pdk.Upstream().SetURL("not a url"); err != pdk.ErrInvalid {
-			t.Errorf("SetURL = %v", err)
+		up := pdk.Upstream()
+		for _, h := range [][2]string{{"x-bad", "a\r\nb"}, {"bad name", "v"}, {":status", "200"}, {":other", "v"}, {"", "v"}} {
+			if err := up.SetHeader(h[0], h[1]); err != pdk.ErrInvalid {
+				t.Errorf("SetHeader(%q, %q) = %v", h[0], h[1], err)
+			}
+		}
+		if err := up.DeleteHeader(":url"); err != pdk.ErrInvalid {
+			t.Errorf("DeleteHeader(:url) = %v", err)
+		}
+		if _, ok := up.Header(":url"); ok {
+			t.Error(":url set before SetURL")
 		}
 		if m := pdk.Upstream().Method(); m != "POST" {
 			t.Errorf("default method %q", m)
@@ -631,4 +640,60 @@ func TestAppendRaw(t *testing.T) {
 			t.Errorf("AppendBody = %s", body)
 		}
 	})
+}
+
+func TestZeroAllocRewrite(t *testing.T) {
+	res := inRequest(t, chat, func(r *pdk.Request) {
+		i := r.LastUserIndex()
+		if i != 3 {
+			t.Fatalf("LastUserIndex = %d", i)
+		}
+		buf := []byte("> ")
+		buf, ok := r.AppendMessageContent(buf, i)
+		if !ok || string(buf) != "> look at this" {
+			t.Fatalf("AppendMessageContent = %q %v", buf, ok)
+		}
+		if b, ok := r.AppendMessageContent(nil, 1); !ok || string(b) != "first \"quoted\" é\n" {
+			t.Errorf("AppendMessageContent(1) = %q", b)
+		}
+		if b, ok := r.AppendMessageContent([]byte("x"), 2); !ok || string(b) != "x" {
+			t.Errorf("AppendMessageContent(null) = %q", b)
+		}
+		if b, ok := r.AppendMessageContent(nil, -1); !ok || string(b) != "[not an array]" {
+			t.Errorf("AppendMessageContent(-1) = %q", b)
+		}
+		if _, ok := r.AppendMessageContent(nil, 9); ok {
+			t.Error("AppendMessageContent out of range")
+		}
+		if err := r.SetMessageContentBytes(i, buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.SetStringBytes("user", []byte("u\"1")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got := res.RequestPath("messages.3.content"); got != "> look at this" || res.RequestPath("user") != "u\"1" {
+		t.Errorf("content = %q, user = %q", got, res.RequestPath("user"))
+	}
+	inRequest(t, `{"messages":[{"role":"system","content":"s"}]}`, func(r *pdk.Request) {
+		if i := r.LastUserIndex(); i != -1 {
+			t.Errorf("LastUserIndex = %d", i)
+		}
+	})
+}
+
+// TestExamplePrefixer runs the plugin of the package example.
+func TestExamplePrefixer(t *testing.T) {
+	res := pdktest.Request(t, &prefixer{}, `{"messages":[{"role":"user","content":"hi"}]}`,
+		pdktest.WithConfig(`{"prefix":"> "}`))
+	if got := res.RequestPath("messages.0.content"); got != "> hi" {
+		t.Errorf("content = %q", got)
+	}
+	res = pdktest.Request(t, &prefixer{}, `{"messages":[]}`, pdktest.WithConfig(`{"prefix":"> "}`))
+	if res.Error == nil || res.Error.Status != 400 {
+		t.Errorf("error = %v", res.Error)
+	}
+	if _, refused := pdktest.Init(t, &prefixer{}); refused == nil {
+		t.Error("Init accepted an empty prefix")
+	}
 }

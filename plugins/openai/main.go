@@ -61,6 +61,12 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 	if string(a.attr) != a.baseURL {
 		a.baseURL = string(a.attr)
 		a.url = strings.TrimRight(a.baseURL, "/") + a.Path
+		if !httpURL(a.url) {
+			a.url = ""
+		}
+	}
+	if a.url == "" {
+		return pdk.Error(500, "plugin_error", "openai: set url: the provider base_url is not an http(s) URL")
 	}
 	up := pdk.Upstream()
 	if err := up.SetURL(a.url); err != nil {
@@ -103,6 +109,17 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 		}
 	}
 	return pdk.Continue
+}
+
+// httpURL reports whether u is an absolute http or https URL with a host.
+func httpURL(u string) bool {
+	for _, scheme := range [...]string{"http://", "https://"} {
+		if len(u) > len(scheme) && strings.EqualFold(u[:len(scheme)], scheme) {
+			host := u[len(scheme):]
+			return host[0] != '/' && host[0] != '?' && host[0] != '#'
+		}
+	}
+	return false
 }
 
 func fail(what string, err error) pdk.Action {

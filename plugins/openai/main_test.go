@@ -160,6 +160,18 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestHTTPURL(t *testing.T) {
+	for u, want := range map[string]bool{
+		"http://x/v1/chat/completions": true, "HTTPS://api.example.com/chat/completions": true,
+		"https:///chat/completions": false, "ftp://x/chat": false, "/chat/completions": false,
+		"not a url/chat/completions": false, "http://": false,
+	} {
+		if got := httpURL(u); got != want {
+			t.Errorf("httpURL(%q) = %v", u, got)
+		}
+	}
+}
+
 func TestRequestHookOnly(t *testing.T) {
 	if mask, _ := pdktest.Init(t, &adapter{}); mask != pdk.HookRequest {
 		t.Errorf("mask = %d, want request only", mask)

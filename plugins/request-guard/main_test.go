@@ -31,8 +31,8 @@ func TestMatch(t *testing.T) {
 		{"*a*", "bbb", false},
 		{"ab*ab", "ab", false},
 		{"ab*ab", "abab", true},
-		{"claude-?", "claude-3", false}, // only * is special
-		{"claude-?", "claude-?", true},
+		{"mistral-?", "mistral-3", false}, // only * is special
+		{"mistral-?", "mistral-?", true},
 	}
 	for _, tt := range tests {
 		if got := match(tt.pattern, tt.s); got != tt.want {
@@ -58,8 +58,8 @@ func TestRequest(t *testing.T) {
 	}{
 		{name: "no limits", config: `{}`, body: twoMessages,
 			wantTokens: map[string]string{"max_tokens": "4000", "max_completion_tokens": ""}},
-		{name: "model allowed by glob", config: `{"allow_models":["claude-*","gpt-4o*"]}`, body: twoMessages},
-		{name: "model not allowed", config: `{"allow_models":["claude-*"]}`, body: twoMessages,
+		{name: "model allowed by glob", config: `{"allow_models":["mistral-*","gpt-4o*"]}`, body: twoMessages},
+		{name: "model not allowed", config: `{"allow_models":["mistral-*"]}`, body: twoMessages,
 			wantStatus: 403, wantType: "permission_error", wantMessage: `model "gpt-4o-mini" is not allowed`},
 		{name: "no model with allow list", config: `{"allow_models":["gpt-*"]}`, body: `{"messages":[]}`,
 			wantStatus: 403, wantType: "permission_error", wantMessage: `model "" is not allowed`},

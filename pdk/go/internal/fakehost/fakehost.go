@@ -9,7 +9,6 @@
 package fakehost
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -125,38 +124,84 @@ func (h *Host) Begin(p Phase) {
 
 func (h *Host) fail(reason string) { h.Failures = append(h.Failures, reason) }
 
-// access says whether the object's body (or headers) may be read or written
-// in the current phase, as in the object table of pdk/ABI.md.
-func (h *Host) access(obj uint32, write, headers bool) int32 {
+// body returns the body an object shows in the current phase, following the
+// host: the canonical response, chunk and provider request fall back to the
+// provider's response, event and the canonical request while unset.
+func (h *Host) body(obj uint32, write bool) ([]byte, bool, int32) {
+	ph := h.Phase
+	var o, fallback *Obj
+	switch obj {
+	case ObjRequest:
+		if ph == PhaseInit || write && ph != PhaseRequest {
+			return nil, false, NotAvailable
+		}
+		o = &h.Objs[ObjRequest]
+	case ObjResponse:
+		if ph != PhaseResponse {
+			return nil, false, NotAvailable
+		}
+		o, fallback = &h.Objs[ObjResponse], &h.Objs[ObjUpstreamResponse]
+	case ObjChunk:
+		if ph != PhaseChunk {
+			return nil, false, NotAvailable
+		}
+		o, fallback = &h.Objs[ObjChunk], &h.Objs[ObjUpstreamChunk]
+	case ObjUpstreamRequest:
+		if ph != PhaseRequest || !h.Adapter {
+			return nil, false, NotAvailable
+		}
+		o, fallback = &h.Objs[ObjUpstreamRequest], &h.Objs[ObjRequest]
+	case ObjUpstreamResponse:
+		if ph != PhaseResponse && ph != PhaseChunk || !h.Adapter || write {
+			return nil, false, NotAvailable
+		}
+		o = &h.Objs[ObjUpstreamResponse]
+	case ObjUpstreamChunk:
+		if ph != PhaseChunk || !h.Adapter || write {
+			return nil, false, NotAvailable
+		}
+		o = &h.Objs[ObjUpstreamChunk]
+	default:
+		return nil, false, Invalid
+	}
+	if !o.HasBody && fallback != nil {
+		return fallback.Body, fallback.HasBody, 0
+	}
+	return o.Body, o.HasBody, 0
+}
+
+// headers returns the headers of an object in the current phase.
+func (h *Host) headers(obj uint32, write bool) (map[string]string, int32) {
+	ph := h.Phase
 	ok := false
 	switch obj {
 	case ObjRequest:
-		ok = h.Phase == PhaseRequest || (!write && h.Phase != PhaseInit)
+		ok = ph != PhaseInit && !(write && ph != PhaseRequest)
 	case ObjResponse:
-		ok = h.Phase == PhaseResponse || (h.Phase == PhaseChunk && headers && write)
-	case ObjChunk:
-		ok = h.Phase == PhaseChunk && !headers
+		ok = ph == PhaseResponse || ph == PhaseChunk
 	case ObjUpstreamRequest:
-		ok = h.Adapter && h.Phase == PhaseRequest
+		ok = ph == PhaseRequest && h.Adapter
 	case ObjUpstreamResponse:
-		ok = h.Adapter && !write && (h.Phase == PhaseResponse || h.Phase == PhaseChunk)
-	case ObjUpstreamChunk:
-		ok = h.Adapter && !write && h.Phase == PhaseChunk && !headers
+		ok = (ph == PhaseResponse || ph == PhaseChunk) && h.Adapter && !write
+	case ObjChunk, ObjUpstreamChunk:
+	default:
+		return nil, Invalid
 	}
 	if !ok {
-		return NotAvailable
+		return nil, NotAvailable
 	}
-	return 0
+	return h.Objs[obj].Headers, 0
 }
 
-// output counts n bytes written by the plugin in this call.
-func (h *Host) output(n int) int32 {
+// spend counts n output bytes of this call against the limit; over it the
+// call is a plugin failure.
+func (h *Host) spend(n int) bool {
 	h.Written += n
 	if h.MaxOutput > 0 && h.Written > h.MaxOutput {
 		h.fail("output over the limit of " + strconv.Itoa(h.MaxOutput) + " bytes")
-		return TooLarge
+		return false
 	}
-	return 0
+	return true
 }
 
 // put copies v into buf when it fits and returns its length.
@@ -169,6 +214,9 @@ func put(buf []byte, v []byte) int32 {
 
 // Log is the log host function.
 func (h *Host) Log(level int32, msg string) {
+	if len(msg) > 4096 {
+		msg = msg[:4096]
+	}
 	h.Logs = append(h.Logs, LogEntry{Level: int(level), Message: msg})
 }
 
@@ -182,26 +230,25 @@ func (h *Host) ConfigGet(buf []byte) int32 {
 
 // BodyGet is body_get.
 func (h *Host) BodyGet(obj uint32, buf []byte) int32 {
-	if r := h.access(obj, false, false); r < 0 {
+	b, has, r := h.body(obj, false)
+	if r < 0 {
 		return r
 	}
-	o := &h.Objs[obj]
-	if !o.HasBody {
+	if !has {
 		return NotFound
 	}
-	return put(buf, o.Body)
+	return put(buf, b)
 }
 
 // BodySet is body_set.
 func (h *Host) BodySet(obj uint32, b string) int32 {
-	if r := h.access(obj, true, false); r < 0 {
+	if _, _, r := h.body(obj, true); r < 0 {
 		return r
 	}
-	if r := h.output(len(b)); r < 0 {
-		return r
+	if !h.spend(len(b)) {
+		return TooLarge
 	}
-	mustJSON := obj == ObjRequest || obj == ObjResponse || obj == ObjChunk
-	if mustJSON && !(obj == ObjChunk && b == "") && !gjson.Valid(b) {
+	if obj != ObjUpstreamRequest && !(obj == ObjChunk && b == "") && !gjson.Valid(b) {
 		return Invalid
 	}
 	h.Objs[obj].SetBody([]byte(b))
@@ -210,17 +257,11 @@ func (h *Host) BodySet(obj uint32, b string) int32 {
 
 // JSONGet is json_get.
 func (h *Host) JSONGet(obj uint32, path string, flags uint32, buf []byte) int32 {
-	if r := h.access(obj, false, false); r < 0 {
+	b, _, r := h.body(obj, false)
+	if r < 0 {
 		return r
 	}
-	if path == "" || flags&^1 != 0 {
-		return Invalid
-	}
-	o := &h.Objs[obj]
-	if !o.HasBody {
-		return NotFound
-	}
-	res := gjson.GetBytes(o.Body, path)
+	res := gjson.GetBytes(b, path)
 	if !res.Exists() {
 		return NotFound
 	}
@@ -230,100 +271,122 @@ func (h *Host) JSONGet(obj uint32, path string, flags uint32, buf []byte) int32 
 	return put(buf, []byte(res.Raw))
 }
 
-// JSONSet is json_set.
+// JSONSet is json_set. Unlike the host it refuses paths the ABI does not
+// allow to be written (empty, or with "#"), which the host would ignore or
+// misapply, so that tests catch them.
 func (h *Host) JSONSet(obj uint32, path string, flags uint32, val string) int32 {
-	if r := h.access(obj, true, false); r < 0 {
+	b, _, r := h.body(obj, true)
+	if r < 0 {
 		return r
 	}
-	if path == "" || flags&^3 != 0 || flags == 3 || strings.Contains(path, "#") {
+	if path == "" || strings.Contains(path, "#") {
 		return Invalid
 	}
-	o := &h.Objs[obj]
-	if !o.HasBody {
-		return NotFound
-	}
-	var (
-		out []byte
-		err error
-	)
+	b = append([]byte(nil), b...)
+	var err error
 	switch {
 	case flags&2 != 0:
-		out, err = sjson.DeleteBytes(o.Body, path)
-	case flags&1 != 0:
-		if r := h.output(len(val)); r < 0 {
-			return r
-		}
-		out, err = sjson.SetBytes(o.Body, path, val)
+		b, err = sjson.DeleteBytes(b, path)
 	default:
-		if r := h.output(len(val)); r < 0 {
-			return r
+		if !h.spend(len(val) + len(path)) {
+			return TooLarge
 		}
-		if !gjson.Valid(val) {
-			return Invalid
+		if flags&1 != 0 {
+			b, err = sjson.SetBytes(b, path, val)
+		} else {
+			if !gjson.Valid(val) {
+				return Invalid
+			}
+			b, err = sjson.SetRawBytes(b, path, []byte(val))
 		}
-		out, err = sjson.SetRawBytes(o.Body, path, []byte(val))
 	}
 	if err != nil {
 		return Invalid
 	}
-	o.Body = out
+	h.Objs[obj].SetBody(b)
 	return 0
 }
 
 // HeaderGet is header_get.
 func (h *Host) HeaderGet(obj uint32, name string, buf []byte) int32 {
-	if r := h.access(obj, false, true); r < 0 {
+	hs, r := h.headers(obj, false)
+	if r < 0 {
 		return r
 	}
-	v, ok := h.Objs[obj].Headers[strings.ToLower(name)]
+	name = strings.ToLower(name)
+	v, ok := hs[name]
 	if !ok {
-		if obj == ObjUpstreamRequest && strings.EqualFold(name, ":method") {
-			return put(buf, []byte("POST"))
+		switch {
+		case obj == ObjUpstreamRequest && name == ":method":
+			v, ok = "POST", true
+		case obj == ObjResponse && name == ":status":
+			v, ok = "200", true
 		}
+	}
+	if !ok || strings.HasPrefix(name, ":") && !pseudoOf(obj, name) {
 		return NotFound
 	}
 	return put(buf, []byte(v))
 }
 
+// pseudoOf reports whether an object has the pseudo-header.
+func pseudoOf(obj uint32, name string) bool {
+	switch obj {
+	case ObjUpstreamRequest:
+		return name == ":url" || name == ":method"
+	case ObjResponse, ObjUpstreamResponse:
+		return name == ":status"
+	}
+	return false
+}
+
 // HeaderSet is header_set; del deletes the header.
 func (h *Host) HeaderSet(obj uint32, name, val string, del bool) int32 {
-	if r := h.access(obj, true, true); r < 0 {
+	hs, r := h.headers(obj, true)
+	if r < 0 {
 		return r
-	}
-	name = strings.ToLower(name)
-	if name == "" {
-		return Invalid
 	}
 	if del {
-		delete(h.Objs[obj].Headers, name)
-		return 0
+		val = ""
 	}
-	if r := h.output(len(val)); r < 0 {
-		return r
+	if !h.spend(len(name) + len(val)) {
+		return TooLarge
 	}
-	if strings.HasPrefix(name, ":") {
+	if !validHeader(name, val) {
+		return Invalid
+	}
+	name = strings.ToLower(name)
+	if name[0] == ':' {
 		switch {
-		case name == ":status" && obj == ObjResponse:
+		case obj == ObjUpstreamRequest && (name == ":url" || name == ":method") && !del:
+		case obj == ObjResponse && name == ":status" && !del && h.Phase == PhaseResponse:
 			if n, err := strconv.Atoi(val); err != nil || n < 100 || n > 599 {
-				return Invalid
-			}
-		case name == ":url" && obj == ObjUpstreamRequest:
-			u, err := url.Parse(val)
-			if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-				return Invalid
-			}
-		case name == ":method" && obj == ObjUpstreamRequest:
-			if val == "" || strings.ContainsAny(val, " \t\r\n") {
 				return Invalid
 			}
 		default:
 			return Invalid
 		}
-	} else if strings.ContainsAny(val, "\r\n") || strings.ContainsAny(name, " \t\r\n:") {
-		return Invalid
 	}
-	h.Objs[obj].Headers[name] = val
+	if del {
+		delete(hs, name)
+	} else {
+		hs[name] = val
+	}
 	return 0
+}
+
+// validHeader refuses names and values that would break HTTP framing, as the
+// host does.
+func validHeader(name, val string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c >= 0x7f || c == ':' && i > 0 {
+			return false
+		}
+	}
+	return !strings.ContainsAny(val, "\r\n\x00")
 }
 
 // AttrGet is attr_get.
@@ -331,11 +394,11 @@ func (h *Host) AttrGet(name string, buf []byte) int32 {
 	if h.Phase == PhaseInit {
 		return NotAvailable
 	}
-	if name == "wasmgate.provider.api_key" && !h.Adapter {
+	if name == "wasmgate.provider.api_key" && (!h.Adapter || h.Phase != PhaseRequest) {
 		return Denied
 	}
 	v, ok := h.Attrs[name]
-	if !ok {
+	if !ok || name == "wasmgate.provider.api_key" && v == "" {
 		return NotFound
 	}
 	return put(buf, []byte(v))
@@ -346,18 +409,18 @@ func (h *Host) AttrSet(name, val string, del bool) int32 {
 	if h.Phase == PhaseInit {
 		return NotAvailable
 	}
-	if name == "" {
-		return Invalid
-	}
 	if strings.HasPrefix(name, "wasmgate.") {
 		return Denied
+	}
+	if name == "" {
+		return Invalid
 	}
 	if del {
 		delete(h.Attrs, name)
 		return 0
 	}
-	if r := h.output(len(val)); r < 0 {
-		return r
+	if !h.spend(len(name) + len(val)) {
+		return TooLarge
 	}
 	h.Attrs[name] = val
 	return 0
@@ -368,24 +431,27 @@ func (h *Host) SendResponse(status int32, body string) int32 {
 	if h.Phase != PhaseRequest && h.Phase != PhaseResponse {
 		return NotAvailable
 	}
-	if r := h.output(len(body)); r < 0 {
-		return r
+	if !h.spend(len(body)) {
+		return TooLarge
 	}
-	if status < 100 || status > 599 || !gjson.Valid(body) {
+	if status < 200 || status > 599 || !gjson.Valid(body) {
 		return Invalid
 	}
-	h.Sent = &Reply{Status: int(status), Body: []byte(body)}
+	h.Sent, h.SentErr = &Reply{Status: int(status), Body: []byte(body)}, nil
 	return 0
 }
 
 // SendError is send_error.
 func (h *Host) SendError(status int32, typ, msg string) int32 {
-	if r := h.output(len(typ) + len(msg)); r < 0 {
-		return r
+	if !h.spend(len(typ) + len(msg)) {
+		return TooLarge
 	}
-	if status < 400 || status > 599 || typ == "" {
+	if status < 400 || status > 599 || typ == "" || len(typ) > 64 {
 		return Invalid
 	}
-	h.SentErr = &ErrorReply{Status: int(status), Type: typ, Message: msg}
+	if len(msg) > 1024 {
+		msg = msg[:1024]
+	}
+	h.Sent, h.SentErr = nil, &ErrorReply{Status: int(status), Type: typ, Message: msg}
 	return 0
 }
