@@ -19,10 +19,10 @@ import (
 
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/gateway"
-	"github.com/wasmgate/wasmgate/core/testwasm"
 	"github.com/wasmgate/wasmgate/core/metrics"
 	"github.com/wasmgate/wasmgate/core/mockprovider"
 	"github.com/wasmgate/wasmgate/core/server"
+	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
 // env is a gateway on loopback in front of the mock provider.

@@ -178,7 +178,9 @@ type Error struct {
 	Err    error
 }
 
-func (e *Error) Error() string { return "provider request failed (" + string(e.Reason) + "): " + e.Err.Error() }
+func (e *Error) Error() string {
+	return "provider request failed (" + string(e.Reason) + "): " + e.Err.Error()
+}
 func (e *Error) Unwrap() error { return e.Err }
 
 func classify(ctx context.Context, err error) error {
