@@ -30,11 +30,14 @@ type Pool struct {
 	mask    uint32
 	opts    PoolOptions
 	logger  *slog.Logger
-	idle    chan *Instance
+	// idle is a stack: the instance used last is warm in the CPU caches, so
+	// it is handed out first.
+	mu      sync.Mutex
+	idle    []*Instance
+	freed   chan struct{} // a signal per release, for waiters
 	tokens  chan struct{} // one per instance that may exist
 	closed  atomic.Bool
-	mu      sync.Mutex // guards starting against Close
-	recycle uint64     // memory size in bytes past which an instance is not reused
+	recycle uint64 // memory size in bytes past which an instance is not reused
 
 	started, discarded atomic.Int64
 }
@@ -58,7 +61,8 @@ func (p *Plugin) NewPool(ctx context.Context, config []byte, opts PoolOptions) (
 		config:  config,
 		opts:    opts,
 		logger:  p.logger,
-		idle:    make(chan *Instance, opts.Size),
+		idle:    make([]*Instance, 0, opts.Size),
+		freed:   make(chan struct{}, opts.Size),
 		tokens:  make(chan struct{}, opts.Size),
 		recycle: uint64(p.limits.MemoryPages) * 65536 * 3 / 4,
 	}
@@ -76,7 +80,7 @@ func (p *Plugin) NewPool(ctx context.Context, config []byte, opts PoolOptions) (
 		if i == 0 {
 			pl.mask = mask
 		}
-		pl.idle <- in
+		pl.push(in)
 	}
 	return pl, nil
 }
@@ -102,27 +106,67 @@ func (pl *Pool) Acquire(ctx context.Context) (*Instance, error) {
 	if pl.closed.Load() {
 		return nil, ErrPoolClosed
 	}
-	select {
-	case in := <-pl.idle:
+	if in := pl.pop(); in != nil {
 		return in, nil
-	default:
 	}
-	t := time.NewTimer(pl.opts.MaxWait)
-	defer t.Stop()
-	select {
-	case in := <-pl.idle:
-		return in, nil
-	case <-pl.tokens:
-		in, _, err := pl.start(ctx)
-		if err != nil {
-			pl.tokens <- struct{}{}
-			return nil, err
+	var t *time.Timer
+	for {
+		select {
+		case <-pl.tokens:
+			in, _, err := pl.start(ctx)
+			if err != nil {
+				pl.tokens <- struct{}{}
+				return nil, err
+			}
+			return in, nil
+		default:
 		}
-		return in, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-t.C:
-		return nil, ErrPoolExhausted
+		if t == nil {
+			t = time.NewTimer(pl.opts.MaxWait)
+			defer t.Stop()
+		}
+		select {
+		case <-pl.freed:
+			if in := pl.pop(); in != nil {
+				return in, nil
+			}
+		case <-pl.tokens:
+			in, _, err := pl.start(ctx)
+			if err != nil {
+				pl.tokens <- struct{}{}
+				return nil, err
+			}
+			return in, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+			return nil, ErrPoolExhausted
+		}
+		if pl.closed.Load() {
+			return nil, ErrPoolClosed
+		}
+	}
+}
+
+func (pl *Pool) pop() *Instance {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	n := len(pl.idle)
+	if n == 0 {
+		return nil
+	}
+	in := pl.idle[n-1]
+	pl.idle = pl.idle[:n-1]
+	return in
+}
+
+func (pl *Pool) push(in *Instance) {
+	pl.mu.Lock()
+	pl.idle = append(pl.idle, in)
+	pl.mu.Unlock()
+	select {
+	case pl.freed <- struct{}{}:
+	default: // nobody is waiting for long: the buffer is full of signals
 	}
 }
 
@@ -139,7 +183,7 @@ func (pl *Pool) Release(in *Instance) {
 		}
 		return
 	}
-	pl.idle <- in
+	pl.push(in)
 	if pl.closed.Load() {
 		pl.drain()
 	}
@@ -152,14 +196,9 @@ func (pl *Pool) Close() {
 }
 
 func (pl *Pool) drain() {
-	for {
-		select {
-		case in := <-pl.idle:
-			in.close()
-			pl.tokens <- struct{}{}
-		default:
-			return
-		}
+	for in := pl.pop(); in != nil; in = pl.pop() {
+		in.close()
+		pl.tokens <- struct{}{}
 	}
 }
 
@@ -168,7 +207,10 @@ type Stats struct{ Started, Discarded, Idle int64 }
 
 // Stats returns the pool's counters.
 func (pl *Pool) Stats() Stats {
-	return Stats{Started: pl.started.Load(), Discarded: pl.discarded.Load(), Idle: int64(len(pl.idle))}
+	pl.mu.Lock()
+	idle := len(pl.idle)
+	pl.mu.Unlock()
+	return Stats{Started: pl.started.Load(), Discarded: pl.discarded.Load(), Idle: int64(idle)}
 }
 
 // Probe starts one instance without a slot config, checks its ABI version
