@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -85,6 +87,19 @@ func serve(cmd *cobra.Command, file string) error {
 			}
 		}()
 		logger.Info("mock provider (for development and tests only)", "url", "http://"+addr+"/v1")
+	}
+
+	if addr := cfg.Debug.PprofListen; addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("debug.pprof_listen: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() { _ = http.Serve(ln, mux) }()
+		logger.Info("pprof listening", "addr", ln.Addr().String())
 	}
 
 	m := metrics.New()

@@ -32,6 +32,7 @@ type Config struct {
 	Log          Log                  `koanf:"log"`
 	CacheDir     string               `koanf:"cache_dir"`
 	MockProvider MockProvider         `koanf:"mock_provider"`
+	Debug        Debug                `koanf:"debug"`
 	Providers    map[string]Provider  `koanf:"providers"`
 	Models       []Model              `koanf:"models"`
 	Routes       []Route              `koanf:"routes"`
@@ -63,6 +64,13 @@ type Log struct {
 // (quickstart and development only) when Listen is set.
 type MockProvider struct {
 	Listen string `koanf:"listen"`
+}
+
+// Debug holds diagnostics that are off by default.
+type Debug struct {
+	// PprofListen serves Go's net/http/pprof profiles on a separate
+	// listener (keep it on loopback).
+	PprofListen string `koanf:"pprof_listen"`
 }
 
 // Provider is one model provider.
@@ -406,6 +414,11 @@ func (c *Config) Validate() error {
 	if l := c.MockProvider.Listen; l != "" {
 		if _, _, err := net.SplitHostPort(l); err != nil {
 			e.add("mock_provider.listen", "must be host:port, got %q", l)
+		}
+	}
+	if l := c.Debug.PprofListen; l != "" {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			e.add("debug.pprof_listen", "must be host:port, got %q", l)
 		}
 	}
 	if len(c.Providers) == 0 {

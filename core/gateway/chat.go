@@ -131,22 +131,35 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.New(apierror.InvalidRequest, "the request body is not valid JSON")
 	}
+	// One pass over the top-level keys finds all the request fields the
+	// gateway itself needs.
 	root := gjson.ParseBytes(body)
 	if !root.IsObject() {
 		return nil, apierror.New(apierror.InvalidRequest, "the request body must be a JSON object")
 	}
-	m := root.Get("model")
+	var m, msgs, stream gjson.Result
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch { // the first of duplicate keys wins, as for plugins' path lookups
+		case k.Str == "model" && !m.Exists():
+			m = v
+		case k.Str == "messages" && !msgs.Exists():
+			msgs = v
+		case k.Str == "stream" && !stream.Exists():
+			stream = v
+		}
+		return true
+	})
 	if m.Type != gjson.String || m.Str == "" {
 		return nil, apierror.New(apierror.InvalidRequest, "model must be a non-empty string").WithParam("model")
 	}
-	if msgs := root.Get("messages"); !msgs.IsArray() || len(msgs.Array()) == 0 {
+	if !msgs.IsArray() || !hasElement(msgs) {
 		return nil, apierror.New(apierror.InvalidRequest, "messages must be a non-empty array").WithParam("messages")
 	}
-	if s := root.Get("stream"); s.Exists() {
-		if s.Type != gjson.True && s.Type != gjson.False {
+	if stream.Exists() {
+		if stream.Type != gjson.True && stream.Type != gjson.False {
 			return nil, apierror.New(apierror.InvalidRequest, "stream must be a boolean").WithParam("stream")
 		}
-		c.stream = s.Type == gjson.True
+		c.stream = stream.Type == gjson.True
 	}
 	c.modelID = m.Str
 	c.model = c.rt.models[m.Str]
@@ -398,6 +411,14 @@ func (c *call) providerError(resp *upstream.Response, body []byte) error {
 		e.Code = gjson.GetBytes(body, "error.code").String()
 	}
 	return e
+}
+
+// hasElement reports whether a JSON array has at least one element, without
+// building the list.
+func hasElement(arr gjson.Result) bool {
+	found := false
+	arr.ForEach(func(_, _ gjson.Result) bool { found = true; return false })
+	return found
 }
 
 func errorReply(e *apierror.Error, requestID string) *Reply {
