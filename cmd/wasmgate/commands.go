@@ -35,7 +35,7 @@ func validateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			gw, err := gateway.New(gateway.Options{Logger: newLogger(cfg.Log), Metrics: metrics.New(), CacheDir: cacheDir(cfg)})
+			gw, err := gateway.New(gateway.Options{Logger: newLogger(cfg.Log), Metrics: metrics.New(), CacheDir: cacheDir(cfg), RequestTimeout: cfg.Server.RequestTimeout})
 			if err != nil {
 				return err
 			}

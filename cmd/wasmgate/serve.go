@@ -103,7 +103,7 @@ func serve(cmd *cobra.Command, file string) error {
 	}
 
 	m := metrics.New()
-	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir(cfg)})
+	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir(cfg), RequestTimeout: cfg.Server.RequestTimeout})
 	if err != nil {
 		return err
 	}

@@ -48,18 +48,19 @@ type Flusher interface {
 
 // call is one request in flight.
 type call struct {
-	g       *Gateway
-	rt      *runtime
-	route   *route
-	pipe    *pipeline
-	model   *model
-	prov    *provider
-	ex      host.Exchange
-	inst    []*host.Instance // per slot; the adapter's is last
-	skip    []bool           // fail-open slots that failed: not called again
-	start   time.Time
-	modelID string
-	stream  bool
+	g        *Gateway
+	rt       *runtime
+	route    *route
+	pipe     *pipeline
+	model    *model
+	prov     *provider
+	ex       host.Exchange
+	inst     []*host.Instance // per slot; the adapter's is last
+	skip     []bool           // fail-open slots that failed: not called again
+	start    time.Time
+	deadline time.Time // the whole request's
+	modelID  string
+	stream   bool
 }
 
 var callPool = sync.Pool{New: func() any { return new(call) }}
@@ -73,7 +74,7 @@ func (g *Gateway) Chat(ctx context.Context, req *Request) *Reply {
 		return errorReply(apierror.New(apierror.Unavailable, "the gateway is starting"), req.RequestID)
 	}
 	c := callPool.Get().(*call)
-	c.g, c.rt, c.start = g, rt, start
+	c.g, c.rt, c.start, c.deadline = g, rt, start, start.Add(g.timeout)
 	c.ex.Reset()
 	g.metrics.InFlight.Inc()
 	reply, err := c.run(ctx, req)
@@ -286,20 +287,28 @@ func (c *call) adaptRequest(ctx context.Context) error {
 func (c *call) send(ctx context.Context) (*Reply, error) {
 	ex := &c.ex
 	timeout := c.prov.cfg.Timeout
-	uctx, cancel := context.WithTimeout(ctx, timeout)
+	deadline := c.deadline
+	if d := time.Now().Add(timeout); d.Before(deadline) {
+		deadline = d
+	}
 	hdr := make([][2]string, len(ex.UpHeader))
 	for i, f := range ex.UpHeader {
 		hdr[i] = [2]string{f.Name, f.Value}
 	}
 	ureq := &upstream.Request{Method: ex.UpMethod, URL: ex.UpURL, Header: hdr, Body: ex.UpstreamBody(),
-		MaxResponseBytes: int(c.prov.cfg.MaxResponseBytes)}
+		MaxResponseBytes: int(c.prov.cfg.MaxResponseBytes), Deadline: deadline}
 	t := time.Now()
 	var resp *upstream.Response
 	var err error
+	cancel := context.CancelFunc(func() {})
 	if c.stream {
-		resp, err = c.g.client.Stream(uctx, ureq)
+		// A stream's body outlives this function: its context carries the
+		// deadline. A buffered exchange needs no context timer.
+		var sctx context.Context
+		sctx, cancel = context.WithDeadline(ctx, deadline)
+		resp, err = c.g.client.Stream(sctx, ureq)
 	} else {
-		resp, err = c.g.client.Do(uctx, ureq)
+		resp, err = c.g.client.Do(ctx, ureq)
 	}
 	if err != nil {
 		cancel()

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/host"
@@ -21,6 +22,7 @@ type Gateway struct {
 
 	cur      atomic.Pointer[runtime]
 	reloadMu sync.Mutex
+	timeout  time.Duration
 }
 
 // Options for New.
@@ -29,6 +31,8 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// CacheDir keeps compiled plugins on disk ("" keeps them in memory).
 	CacheDir string
+	// RequestTimeout bounds a whole request, streams included (default 10m).
+	RequestTimeout time.Duration
 }
 
 // New makes a gateway with no runtime; call Reload with a config.
@@ -43,7 +47,10 @@ func New(opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Gateway{logger: opts.Logger, metrics: opts.Metrics, engine: eng, client: upstream.New()}, nil
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 10 * time.Minute
+	}
+	return &Gateway{logger: opts.Logger, metrics: opts.Metrics, engine: eng, client: upstream.New(), timeout: opts.RequestTimeout}, nil
 }
 
 // Reload builds a whole new runtime from cfg and swaps it in. Requests in

@@ -25,11 +25,11 @@ var ErrPoolClosed = errors.New("plugin pool closed")
 
 // Pool is a bounded set of instances of one plugin with one config.
 type Pool struct {
-	plugin  *Plugin
-	config  []byte
-	mask    uint32
-	opts    PoolOptions
-	logger  *slog.Logger
+	plugin *Plugin
+	config []byte
+	mask   uint32
+	opts   PoolOptions
+	logger *slog.Logger
 	// idle is a stack: the instance used last is warm in the CPU caches, so
 	// it is handed out first.
 	mu      sync.Mutex

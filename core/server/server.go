@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -24,16 +23,15 @@ import (
 
 // Server serves the gateway over HTTP.
 type Server struct {
-	app     *fiber.App
-	gw      *gateway.Gateway
-	logger  *slog.Logger
-	timeout time.Duration
+	app    *fiber.App
+	gw     *gateway.Gateway
+	logger *slog.Logger
 }
 
 // New builds the HTTP server. Settings that need a new listener (address,
 // body limit, timeouts) are taken from cfg once.
 func New(gw *gateway.Gateway, cfg config.Server, m *metrics.Metrics, logger *slog.Logger) *Server {
-	s := &Server{gw: gw, logger: logger, timeout: cfg.RequestTimeout}
+	s := &Server{gw: gw, logger: logger}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "wasmgate",
 		BodyLimit:             int(cfg.MaxBodyBytes),
@@ -84,24 +82,20 @@ func (s *Server) chat(c *fiber.Ctx) error {
 	c.Request().Header.VisitAll(func(k, v []byte) {
 		req.Header.Add(string(k), string(v))
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
-	reply := s.gw.Chat(ctx, req)
+	// The gateway applies server.request_timeout itself (see gateway.Options).
+	reply := s.gw.Chat(context.Background(), req)
 	for _, h := range reply.Header {
 		c.Set(h.Name, h.Value)
 	}
 	c.Status(reply.Status)
 	if reply.Stream == nil {
-		cancel()
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(reply.Body)
 	}
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer cancel()
-		reply.Stream(flusher{w})
-	})
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) { reply.Stream(flusher{w}) })
 	return nil
 }
 

@@ -67,6 +67,8 @@ type Request struct {
 	Body   []byte
 	// MaxResponseBytes bounds a buffered response body.
 	MaxResponseBytes int
+	// Deadline bounds a buffered exchange (Do); zero means ctx's deadline.
+	Deadline time.Time
 }
 
 // Response is a provider's answer: Body for a buffered exchange, Stream for
@@ -91,7 +93,7 @@ func (r *Response) Get(name string) string {
 // ErrTooLarge is a buffered response over Request.MaxResponseBytes.
 var ErrTooLarge = errors.New("provider response over the size limit")
 
-// Do sends r and reads the whole response. ctx's deadline bounds it.
+// Do sends r and reads the whole response, within r.Deadline (or ctx's).
 func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
@@ -106,9 +108,12 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		req.Header.SetContentType("application/json")
 	}
 	req.SetBodyRaw(r.Body)
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(10 * time.Minute)
+	deadline := r.Deadline
+	if deadline.IsZero() {
+		var ok bool
+		if deadline, ok = ctx.Deadline(); !ok {
+			deadline = time.Now().Add(10 * time.Minute)
+		}
 	}
 	if err := c.fast.DoDeadline(req, resp, deadline); err != nil {
 		return nil, classify(ctx, err)
@@ -184,6 +189,9 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 func classify(ctx context.Context, err error) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	var ne net.Error
 	var oe *net.OpError
 	switch {
