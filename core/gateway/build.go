@@ -158,7 +158,9 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 		rt.pools = append(rt.pools, pool)
 		s := &slot{plugin: plugin, pool: pool, mask: pool.Mask(), failOpen: failOpen, adapter: adapter}
 		for _, ph := range []abi.Phase{abi.PhaseRequest, abi.PhaseResponse, abi.PhaseChunk} {
-			s.calls[ph] = g.metrics.PluginCall.WithLabelValues(plugin, ph.String())
+			if s.mask&ph.Bit() != 0 { // a hook that never runs gets no series
+				s.calls[ph] = g.metrics.PluginCall.WithLabelValues(plugin, ph.String())
+			}
 		}
 		return s, nil
 	}

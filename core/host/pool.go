@@ -113,12 +113,7 @@ func (pl *Pool) Acquire(ctx context.Context) (*Instance, error) {
 	for {
 		select {
 		case <-pl.tokens:
-			in, _, err := pl.start(ctx)
-			if err != nil {
-				pl.tokens <- struct{}{}
-				return nil, err
-			}
-			return in, nil
+			return pl.startHeld(ctx)
 		default:
 		}
 		if t == nil {
@@ -131,12 +126,7 @@ func (pl *Pool) Acquire(ctx context.Context) (*Instance, error) {
 				return in, nil
 			}
 		case <-pl.tokens:
-			in, _, err := pl.start(ctx)
-			if err != nil {
-				pl.tokens <- struct{}{}
-				return nil, err
-			}
-			return in, nil
+			return pl.startHeld(ctx)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-t.C:
@@ -146,6 +136,17 @@ func (pl *Pool) Acquire(ctx context.Context) (*Instance, error) {
 			return nil, ErrPoolClosed
 		}
 	}
+}
+
+// startHeld starts an instance for a token already taken, giving the token
+// back if it fails.
+func (pl *Pool) startHeld(ctx context.Context) (*Instance, error) {
+	in, _, err := pl.start(ctx)
+	if err != nil {
+		pl.tokens <- struct{}{}
+		return nil, err
+	}
+	return in, nil
 }
 
 func (pl *Pool) pop() *Instance {
