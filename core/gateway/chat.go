@@ -218,6 +218,13 @@ func (c *call) hook(ctx context.Context, i int, ph abi.Phase) (*Reply, error) {
 	t := time.Now()
 	act, err := in.Call(ph, &c.ex, s.adapter)
 	s.calls[ph].Observe(time.Since(t).Seconds())
+	if ph == abi.PhaseRequest && !c.later(s) {
+		// Nothing more for this plugin in this request: give the instance
+		// back now rather than hold it through the provider's answer, so a
+		// few warm instances serve many concurrent requests.
+		s.pool.Release(in)
+		c.inst[i] = nil
+	}
 	if err != nil {
 		return c.failed(i, ph, err)
 	}
@@ -228,6 +235,15 @@ func (c *call) hook(ctx context.Context, i int, ph abi.Phase) (*Reply, error) {
 		return nil, &apierror.Error{Kind: apierror.Plugin, Status: c.ex.ShortStatus, Type: c.ex.ErrType, Message: c.ex.ErrMessage}
 	}
 	return nil, nil
+}
+
+// later reports whether a slot has a hook after the request phase for this
+// request: a response hook for a buffered answer, a chunk hook for a stream.
+func (c *call) later(s *slot) bool {
+	if c.stream {
+		return s.mask&abi.HookChunk != 0
+	}
+	return s.mask&abi.HookResponse != 0
 }
 
 // failed applies a slot's on_error policy to a failed hook.
