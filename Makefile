@@ -55,8 +55,9 @@ examples:
 run: build plugins
 	$(BIN) serve -c examples/quickstart/wasmgate.yaml
 
-validate: build plugins
+validate: build plugins examples
 	$(BIN) validate -c examples/quickstart/wasmgate.yaml
+	$(BIN) validate -c examples/hello-plugin/wasmgate.yaml
 
 ## test: the whole suite
 test: deps build plugins examples validate test-go test-modules

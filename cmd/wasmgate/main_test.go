@@ -226,3 +226,36 @@ func waitFor(t *testing.T, g *gatewayProc, ok func() bool) {
 	}
 	t.Fatalf("condition not met in 10s; log:\n%s", g.logs.String())
 }
+
+// TestPluginREADMEExamples validates the example config of every first-party
+// plugin's README, as a user would copy it, beside the built plugins.
+func TestPluginREADMEExamples(t *testing.T) {
+	for _, name := range []string{"openai", "system-prompt", "request-guard"} {
+		t.Run(name, func(t *testing.T) {
+			readme, err := os.ReadFile(filepath.Join("..", "..", "plugins", name, "README.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, examples, ok := strings.Cut(string(readme), "\n## Examples\n")
+			if !ok {
+				t.Fatal("README has no ## Examples section")
+			}
+			_, block, ok := strings.Cut(examples, "```yaml\n")
+			if !ok {
+				t.Fatal("## Examples has no yaml block")
+			}
+			block, _, _ = strings.Cut(block, "```")
+			dir := t.TempDir()
+			os.MkdirAll(filepath.Join(dir, "build", "plugins"), 0o755)
+			for _, p := range []string{"openai", "system-prompt", "request-guard"} {
+				os.WriteFile(filepath.Join(dir, "build", "plugins", p+".wasm"), testwasm.GoPluginBytes(t, p), 0o644)
+			}
+			file := filepath.Join(dir, "wasmgate.yaml")
+			os.WriteFile(file, []byte(block), 0o644)
+			out, err := exec.Command(bin, "validate", "-c", file).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), ": ok (") {
+				t.Fatalf("the README's example does not validate: %v\n%s\n%s", err, out, block)
+			}
+		})
+	}
+}
