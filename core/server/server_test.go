@@ -523,3 +523,63 @@ func BenchmarkChatEndToEnd(b *testing.B) {
 		}
 	})
 }
+
+// TestProviderKeyNeverLeaks: a provider that echoes the key it was sent in
+// its error message; the key must not reach the client, the log, /metrics
+// or /v1/models.
+func TestProviderKeyNeverLeaks(t *testing.T) {
+	const key = "sk-canary-0123456789abcdef"
+	echo := http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(401)
+		fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s","type":"invalid_request_error","code":"invalid_api_key"}}`,
+			strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go echo.Serve(ln)
+	defer echo.Close()
+
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(`
+providers:
+  echo: {base_url: "http://`+ln.Addr().String()+`/v1", api_key: "`+key+`"}
+models: [{id: m, provider: echo}]
+pipelines: {p: []}
+routes: [{pipeline: p}]
+`), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m := metrics.New()
+	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close(context.Background())
+	if err := gw.Reload(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	logger.Info("config loaded", "providers", cfg.Providers)
+	srv := server.New(gw, cfg.Server, m, logger)
+	sl, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(sl)
+	defer srv.Shutdown(context.Background())
+	url := "http://" + sl.Addr().String()
+
+	resp, body := post(t, url, chatBody("m", false))
+	if resp.StatusCode != 401 || !strings.Contains(string(body), "[redacted]") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	_, metricsText := get(t, url+"/metrics")
+	_, models := get(t, url+"/v1/models")
+	for where, text := range map[string]string{"response": string(body), "log": logs.String(), "metrics": metricsText, "models": models} {
+		if strings.Contains(text, key) || strings.Contains(text, "0123456789abcdef") {
+			t.Errorf("the provider key is in the %s", where)
+		}
+	}
+}
