@@ -87,7 +87,7 @@ func u32(v int32) uint64 { return uint64(uint32(v)) }
 
 // badPointer aborts the call: a guest that points outside its memory is broken.
 func (in *Instance) badPointer() {
-	in.fail = &Failure{Plugin: in.plugin.name, Phase: in.phase.String(), Reason: ReasonBadPointer}
+	in.fail = &Failure{Plugin: in.plugin.name, Phase: phaseName(in.phase), Reason: ReasonBadPointer}
 	panic(in.fail)
 }
 
@@ -123,7 +123,7 @@ func (in *Instance) giveString(buf, capacity uint64, v string) int32 {
 func (in *Instance) spend(n int) bool {
 	in.out += n
 	if in.out > in.plugin.limits.MaxOutputBytes {
-		in.fail = &Failure{Plugin: in.plugin.name, Phase: in.phase.String(), Reason: ReasonOutputLimit}
+		in.fail = &Failure{Plugin: in.plugin.name, Phase: phaseName(in.phase), Reason: ReasonOutputLimit}
 		return false
 	}
 	return true

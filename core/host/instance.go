@@ -51,6 +51,14 @@ func (f *Failure) Unwrap() error { return f.Err }
 // send_error work there.
 const phaseInit abi.Phase = -1
 
+// phaseName names a phase in failures and logs, init included.
+func phaseName(ph abi.Phase) string {
+	if ph == phaseInit {
+		return "init"
+	}
+	return ph.String()
+}
+
 type sent uint8
 
 const (
@@ -65,7 +73,6 @@ type instKey struct{}
 // time; its pool hands it out and takes it back.
 type Instance struct {
 	plugin *Plugin
-	pool   *Pool
 	mod    api.Module
 	mem    api.Memory
 	hooks  [3]api.Function
@@ -195,7 +202,7 @@ func (in *Instance) call(fn api.Function, ph abi.Phase, ex *Exchange) error {
 		if errors.As(err, &exit) {
 			reason = ReasonExit
 		}
-		return &Failure{Plugin: in.plugin.name, Phase: ph.String(), Reason: reason, Err: err}
+		return &Failure{Plugin: in.plugin.name, Phase: phaseName(ph), Reason: reason, Err: err}
 	}
 	return nil
 }
@@ -215,7 +222,7 @@ func (in *Instance) Call(ph abi.Phase, ex *Exchange, adapter bool) (abi.Action, 
 	act := abi.Action(uint32(in.stack[0]))
 	malformed := func(why string) (abi.Action, error) {
 		in.dead = true
-		return 0, &Failure{Plugin: in.plugin.name, Phase: ph.String(), Reason: ReasonMalformed, Err: errors.New(why)}
+		return 0, &Failure{Plugin: in.plugin.name, Phase: phaseName(ph), Reason: ReasonMalformed, Err: errors.New(why)}
 	}
 	switch act {
 	case abi.ActionContinue:
@@ -260,7 +267,7 @@ func monotonic() int64 { return int64(time.Since(epoch)) }
 // a point where the Go scheduler may preempt the goroutine.
 func (in *Instance) yield() {
 	if monotonic() > in.deadline {
-		in.fail = &Failure{Plugin: in.plugin.name, Phase: in.phase.String(), Reason: ReasonTimeout,
+		in.fail = &Failure{Plugin: in.plugin.name, Phase: phaseName(in.phase), Reason: ReasonTimeout,
 			Err: errors.New("the call ran past its time limit")}
 		panic(in.fail)
 	}

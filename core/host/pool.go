@@ -96,7 +96,6 @@ func (pl *Pool) start(ctx context.Context) (*Instance, uint32, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	in.pool = pl
 	pl.started.Add(1)
 	return in, mask, nil
 }
