@@ -312,7 +312,9 @@ func (c *call) send(ctx context.Context) (*Reply, error) {
 		hdr[i] = [2]string{f.Name, f.Value}
 	}
 	ureq := &upstream.Request{Method: ex.UpMethod, URL: ex.UpURL, Header: hdr, Body: ex.UpstreamBody(),
-		MaxResponseBytes: int(c.prov.cfg.MaxResponseBytes), Deadline: deadline}
+		MaxResponseBytes: int(c.prov.cfg.MaxResponseBytes), Deadline: deadline,
+		// Only the adapter's response hook reads the provider's headers.
+		SkipHeaders: c.prov.adapter == nil || c.prov.adapter.mask&abi.HookResponse == 0}
 	t := time.Now()
 	var resp *upstream.Response
 	var err error

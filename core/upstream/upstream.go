@@ -69,6 +69,9 @@ type Request struct {
 	MaxResponseBytes int
 	// Deadline bounds a buffered exchange (Do); zero means ctx's deadline.
 	Deadline time.Time
+	// SkipHeaders drops a successful buffered response's headers when no
+	// one will read them (an error response keeps them, for Retry-After).
+	SkipHeaders bool
 }
 
 // Response is a provider's answer: Body for a buffered exchange, Stream for
@@ -122,7 +125,9 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, &Error{Reason: ReasonTooLarge, Err: ErrTooLarge}
 	}
 	out := &Response{Status: resp.StatusCode(), Body: append([]byte(nil), resp.Body()...)}
-	resp.Header.VisitAll(func(k, v []byte) { out.Header = append(out.Header, [2]string{string(k), string(v)}) })
+	if !r.SkipHeaders || out.Status >= 400 {
+		resp.Header.VisitAll(func(k, v []byte) { out.Header = append(out.Header, [2]string{string(k), string(v)}) })
+	}
 	return out, nil
 }
 
