@@ -47,6 +47,7 @@ func New(opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts.Metrics.InstancesFunc(func() float64 { return float64(eng.LiveInstances()) })
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 10 * time.Minute
 	}
@@ -71,6 +72,9 @@ func (g *Gateway) Reload(ctx context.Context, cfg *config.Config) error {
 	g.metrics.Reloads.WithLabelValues("ok").Inc()
 	return nil
 }
+
+// LiveInstances is the number of plugin instances running.
+func (g *Gateway) LiveInstances() int64 { return g.engine.LiveInstances() }
 
 // Ready reports whether a runtime is loaded.
 func (g *Gateway) Ready() bool { return g.cur.Load() != nil }

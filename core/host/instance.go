@@ -138,6 +138,7 @@ func (p *Plugin) newInstance(ctx context.Context, config []byte, logger *slog.Lo
 		return nil, 0, &LoadError{Plugin: p.name, Reason: "instance failed to start", Err: err}
 	}
 	in.mod, in.mem = mod, mod.Memory()
+	p.live.Add(1)
 	fail := func(reason string, err error) (*Instance, uint32, error) {
 		in.close()
 		return nil, 0, &LoadError{Plugin: p.name, Reason: reason, Err: err}
@@ -254,6 +255,8 @@ func (in *Instance) close() {
 	in.dead = true
 	if in.mod != nil {
 		_ = in.mod.Close(context.Background())
+		in.mod = nil
+		in.plugin.live.Add(-1)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -45,7 +46,12 @@ type Capabilities struct {
 type Engine struct {
 	cache  wazero.CompilationCache
 	logger *slog.Logger
+	live   atomic.Int64 // instances running, across all plugins
 }
+
+// LiveInstances is the number of plugin instances running now: a reload
+// that leaked the old pipeline's instances would show here.
+func (e *Engine) LiveInstances() int64 { return e.live.Load() }
 
 // NewEngine makes an engine. cacheDir, when not empty, keeps compiled code on
 // disk so that restarts and reloads skip compilation.
@@ -78,6 +84,7 @@ type Plugin struct {
 	compiled wazero.CompiledModule
 	hasInit  bool // exports _initialize
 	logger   *slog.Logger
+	live     *atomic.Int64
 	closeMu  sync.Once
 }
 
@@ -120,7 +127,7 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte, lim Limits,
 		WithCompilationCache(e.cache).
 		WithMemoryLimitPages(lim.MemoryPages)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
-	p := &Plugin{name: name, limits: lim, caps: caps, rt: rt, logger: e.logger.With("plugin", name)}
+	p := &Plugin{name: name, limits: lim, caps: caps, rt: rt, logger: e.logger.With("plugin", name), live: &e.live}
 	fail := func(reason string, err error) (*Plugin, error) {
 		_ = rt.Close(ctx)
 		return nil, &LoadError{Plugin: name, Reason: reason, Err: err}

@@ -22,6 +22,14 @@ type Metrics struct {
 	InFlight        prometheus.Gauge
 }
 
+// InstancesFunc registers wasmgate_plugin_instances, read from f at scrape
+// time.
+func (m *Metrics) InstancesFunc(f func() float64) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wasmgate_plugin_instances", Help: "Plugin instances running (busy and idle, all pipelines).",
+	}, f))
+}
+
 // New registers the collectors on a fresh registry.
 func New() *Metrics {
 	r := prometheus.NewRegistry()

@@ -474,6 +474,13 @@ func TestReload(t *testing.T) {
 	if st := <-slow; st != 200 {
 		t.Fatalf("in-flight request on the old pipeline: %d", st)
 	}
+	// The old pipeline's instances are closed once its last request is done:
+	// what runs now is the new runtime's prewarmed instances (one per slot
+	// in pipelines, plus any started since).
+	if live := e.gw.LiveInstances(); live < 1 || live > 12 {
+		t.Fatalf("%d plugin instances live after the reload: the old ones leaked?", live)
+	}
+	before := e.gw.LiveInstances()
 
 	// A config whose plugin fails to load leaves the running one in place.
 	broken := strings.Replace(next, "respond: {source: respond.wasm}", "respond: {source: trap.wasm, limits: {memory_pages: 0}}", 1)
@@ -489,6 +496,9 @@ func TestReload(t *testing.T) {
 	}
 	if err := e.gw.Reload(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "ABI version 2") {
 		t.Fatalf("reload with a bad plugin: %v", err)
+	}
+	if after := e.gw.LiveInstances(); after != before {
+		t.Fatalf("a failed reload left instances behind: %d live, %d before", after, before)
 	}
 	if _, b := post(t, e.url, chatBody("gpt-4o-mini", false)); !strings.Contains(string(b), "short-circuit") {
 		t.Fatalf("running pipeline lost after a failed reload: %s", b)
