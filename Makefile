@@ -73,7 +73,7 @@ test-modules:
 ## bench: Go benchmarks of the plugin host, then the load test (see docs/benchmarks.md)
 bench: deps build plugins
 	TESTWASM_PREBUILT=$(CURDIR)/$(PLUGIN_OUT) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./core/host/
-	$(GO) run ./cmd/loadtest --wasmgate $(BIN) --quickstart examples/quickstart/wasmgate.yaml --out $(BUILD)/loadtest.md
+	$(GO) run ./cmd/loadtest --wasmgate $(BIN) --quickstart examples/quickstart/wasmgate.yaml --rounds 3 --duration 5s --out $(BUILD)/loadtest.md
 
 fmt:
 	gofmt -w cmd core

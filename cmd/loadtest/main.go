@@ -37,6 +37,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -65,6 +66,7 @@ type options struct {
 	explicit     bool // scenarios were given with --scenarios
 	duration     time.Duration
 	warmup       time.Duration
+	rounds       int
 	concurrency  []int
 	maxRequests  int64
 	timeout      time.Duration
@@ -99,6 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	scenarios := fs.String("scenarios", "", "comma-separated scenarios among "+strings.Join(allScenarios, ",")+" (default: all; direct,nginx without --wasmgate)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per scenario and concurrency")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each measured run")
+	fs.IntVar(&o.rounds, "rounds", 1, "rounds over all scenarios, interleaved; each figure is the round with the median throughput")
 	conc := fs.String("concurrency", "1,16", "comma-separated numbers of concurrent clients")
 	fs.Int64Var(&o.maxRequests, "max-requests", 10_000_000, "upper bound on requests per run")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of one request")
@@ -121,7 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.concurrency, err = parseConcurrency(*conc); err != nil {
 		return nil, err
 	}
-	if o.duration <= 0 || o.warmup < 0 || o.timeout <= 0 || o.maxRequests <= 0 || o.procs < 0 {
+	if o.duration <= 0 || o.warmup < 0 || o.timeout <= 0 || o.maxRequests <= 0 || o.procs < 0 || o.rounds < 1 {
 		return nil, errors.New("--duration, --timeout and --max-requests must be positive, --warmup and --procs not negative")
 	}
 	if o.nginxWorkers != "auto" {
@@ -475,8 +478,13 @@ func (b *bench) runAll(ctx context.Context) *report {
 		}
 		return rep
 	}
-	runs := len(b.o.scenarios) * len(b.o.concurrency)
+	runs := len(b.o.scenarios) * len(b.o.concurrency) * b.o.rounds
 	b.logf("%d runs of %v (+%v warmup): about %v", runs, b.o.duration, b.o.warmup, time.Duration(runs)*(b.o.duration+b.o.warmup))
+	// Every target runs for the whole test, and the rounds interleave the
+	// scenarios, so that drift in the machine's load (it is shared with the
+	// generator and the mock) falls on all of them alike.
+	var targets []*target
+	var names []string
 	for _, s := range b.o.scenarios {
 		if ctx.Err() != nil {
 			break
@@ -497,28 +505,60 @@ func (b *bench) runAll(ctx context.Context) *report {
 		if t.info != "" {
 			rep.Info[s] = t.info
 		}
-		for _, c := range b.o.concurrency {
-			if ctx.Err() != nil {
-				break
-			}
-			res, err := b.measure(ctx, t, c)
-			if ctx.Err() != nil {
-				break
-			}
-			rep.add(s, c, res)
-			if err != nil {
-				b.logf("scenario %s, concurrency %d: %v", s, c, err)
-				rep.fail(s, fmt.Sprintf("concurrency %d: %v", c, err))
-			} else {
-				b.logf("scenario %s, concurrency %d: %.0f req/s, p50 %v, %d errors", s, c, res.rps(), res.Hist.percentile(50), res.Errors)
+		targets, names = append(targets, t), append(names, s)
+	}
+	defer func() {
+		for _, t := range targets {
+			if t.proc != nil {
+				b.procs.stop(t.proc)
 			}
 		}
-		if t.proc != nil {
-			b.procs.stop(t.proc)
+	}()
+	type key struct {
+		s string
+		c int
+	}
+	results := map[key][]*loadResult{}
+	failed := map[key]bool{}
+	for round := 1; round <= b.o.rounds && ctx.Err() == nil; round++ {
+		for _, c := range b.o.concurrency {
+			for i, t := range targets {
+				s := names[i]
+				if ctx.Err() != nil || failed[key{s, c}] {
+					continue
+				}
+				res, err := b.measure(ctx, t, c)
+				if ctx.Err() != nil {
+					break
+				}
+				if err != nil {
+					b.logf("scenario %s, concurrency %d: %v", s, c, err)
+					rep.fail(s, fmt.Sprintf("concurrency %d: %v", c, err))
+					rep.add(s, c, res)
+					failed[key{s, c}] = true
+					continue
+				}
+				b.logf("round %d, scenario %s, concurrency %d: %.0f req/s, p50 %v, %d errors", round, s, c, res.rps(), res.Hist.percentile(50), res.Errors)
+				results[key{s, c}] = append(results[key{s, c}], res)
+			}
+		}
+	}
+	for _, c := range b.o.concurrency {
+		for _, s := range names {
+			if rs := results[key{s, c}]; len(rs) > 0 && !failed[key{s, c}] {
+				rep.add(s, c, medianRun(rs))
+			}
 		}
 	}
 	rep.evaluate()
 	return rep
+}
+
+// medianRun is the run with the median throughput.
+func medianRun(rs []*loadResult) *loadResult {
+	sorted := append([]*loadResult(nil), rs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].rps() < sorted[j].rps() })
+	return sorted[len(sorted)/2]
 }
 
 // measure runs the warmup and then the measured load against t.

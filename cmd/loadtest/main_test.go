@@ -259,3 +259,17 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("no target lines:\n%s", stdout.String())
 	}
 }
+
+func TestMedianRun(t *testing.T) {
+	mk := func(n int64) *loadResult { return &loadResult{Requests: n, Elapsed: time.Second} }
+	rs := []*loadResult{mk(300), mk(100), mk(200)}
+	if got := medianRun(rs); got.Requests != 200 {
+		t.Fatalf("median of 100, 200, 300 req/s: %d", got.Requests)
+	}
+	if rs[0].Requests != 300 {
+		t.Fatal("medianRun reordered its input")
+	}
+	if got := medianRun(rs[:1]); got.Requests != 300 {
+		t.Fatalf("median of one run: %d", got.Requests)
+	}
+}

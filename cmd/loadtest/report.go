@@ -45,6 +45,7 @@ type report struct {
 	Model       string            `json:"model"`
 	Duration    string            `json:"duration"`
 	Warmup      string            `json:"warmup"`
+	Rounds      int               `json:"rounds"`
 	Concurrency []int             `json:"concurrency"`
 	Scenarios   []string          `json:"scenarios"`
 	Info        map[string]string `json:"info"`
@@ -64,6 +65,7 @@ func newReport(o *options, bodyBytes int) *report {
 		Model:       o.model,
 		Duration:    o.duration.String(),
 		Warmup:      o.warmup.String(),
+		Rounds:      o.rounds,
 		Concurrency: o.concurrency,
 		Scenarios:   o.scenarios,
 		Info:        map[string]string{},
@@ -163,6 +165,9 @@ func (r *report) markdown() string {
 	p("- Note: the load generator, the proxy under test and the mock provider all run on this machine and compete for its %d CPUs; compare the scenarios with each other rather than reading the numbers as capacity.", r.CPUs)
 	p("- Request: POST /v1/chat/completions, model %s, %d-byte body (system prompt and 5 turns), not streamed, over keep-alive connections; every answer must be 200 with choices.", r.Model, r.BodyBytes)
 	p("- Each run: %s of load after %s of warmup, concurrency %s.", r.Duration, r.Warmup, joinInts(r.Concurrency))
+	if r.Rounds > 1 {
+		p("- %d rounds, the scenarios interleaved in each; every row is the round with the median throughput.", r.Rounds)
+	}
 	p("- Scenarios:")
 	for _, s := range r.Scenarios {
 		line := fmt.Sprintf("  - %s: %s", s, scenarioDescriptions[s])
