@@ -132,24 +132,17 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.New(apierror.InvalidRequest, "the request body is not valid JSON")
 	}
-	// One pass over the top-level keys finds all the request fields the
-	// gateway itself needs.
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
+	// One pass over the top-level keys finds the fields the gateway needs;
+	// the index it builds serves the plugins' lookups too.
+	if b := skipSpace(body); len(b) == 0 || b[0] != '{' {
 		return nil, apierror.New(apierror.InvalidRequest, "the request body must be a JSON object")
 	}
-	var m, msgs, stream gjson.Result
-	root.ForEach(func(k, v gjson.Result) bool {
-		switch { // the first of duplicate keys wins, as for plugins' path lookups
-		case k.Str == "model" && !m.Exists():
-			m = v
-		case k.Str == "messages" && !msgs.Exists():
-			msgs = v
-		case k.Str == "stream" && !stream.Exists():
-			stream = v
-		}
-		return true
-	})
+	ex := &c.ex
+	ex.SetRequest(body)
+	ex.IndexRequest()
+	m, _ := ex.Top("model")
+	msgs, _ := ex.Top("messages")
+	stream, _ := ex.Top("stream")
 	if m.Type != gjson.String || m.Str == "" {
 		return nil, apierror.New(apierror.InvalidRequest, "model must be a non-empty string").WithParam("model")
 	}
@@ -176,8 +169,6 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 	c.inst = append(c.inst[:0], make([]*host.Instance, n)...)
 	c.skip = append(c.skip[:0], make([]bool, n)...)
 
-	ex := &c.ex
-	ex.Request = body
 	ex.ReqHeader = append(ex.ReqHeader[:0], req.Header...)
 	ex.APIKey = c.prov.apiKey
 	ex.SetAttr(abi.AttrRequestID, req.RequestID)
@@ -279,7 +270,7 @@ func (c *call) adaptRequest(ctx context.Context) error {
 			if err != nil {
 				return apierror.Wrap(apierror.Internal, "internal error", err)
 			}
-			ex.Request = b
+			ex.SetRequest(b)
 		}
 		if c.prov.apiKey != "" {
 			ex.UpHeader.Set("authorization", "Bearer "+c.prov.apiKey)
@@ -438,6 +429,13 @@ func (c *call) providerError(resp *upstream.Response, body []byte) error {
 		e.Code = gjson.GetBytes(body, "error.code").String()
 	}
 	return e
+}
+
+func skipSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
+		b = b[1:]
+	}
+	return b
 }
 
 // hasElement reports whether a JSON array has at least one element, without

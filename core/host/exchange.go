@@ -2,6 +2,9 @@ package host
 
 import (
 	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/wasmgate/wasmgate/core/abi"
 )
@@ -80,6 +83,12 @@ type Exchange struct {
 
 	attrs []Field
 
+	// top remembers top-level fields of the request, so that plugins' path
+	// lookups start at their key instead of rescanning the body; topFull
+	// says it holds every key. Any change of the body empties it.
+	top     []topEntry
+	topFull bool
+
 	// Outcome of send_response / send_error in the last hook.
 	ShortStatus int
 	ShortBody   []byte
@@ -95,7 +104,58 @@ func (ex *Exchange) Reset() {
 		UpHeader:     ex.UpHeader[:0],
 		UpRespHeader: ex.UpRespHeader[:0],
 		attrs:        ex.attrs[:0],
+		top:          ex.top[:0],
 	}
+}
+
+type topEntry struct {
+	key   string
+	val   gjson.Result
+	found bool
+}
+
+// SetRequest replaces the canonical request body.
+func (ex *Exchange) SetRequest(b []byte) {
+	ex.Request, ex.top, ex.topFull = b, ex.top[:0], false
+}
+
+func (ex *Exchange) requestView() string {
+	// A view, not a copy: entries are only read until the body changes, and
+	// every change empties them.
+	return unsafe.String(unsafe.SliceData(ex.Request), len(ex.Request))
+}
+
+// IndexRequest records every top-level field of the request in one pass (the
+// first, should a key repeat, as path lookups do). The gateway calls it once
+// per request; plugins' lookups then start at their key.
+func (ex *Exchange) IndexRequest() {
+	ex.top = ex.top[:0]
+	gjson.Parse(ex.requestView()).ForEach(func(k, v gjson.Result) bool {
+		for _, e := range ex.top {
+			if e.key == k.Str {
+				return true
+			}
+		}
+		ex.top = append(ex.top, topEntry{k.Str, v, true})
+		return true
+	})
+	ex.topFull = true
+}
+
+// Top returns a top-level field of the request, a plain key (no path
+// syntax). Without a full index it looks the key up and remembers it.
+func (ex *Exchange) Top(key string) (gjson.Result, bool) {
+	for _, e := range ex.top {
+		if e.key == key {
+			return e.val, e.found
+		}
+	}
+	if ex.topFull {
+		return gjson.Result{}, false
+	}
+	v := gjson.Get(ex.requestView(), key)
+	ex.top = append(ex.top, topEntry{key, v, v.Exists()})
+	return v, v.Exists()
 }
 
 // Attr returns an attribute.
@@ -198,7 +258,7 @@ func (ex *Exchange) body(obj abi.Object, ph abi.Phase, adapter, write bool) ([]b
 func (ex *Exchange) setBody(obj abi.Object, b []byte) {
 	switch obj {
 	case abi.ObjRequest:
-		ex.Request = b
+		ex.SetRequest(b)
 	case abi.ObjResponse:
 		ex.Response = b
 	case abi.ObjChunk:

@@ -192,7 +192,14 @@ func hJSONGet(in *Instance, s []uint64) int32 {
 		return code
 	}
 	path, flags := in.readString(s[1], s[2]), uint32(s[3])
-	r := gjson.Get(unsafe.String(unsafe.SliceData(b), len(b)), path)
+	var r gjson.Result
+	if key, rest, ok := topKey(path); ok && abi.Object(s[0]) == abi.ObjRequest {
+		if r, ok = in.ex.Top(key); ok && rest != "" {
+			r = gjson.Get(r.Raw, rest)
+		}
+	} else {
+		r = gjson.Get(unsafe.String(unsafe.SliceData(b), len(b)), path)
+	}
 	if !r.Exists() {
 		return abi.ErrNotFound
 	}
@@ -200,6 +207,25 @@ func hJSONGet(in *Instance, s []uint64) int32 {
 		return in.giveString(s[4], s[5], r.Str)
 	}
 	return in.giveString(s[4], s[5], r.Raw)
+}
+
+// topKey splits a path into a plain top-level key and the rest; ok is false
+// when the first segment uses any path syntax (escapes, wildcards, queries,
+// modifiers), which only a full lookup gets right.
+func topKey(path string) (key, rest string, ok bool) {
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c == '.':
+			if i == 0 {
+				return "", "", false
+			}
+			return path[:i], path[i+1:], true
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+		default:
+			return "", "", false
+		}
+	}
+	return path, "", path != ""
 }
 
 var setOpts = &sjson.Options{Optimistic: true, ReplaceInPlace: true}
