@@ -593,3 +593,52 @@ routes: [{pipeline: p}]
 		}
 	}
 }
+
+// TestMixedLoadEveryRequestAnswered sends healthy and hostile traffic at
+// once: every request gets its answer (a completion or its error), none
+// hangs, and the pools are intact afterwards.
+func TestMixedLoadEveryRequestAnswered(t *testing.T) {
+	e := start(t)
+	want := map[string]int{
+		"gpt-4o-mini": 200, "trap-open": 200, "short": 200, "inst": 200,
+		"trap-closed": 500, "garbage": 500, "loop": 500, "refuse": 429, "mock-fail-500": 502,
+	}
+	models := make([]string, 0, len(want))
+	for m := range want {
+		models = append(models, m)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 16*18)
+	start := time.Now()
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 10 * time.Second}
+			for i := range 18 {
+				m := models[(w+i)%len(models)]
+				resp, err := client.Post(e.url+"/v1/chat/completions", "application/json", strings.NewReader(chatBody(m, i%3 == 0 && want[m] == 200 && m != "short")))
+				if err != nil {
+					errs <- m + ": " + err.Error()
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want[m] {
+					errs <- fmt.Sprintf("%s: status %d, want %d", m, resp.StatusCode, want[m])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("288 requests took %s", d)
+	}
+	if resp, b := post(t, e.url, chatBody("gpt-4o-mini", false)); resp.StatusCode != 200 {
+		t.Fatalf("after the storm: %d %s", resp.StatusCode, b)
+	}
+}
