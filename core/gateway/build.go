@@ -37,6 +37,31 @@ type runtime struct {
 	inflight  atomic.Int64
 	retired   atomic.Bool
 	closeOnce sync.Once
+
+	metrics sync.Map // routeModel -> *routeMetrics
+}
+
+type routeModel struct {
+	r *route
+	m *model
+}
+
+// routeMetrics are the series of one route and model, looked up once.
+type routeMetrics struct {
+	ok  prometheus.Counter  // requests answered 200
+	dur prometheus.Observer // request duration
+}
+
+func (r *runtime) routeMetrics(g *Gateway, rt *route, m *model) *routeMetrics {
+	key := routeModel{rt, m}
+	if v, ok := r.metrics.Load(key); ok {
+		return v.(*routeMetrics)
+	}
+	v, _ := r.metrics.LoadOrStore(key, &routeMetrics{
+		ok:  g.metrics.Requests.WithLabelValues(rt.name, m.id, "200"),
+		dur: g.metrics.RequestDuration.WithLabelValues(rt.name, m.id),
+	})
+	return v.(*routeMetrics)
 }
 
 type model struct {
@@ -76,6 +101,7 @@ type provider struct {
 	apiKey  string
 	adapter *slot
 	cfg     config.Provider
+	up200   prometheus.Observer // provider latency of 200 answers
 }
 
 func (r *runtime) acquire() bool {
@@ -167,7 +193,8 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 	providers := map[string]*provider{}
 	for name, pc := range cfg.Providers {
 		base := strings.TrimRight(pc.BaseURL, "/")
-		p := &provider{name: name, baseURL: base, chatURL: base + "/chat/completions", apiKey: pc.APIKey.Reveal(), cfg: pc}
+		p := &provider{name: name, baseURL: base, chatURL: base + "/chat/completions", apiKey: pc.APIKey.Reveal(), cfg: pc,
+			up200: g.metrics.Upstream.WithLabelValues(name, "200")}
 		if pc.Adapter != "" {
 			if p.adapter, err = newSlot("providers."+name+".adapter", pc.Adapter, pc.AdapterConfig, false, true); err != nil {
 				return nil, err

@@ -106,8 +106,19 @@ func (c *call) finish(status int) {
 	if c.model != nil {
 		model = c.model.id
 	}
-	g.metrics.Requests.WithLabelValues(route, model, strconv.Itoa(status)).Inc()
-	g.metrics.RequestDuration.WithLabelValues(route, model).Observe(time.Since(c.start).Seconds())
+	if c.route != nil && c.model != nil {
+		// The common case, without label lookups: a cached pair of series.
+		rm := c.rt.routeMetrics(g, c.route, c.model)
+		if status == http.StatusOK {
+			rm.ok.Inc()
+		} else {
+			g.metrics.Requests.WithLabelValues(route, model, strconv.Itoa(status)).Inc()
+		}
+		rm.dur.Observe(time.Since(c.start).Seconds())
+	} else {
+		g.metrics.Requests.WithLabelValues(route, model, strconv.Itoa(status)).Inc()
+		g.metrics.RequestDuration.WithLabelValues(route, model).Observe(time.Since(c.start).Seconds())
+	}
 	g.metrics.InFlight.Dec()
 	for i, in := range c.inst {
 		if in != nil {
@@ -323,7 +334,11 @@ func (c *call) send(ctx context.Context) (*Reply, error) {
 		cancel()
 		return nil, c.upstreamFailed(err, timeout)
 	}
-	c.g.metrics.Upstream.WithLabelValues(c.prov.name, strconv.Itoa(resp.Status)).Observe(time.Since(t).Seconds())
+	if resp.Status == http.StatusOK {
+		c.prov.up200.Observe(time.Since(t).Seconds())
+	} else {
+		c.g.metrics.Upstream.WithLabelValues(c.prov.name, strconv.Itoa(resp.Status)).Observe(time.Since(t).Seconds())
+	}
 	ex.UpStatus = resp.Status
 	for _, h := range resp.Header {
 		ex.UpRespHeader.Add(h[0], h[1])

@@ -37,8 +37,9 @@ func (h *Header) Set(name, value string) {
 	*h = append(*h, Field{strings.ToLower(name), value})
 }
 
-// Add appends a header without replacing.
-func (h *Header) Add(name, value string) { *h = append(*h, Field{strings.ToLower(name), value}) }
+// Add appends a header without replacing. Names keep their case (lookups
+// ignore it): copying a request's headers allocates nothing more.
+func (h *Header) Add(name, value string) { *h = append(*h, Field{name, value}) }
 
 // Del removes a header.
 func (h *Header) Del(name string) {
