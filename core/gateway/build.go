@@ -7,7 +7,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -283,5 +282,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-var errNotReady = errors.New("gateway has no configuration loaded")

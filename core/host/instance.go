@@ -245,9 +245,6 @@ func (in *Instance) Call(ph abi.Phase, ex *Exchange, adapter bool) (abi.Action, 
 	return act, nil
 }
 
-// Has reports whether the instance handles a phase.
-func (in *Instance) Has(ph abi.Phase) bool { return in.hooks[ph] != nil }
-
 // Dead reports whether the instance must be discarded.
 func (in *Instance) Dead() bool { return in.dead }
 

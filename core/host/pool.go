@@ -88,9 +88,6 @@ func (p *Plugin) NewPool(ctx context.Context, config []byte, opts PoolOptions) (
 // Mask is the hook mask the plugin declared.
 func (pl *Pool) Mask() uint32 { return pl.mask }
 
-// Plugin is the pool's plugin.
-func (pl *Pool) Plugin() *Plugin { return pl.plugin }
-
 func (pl *Pool) start(ctx context.Context) (*Instance, uint32, error) {
 	in, mask, err := pl.plugin.newInstance(ctx, pl.config, pl.logger, false)
 	if err != nil {
