@@ -74,15 +74,15 @@ func serve(cmd *cobra.Command, file string) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	if addr := cfg.MockProvider.Listen; addr != "" {
+		// Listen here, so that a taken port fails the start, not a goroutine.
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("mock_provider.listen: %w", err)
 		}
-		ln.Close()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := mockprovider.ListenAndServe(ctx, addr, mockprovider.Options{}); err != nil {
+			if err := mockprovider.Serve(ctx, ln, mockprovider.Options{}); err != nil {
 				logger.Error("mock provider stopped", "error", err)
 			}
 		}()

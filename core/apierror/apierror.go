@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 )
 
 // Kind classifies an error.
@@ -126,6 +127,18 @@ func From(err error) *Error {
 		return e
 	}
 	return Wrap(Internal, "internal error", err)
+}
+
+// Truncate shortens s, a value echoed in a message, to at most n bytes on a
+// rune boundary, marking the cut.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // JSON renders the error in OpenAI's shape:

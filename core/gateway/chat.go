@@ -59,7 +59,6 @@ type call struct {
 	skip     []bool           // fail-open slots that failed: not called again
 	start    time.Time
 	deadline time.Time // the whole request's
-	modelID  string
 	stream   bool
 }
 
@@ -71,16 +70,16 @@ func (g *Gateway) Chat(ctx context.Context, req *Request) *Reply {
 	start := time.Now()
 	rt := g.runtime()
 	if rt == nil {
-		return errorReply(apierror.New(apierror.Unavailable, "the gateway is starting"), req.RequestID)
+		return ErrorReply(apierror.New(apierror.Unavailable, "the gateway is starting"), req.RequestID)
 	}
 	c := callPool.Get().(*call)
-	c.g, c.rt, c.start, c.deadline = g, rt, start, start.Add(g.timeout)
-	c.ex.Reset()
+	c.g, c.rt, c.start, c.deadline = g, rt, start, start.Add(g.timeout) // finish left the rest reset
 	g.metrics.InFlight.Inc()
 	reply, err := c.run(ctx, req)
 	if err != nil {
-		reply = errorReply(apierror.From(err), req.RequestID)
-		if ae := apierror.From(err); ae.Kind == apierror.Internal || ae.Cause != nil {
+		ae := apierror.From(err)
+		reply = ErrorReply(ae, req.RequestID)
+		if ae.Kind == apierror.Internal || ae.Cause != nil {
 			g.logger.Warn("request failed", "request_id", req.RequestID, "status", ae.HTTPStatus(), "error", err)
 		}
 	}
@@ -99,25 +98,23 @@ func (g *Gateway) Chat(ctx context.Context, req *Request) *Reply {
 // finish releases everything the call holds.
 func (c *call) finish(status int) {
 	g := c.g
-	route, model := "none", "none"
-	if c.route != nil {
-		route = c.route.name
-	}
-	if c.model != nil {
-		model = c.model.id
-	}
+	elapsed := time.Since(c.start).Seconds()
 	if c.route != nil && c.model != nil {
 		// The common case, without label lookups: a cached pair of series.
 		rm := c.rt.routeMetrics(g, c.route, c.model)
 		if status == http.StatusOK {
 			rm.ok.Inc()
 		} else {
-			g.metrics.Requests.WithLabelValues(route, model, strconv.Itoa(status)).Inc()
+			g.metrics.Requests.WithLabelValues(c.route.name, c.model.id, strconv.Itoa(status)).Inc()
 		}
-		rm.dur.Observe(time.Since(c.start).Seconds())
+		rm.dur.Observe(elapsed)
 	} else {
-		g.metrics.Requests.WithLabelValues(route, model, strconv.Itoa(status)).Inc()
-		g.metrics.RequestDuration.WithLabelValues(route, model).Observe(time.Since(c.start).Seconds())
+		model := "none"
+		if c.model != nil {
+			model = c.model.id
+		}
+		g.metrics.Requests.WithLabelValues("none", model, strconv.Itoa(status)).Inc()
+		g.metrics.RequestDuration.WithLabelValues("none", model).Observe(elapsed)
 	}
 	g.metrics.InFlight.Dec()
 	for i, in := range c.inst {
@@ -126,6 +123,7 @@ func (c *call) finish(status int) {
 		}
 	}
 	c.rt.release()
+	// Keep the buffers, drop every reference a pooled call would pin.
 	*c = call{inst: c.inst[:0], skip: c.skip[:0], ex: c.ex}
 	c.ex.Reset()
 	callPool.Put(c)
@@ -166,14 +164,13 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 		}
 		c.stream = stream.Type == gjson.True
 	}
-	c.modelID = m.Str
 	c.model = c.rt.models[m.Str]
 	if c.model == nil {
-		return nil, apierror.Newf(apierror.NotFound, "the model %q does not exist", truncate(m.Str, 128)).WithParam("model").WithCode("model_not_found")
+		return nil, apierror.Newf(apierror.NotFound, "the model %q does not exist", apierror.Truncate(m.Str, 128)).WithParam("model").WithCode("model_not_found")
 	}
 	c.route = c.rt.match(req.Path, m.Str)
 	if c.route == nil {
-		return nil, apierror.Newf(apierror.NotFound, "no route for model %q", truncate(m.Str, 128)).WithParam("model").WithCode("model_not_found")
+		return nil, apierror.Newf(apierror.NotFound, "no route for model %q", apierror.Truncate(m.Str, 128)).WithParam("model").WithCode("model_not_found")
 	}
 	c.pipe, c.prov = c.route.pipeline, c.model.provider
 	n := len(c.pipe.slots) + 1
@@ -267,7 +264,13 @@ func (c *call) failed(i int, ph abi.Phase, err error) (*Reply, error) {
 		c.skip[i] = true
 		return nil, nil
 	}
-	return nil, apierror.Wrap(apierror.PluginFailed, fmt.Sprintf("plugin %q failed", s.plugin), err)
+	return nil, pluginFailed(s.plugin, err)
+}
+
+// pluginFailed is the client's error for a plugin that failed closed; the
+// cause goes to the log only.
+func pluginFailed(plugin string, cause error) error {
+	return apierror.Wrap(apierror.PluginFailed, fmt.Sprintf("plugin %q failed", plugin), cause)
 }
 
 // adaptRequest turns the canonical request into the provider request.
@@ -276,7 +279,7 @@ func (c *call) adaptRequest(ctx context.Context) error {
 	if c.prov.adapter == nil {
 		// Built-in OpenAI-compatible passthrough.
 		ex.UpURL = c.prov.chatURL
-		if c.model.upstream != c.modelID {
+		if c.model.upstream != c.model.id {
 			b, err := sjson.SetBytes(ex.Request, "model", c.model.upstream)
 			if err != nil {
 				return apierror.Wrap(apierror.Internal, "internal error", err)
@@ -291,12 +294,10 @@ func (c *call) adaptRequest(ctx context.Context) error {
 	if r, err := c.hook(ctx, len(c.pipe.slots), abi.PhaseRequest); err != nil {
 		return err
 	} else if r != nil {
-		return apierror.Wrap(apierror.PluginFailed, fmt.Sprintf("plugin %q failed", c.prov.adapter.plugin),
-			errors.New("an adapter may not short-circuit"))
+		return pluginFailed(c.prov.adapter.plugin, errors.New("an adapter may not short-circuit"))
 	}
 	if ex.UpURL == "" {
-		return apierror.Wrap(apierror.PluginFailed, fmt.Sprintf("plugin %q failed", c.prov.adapter.plugin),
-			errors.New("the adapter did not set :url"))
+		return pluginFailed(c.prov.adapter.plugin, errors.New("the adapter did not set :url"))
 	}
 	return nil
 }
@@ -385,7 +386,7 @@ func (c *call) streamReply(ctx context.Context, resp *upstream.Response, cancel 
 	if ct := resp.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 		resp.Stream.Close()
 		cancel()
-		return nil, apierror.Newf(apierror.Upstream, "provider %q did not stream (content type %q)", c.prov.name, truncate(ct, 64))
+		return nil, apierror.Newf(apierror.Upstream, "provider %q did not stream (content type %q)", c.prov.name, apierror.Truncate(ct, 64))
 	}
 	return &Reply{Status: http.StatusOK, Header: c.replyHeader(), Stream: func(w Flusher) {
 		defer cancel()
@@ -423,7 +424,8 @@ func (c *call) replyHeader() host.Header {
 // status is kept, a 5xx becomes 502; the message is the provider's, with
 // the provider key scrubbed should it echo it.
 func (c *call) providerError(resp *upstream.Response, body []byte) error {
-	msg := gjson.GetBytes(body, "error.message").String()
+	errObj := gjson.GetBytes(body, "error")
+	msg := errObj.Get("message").String()
 	if msg == "" {
 		msg = gjson.GetBytes(body, "message").String()
 	}
@@ -433,15 +435,15 @@ func (c *call) providerError(resp *upstream.Response, body []byte) error {
 	if k := c.prov.apiKey; k != "" {
 		msg = strings.ReplaceAll(msg, k, "[redacted]")
 	}
-	msg = fmt.Sprintf("provider %q answered %d: %s", c.prov.name, resp.Status, truncate(msg, 512))
+	msg = fmt.Sprintf("provider %q answered %d: %s", c.prov.name, resp.Status, apierror.Truncate(msg, 512))
 	e := &apierror.Error{Kind: apierror.Upstream, Message: msg, RetryAfter: resp.Get("Retry-After")}
 	if resp.Status < 500 {
 		e.Status = resp.Status
-		e.Type = gjson.GetBytes(body, "error.type").String()
+		e.Type = errObj.Get("type").String()
 		if e.Type == "" {
 			e.Type = "upstream_error"
 		}
-		e.Code = gjson.GetBytes(body, "error.code").String()
+		e.Code = errObj.Get("code").String()
 	}
 	return e
 }
@@ -461,7 +463,9 @@ func hasElement(arr gjson.Result) bool {
 	return found
 }
 
-func errorReply(e *apierror.Error, requestID string) *Reply {
+// ErrorReply renders an API error as a reply; the server uses it too, for the
+// errors it finds itself (body too large, unknown path).
+func ErrorReply(e *apierror.Error, requestID string) *Reply {
 	r := &Reply{Status: e.HTTPStatus(), Body: e.JSON()}
 	if requestID != "" {
 		r.Header.Set("x-request-id", requestID)
@@ -472,19 +476,8 @@ func errorReply(e *apierror.Error, requestID string) *Reply {
 	return r
 }
 
-// ErrorReply renders an API error for the server (for errors it finds
-// itself: body too large, unknown path).
-func ErrorReply(e *apierror.Error, requestID string) *Reply { return errorReply(e, requestID) }
-
 // NewRequestID makes a request id.
 func NewRequestID() string {
 	var b [20]byte
 	return string(strconv.AppendUint(append(b[:0], "req_"...), rand.Uint64(), 36))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -91,9 +91,6 @@ type Plugin struct {
 // Name is the plugin's name in config.
 func (p *Plugin) Name() string { return p.name }
 
-// Limits are the plugin's limits.
-func (p *Plugin) Limits() Limits { return p.limits }
-
 // LoadError is a plugin that cannot be loaded; Reason says precisely why.
 type LoadError struct {
 	Plugin string

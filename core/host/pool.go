@@ -105,17 +105,14 @@ func (pl *Pool) Acquire(ctx context.Context) (*Instance, error) {
 	if in := pl.pop(); in != nil {
 		return in, nil
 	}
-	var t *time.Timer
+	select {
+	case <-pl.tokens:
+		return pl.startHeld(ctx)
+	default:
+	}
+	t := time.NewTimer(pl.opts.MaxWait)
+	defer t.Stop()
 	for {
-		select {
-		case <-pl.tokens:
-			return pl.startHeld(ctx)
-		default:
-		}
-		if t == nil {
-			t = time.NewTimer(pl.opts.MaxWait)
-			defer t.Stop()
-		}
 		select {
 		case <-pl.freed:
 			if in := pl.pop(); in != nil {
@@ -175,14 +172,11 @@ func (pl *Pool) Release(in *Instance) {
 		in.close()
 		pl.discarded.Add(1)
 		pl.tokens <- struct{}{}
-		if pl.closed.Load() {
-			pl.drain()
-		}
-		return
+	} else {
+		pl.push(in)
 	}
-	pl.push(in)
 	if pl.closed.Load() {
-		pl.drain()
+		pl.drain() // Close may have run while this instance was out
 	}
 }
 

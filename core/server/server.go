@@ -57,9 +57,7 @@ func New(gw *gateway.Gateway, cfg config.Server, m *metrics.Metrics, logger *slo
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
 	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})))
-	s.app.Use(func(c *fiber.Ctx) error {
-		return s.fail(c, apierror.Newf(apierror.NotFound, "unknown endpoint %s %s", c.Method(), truncate(c.Path(), 128)))
-	})
+	s.app.Use(s.notFound)
 	return s
 }
 
@@ -103,6 +101,10 @@ type flusher struct{ *bufio.Writer }
 
 func (f flusher) Flush() error { return f.Writer.Flush() }
 
+func (s *Server) notFound(c *fiber.Ctx) error {
+	return s.fail(c, apierror.Newf(apierror.NotFound, "unknown endpoint %s %s", c.Method(), apierror.Truncate(c.Path(), 128)))
+}
+
 func (s *Server) fail(c *fiber.Ctx, e *apierror.Error) error {
 	r := gateway.ErrorReply(e, "")
 	for _, h := range r.Header {
@@ -121,9 +123,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		case fiber.StatusRequestEntityTooLarge:
 			return s.fail(c, apierror.New(apierror.PayloadTooLarge, "the request body is over the size limit"))
 		case fiber.StatusMethodNotAllowed:
-			return s.fail(c, apierror.Newf(apierror.MethodNotAllowed, "method %s is not allowed on %s", c.Method(), truncate(c.Path(), 128)))
+			return s.fail(c, apierror.Newf(apierror.MethodNotAllowed, "method %s is not allowed on %s", c.Method(), apierror.Truncate(c.Path(), 128)))
 		case fiber.StatusNotFound:
-			return s.fail(c, apierror.Newf(apierror.NotFound, "unknown endpoint %s %s", c.Method(), truncate(c.Path(), 128)))
+			return s.notFound(c)
 		case fiber.StatusBadRequest:
 			return s.fail(c, apierror.New(apierror.InvalidRequest, "malformed HTTP request"))
 		case fiber.StatusRequestTimeout:
@@ -145,11 +147,4 @@ func validRequestID(s string) bool {
 		}
 	}
 	return true
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

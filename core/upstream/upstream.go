@@ -17,6 +17,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -86,7 +87,7 @@ type Response struct {
 // Get returns a response header (case-insensitive).
 func (r *Response) Get(name string) string {
 	for _, h := range r.Header {
-		if len(h[0]) == len(name) && bytes.EqualFold([]byte(h[0]), []byte(name)) {
+		if strings.EqualFold(h[0], name) {
 			return h[1]
 		}
 	}
