@@ -64,7 +64,7 @@ func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 			h := hostFuncs[name]
 			atInit := name == abi.FnConfigGet || name == abi.FnSendError
 			fn = func(ctx context.Context, _ api.Module, s []uint64) {
-				in, _ := ctx.Value(instKey{}).(*Instance)
+				in := instanceOf(ctx)
 				if in == nil || in.ex == nil || in.phase == phaseInit && !atInit {
 					s[0] = u32(abi.ErrNotAvailable)
 					return
@@ -75,12 +75,19 @@ func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 		b = b.NewFunctionBuilder().WithGoModuleFunction(fn, sig.params, sig.results).Export(name)
 	}
 	b = b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, _ []uint64) {
-		if in, _ := ctx.Value(instKey{}).(*Instance); in != nil {
+		if in := instanceOf(ctx); in != nil {
 			in.yield()
 		}
 	}), nil, nil).Export(yieldImport)
 	_, err := b.Instantiate(ctx)
 	return err
+}
+
+// instanceOf finds the instance a host function was called from: each
+// instance calls its guest with a context that carries it.
+func instanceOf(ctx context.Context) *Instance {
+	in, _ := ctx.Value(instKey{}).(*Instance)
+	return in
 }
 
 func u32(v int32) uint64 { return uint64(uint32(v)) }
@@ -130,7 +137,7 @@ func (in *Instance) spend(n int) bool {
 }
 
 func hLog(ctx context.Context, _ api.Module, s []uint64) {
-	in, _ := ctx.Value(instKey{}).(*Instance)
+	in := instanceOf(ctx)
 	if in == nil {
 		return
 	}
