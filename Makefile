@@ -20,7 +20,27 @@ PDKFILES   := $(shell find pdk/go -name '*.go' -not -name '*_test.go')
 APT_PKGS   := wabt nginx-light
 SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all run test test-go test-modules bench deps plugins build examples clean validate fmt vet
+.PHONY: all run test test-go test-modules test-extra bench deps plugins build examples clean validate fmt vet
+
+# Each area of the project (an issue's worth of work: a PDK, a test server, a
+# plugin family) adds its own targets in mk/*.mk and hooks them in through
+# these lists, so that the areas never edit the same lines:
+#   PLUGINS      += name        first-party plugin under plugins/name
+#   EXAMPLES     += target      a target that builds an example
+#   TEST_DEPS    += target      built before the Go tests run (test servers, toolchains)
+#   TEST_EXTRA   += target      extra test steps run after the Go tests
+#   TEST_ENV     += VAR=value   environment of the Go tests (where a built server lives)
+#   BENCH_EXTRA  += target      extra benchmark steps
+EXAMPLES    :=
+TEST_DEPS   :=
+TEST_EXTRA  :=
+TEST_ENV    :=
+BENCH_EXTRA :=
+# Cache of built test servers and toolchains, outside the checkout so that a
+# fresh clone reuses them; keyed by version inside.
+CACHE_DIR   ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/wasmgate
+
+-include mk/*.mk
 
 all: build plugins
 
@@ -48,7 +68,7 @@ $(PLUGIN_OUT)/testguests/%.wasm: plugins/testguests/%/*.go $(PDKFILES) plugins/g
 	cd plugins && GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o ../$@ ./testguests/$*
 
 ## examples: the example plugins
-examples:
+examples: $(EXAMPLES)
 	cd examples/hello-plugin && GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o hello.wasm .
 
 ## run: the quickstart (gateway on 127.0.0.1:8080, mock provider on 127.0.0.1:9099)
@@ -60,20 +80,23 @@ validate: build plugins examples
 	$(BIN) validate -c examples/hello-plugin/wasmgate.yaml
 
 ## test: the whole suite
-test: deps build plugins examples validate test-go test-modules
+test: deps build plugins examples validate $(TEST_DEPS) test-go test-modules test-extra
 
 test-go:
-	TESTWASM_PREBUILT=$(CURDIR)/$(PLUGIN_OUT) $(GO) test -count=1 ./...
+	$(TEST_ENV) TESTWASM_PREBUILT=$(CURDIR)/$(PLUGIN_OUT) $(GO) test -count=1 ./...
 
 test-modules:
 	cd pdk/go && $(GO) test -count=1 ./...
 	cd plugins && $(GO) test -count=1 ./...
 	cd examples/hello-plugin && $(GO) test -count=1 ./...
 
+test-extra: $(TEST_EXTRA)
+
 ## bench: Go benchmarks of the plugin host, then the load test (see docs/benchmarks.md)
 bench: deps build plugins
 	TESTWASM_PREBUILT=$(CURDIR)/$(PLUGIN_OUT) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./core/host/
 	$(GO) run ./cmd/loadtest --wasmgate $(BIN) --quickstart examples/quickstart/wasmgate.yaml --rounds 3 --duration 5s --out $(BUILD)/loadtest.md
+	$(if $(BENCH_EXTRA),$(MAKE) $(BENCH_EXTRA))
 
 fmt:
 	gofmt -w cmd core
