@@ -24,55 +24,64 @@ func i32s(n int) []api.ValueType {
 	return t
 }
 
-// hostSignatures is ABI v1's import table.
-var hostSignatures = map[string]signature{
-	abi.FnLog:          {i32s(3), nil},
-	abi.FnConfigGet:    {i32s(2), i32s(1)},
-	abi.FnBodyGet:      {i32s(3), i32s(1)},
-	abi.FnBodySet:      {i32s(3), i32s(1)},
-	abi.FnJSONGet:      {i32s(6), i32s(1)},
-	abi.FnJSONSet:      {i32s(6), i32s(1)},
-	abi.FnHeaderGet:    {i32s(5), i32s(1)},
-	abi.FnHeaderSet:    {i32s(5), i32s(1)},
-	abi.FnAttrGet:      {i32s(4), i32s(1)},
-	abi.FnAttrSet:      {i32s(4), i32s(1)},
-	abi.FnSendResponse: {i32s(3), i32s(1)},
-	abi.FnSendError:    {i32s(5), i32s(1)},
+// hostFunc is one import of the host module: its signature, its code, and
+// whether a guest may call it from wasmgate_init (before any request).
+type hostFunc struct {
+	sig    signature
+	fn     func(in *Instance, s []uint64) int32
+	atInit bool
 }
 
-var hostFuncs = map[string]func(in *Instance, s []uint64) int32{
-	abi.FnConfigGet:    hConfigGet,
-	abi.FnBodyGet:      hBodyGet,
-	abi.FnBodySet:      hBodySet,
-	abi.FnJSONGet:      hJSONGet,
-	abi.FnJSONSet:      hJSONSet,
-	abi.FnHeaderGet:    hHeaderGet,
-	abi.FnHeaderSet:    hHeaderSet,
-	abi.FnAttrGet:      hAttrGet,
-	abi.FnAttrSet:      hAttrSet,
-	abi.FnSendResponse: hSendResponse,
-	abi.FnSendError:    hSendError,
+// hostFuncs is ABI v1's import table. Host functions that belong to one
+// capability (secrets, vectors, matching helpers) live in their own files
+// and add themselves with registerHostFunc from an init function.
+var hostFuncs = map[string]hostFunc{
+	abi.FnConfigGet:    {sig: signature{i32s(2), i32s(1)}, fn: hConfigGet, atInit: true},
+	abi.FnBodyGet:      {sig: signature{i32s(3), i32s(1)}, fn: hBodyGet},
+	abi.FnBodySet:      {sig: signature{i32s(3), i32s(1)}, fn: hBodySet},
+	abi.FnJSONGet:      {sig: signature{i32s(6), i32s(1)}, fn: hJSONGet},
+	abi.FnJSONSet:      {sig: signature{i32s(6), i32s(1)}, fn: hJSONSet},
+	abi.FnHeaderGet:    {sig: signature{i32s(5), i32s(1)}, fn: hHeaderGet},
+	abi.FnHeaderSet:    {sig: signature{i32s(5), i32s(1)}, fn: hHeaderSet},
+	abi.FnAttrGet:      {sig: signature{i32s(4), i32s(1)}, fn: hAttrGet},
+	abi.FnAttrSet:      {sig: signature{i32s(4), i32s(1)}, fn: hAttrSet},
+	abi.FnSendResponse: {sig: signature{i32s(3), i32s(1)}, fn: hSendResponse},
+	abi.FnSendError:    {sig: signature{i32s(5), i32s(1)}, fn: hSendError, atInit: true},
+}
+
+// importSignature is the signature of the host function a guest imports.
+func importSignature(name string) (signature, bool) {
+	if name == abi.FnLog {
+		return signature{i32s(3), nil}, true
+	}
+	f, ok := hostFuncs[name]
+	return f.sig, ok
+}
+
+// registerHostFunc adds a host function to the import table. It is called
+// from init functions only, so a duplicate name is a programming error.
+func registerHostFunc(name string, f hostFunc) {
+	if _, dup := hostFuncs[name]; dup || name == abi.FnLog {
+		panic("host: host function registered twice: " + name)
+	}
+	hostFuncs[name] = f
 }
 
 func instantiateHostModule(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(abi.ImportModule)
-	for name, sig := range hostSignatures {
-		var fn api.GoModuleFunc
-		if name == abi.FnLog {
-			fn = hLog
-		} else {
-			h := hostFuncs[name]
-			atInit := name == abi.FnConfigGet || name == abi.FnSendError
-			fn = func(ctx context.Context, _ api.Module, s []uint64) {
-				in := instanceOf(ctx)
-				if in == nil || in.ex == nil || in.phase == phaseInit && !atInit {
-					s[0] = u32(abi.ErrNotAvailable)
-					return
-				}
-				s[0] = u32(h(in, s))
+	logSig, _ := importSignature(abi.FnLog)
+	b = b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(hLog), logSig.params, logSig.results).Export(abi.FnLog)
+	for name, f := range hostFuncs {
+		h, atInit := f.fn, f.atInit
+		fn := func(ctx context.Context, _ api.Module, s []uint64) {
+			in := instanceOf(ctx)
+			if in == nil || in.ex == nil || in.phase == phaseInit && !atInit {
+				s[0] = u32(abi.ErrNotAvailable)
+				return
 			}
+			s[0] = u32(h(in, s))
 		}
-		b = b.NewFunctionBuilder().WithGoModuleFunction(fn, sig.params, sig.results).Export(name)
+		b = b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(fn), f.sig.params, f.sig.results).Export(name)
 	}
 	b = b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, _ []uint64) {
 		if in := instanceOf(ctx); in != nil {

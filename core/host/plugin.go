@@ -175,7 +175,7 @@ func checkModule(m wazero.CompiledModule, lim Limits) string {
 			if fn == yieldImport {
 				continue // added by instrument
 			}
-			want, ok := hostSignatures[fn]
+			want, ok := importSignature(fn)
 			if !ok {
 				return fmt.Sprintf("imports unknown host function %s.%s (ABI v%d has: %s)", mod, fn, abi.Version, strings.Join(hostFunctionNames(), ", "))
 			}
@@ -239,8 +239,9 @@ func sigString(params, results []api.ValueType) string {
 }
 
 func hostFunctionNames() []string {
-	names := make([]string, 0, len(hostSignatures))
-	for n := range hostSignatures {
+	names := make([]string, 0, len(hostFuncs)+1)
+	names = append(names, abi.FnLog)
+	for n := range hostFuncs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
