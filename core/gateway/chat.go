@@ -18,6 +18,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/apierror"
 	"github.com/wasmgate/wasmgate/core/host"
+	"github.com/wasmgate/wasmgate/core/jsonscan"
 	"github.com/wasmgate/wasmgate/core/upstream"
 )
 
@@ -137,25 +138,23 @@ func (c *call) slot(i int) *slot {
 }
 
 func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
-	body := req.Body
-	if !gjson.ValidBytes(body) {
-		return nil, apierror.New(apierror.InvalidRequest, "the request body is not valid JSON")
+	// One pass checks the JSON and finds the top-level fields the gateway
+	// needs; the index it builds serves the plugins' lookups too.
+	ex := &c.ex
+	ex.SetRequest(req.Body)
+	object, err := ex.IndexRequest()
+	if err != nil {
+		return nil, apierror.New(apierror.InvalidRequest, "the request body is not valid JSON: "+err.Error())
 	}
-	// One pass over the top-level keys finds the fields the gateway needs;
-	// the index it builds serves the plugins' lookups too.
-	if b := skipSpace(body); len(b) == 0 || b[0] != '{' {
+	if !object {
 		return nil, apierror.New(apierror.InvalidRequest, "the request body must be a JSON object")
 	}
-	ex := &c.ex
-	ex.SetRequest(body)
-	ex.IndexRequest()
 	m, _ := ex.Top("model")
-	msgs, _ := ex.Top("messages")
 	stream, _ := ex.Top("stream")
 	if m.Type != gjson.String || m.Str == "" {
 		return nil, apierror.New(apierror.InvalidRequest, "model must be a non-empty string").WithParam("model")
 	}
-	if !msgs.IsArray() || !hasElement(msgs) {
+	if n, ok := ex.TopElems("messages"); !ok || n == 0 {
 		return nil, apierror.New(apierror.InvalidRequest, "messages must be a non-empty array").WithParam("messages")
 	}
 	if stream.Exists() {
@@ -358,7 +357,7 @@ func (c *call) send(ctx context.Context) (*Reply, error) {
 		}
 	}
 	if ex.Response == nil {
-		if !gjson.ValidBytes(resp.Body) {
+		if !jsonscan.Valid(resp.Body) {
 			return nil, apierror.Newf(apierror.Upstream, "provider %q sent a response that is not JSON", c.prov.name)
 		}
 		ex.Response = resp.Body
@@ -446,21 +445,6 @@ func (c *call) providerError(resp *upstream.Response, body []byte) error {
 		e.Code = errObj.Get("code").String()
 	}
 	return e
-}
-
-func skipSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
-		b = b[1:]
-	}
-	return b
-}
-
-// hasElement reports whether a JSON array has at least one element, without
-// building the list.
-func hasElement(arr gjson.Result) bool {
-	found := false
-	arr.ForEach(func(_, _ gjson.Result) bool { found = true; return false })
-	return found
 }
 
 // ErrorReply renders an API error as a reply; the server uses it too, for the

@@ -1,12 +1,14 @@
 package host
 
 import (
+	"bytes"
 	"strings"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/wasmgate/wasmgate/core/abi"
+	"github.com/wasmgate/wasmgate/core/jsonscan"
 )
 
 // Field is one header.
@@ -89,6 +91,7 @@ type Exchange struct {
 	// says it holds every key. Any change of the body empties it.
 	top     []topEntry
 	topFull bool
+	members []jsonscan.Member // IndexRequest's scratch
 
 	// Outcome of send_response / send_error in the last hook.
 	ShortStatus int
@@ -106,6 +109,7 @@ func (ex *Exchange) Reset() {
 		UpRespHeader: ex.UpRespHeader[:0],
 		attrs:        ex.attrs[:0],
 		top:          ex.top[:0],
+		members:      ex.members[:0],
 	}
 }
 
@@ -113,6 +117,7 @@ type topEntry struct {
 	key   string
 	val   gjson.Result
 	found bool
+	elems int // elements of an array value; -1 otherwise or unknown
 }
 
 // SetRequest replaces the canonical request body.
@@ -126,21 +131,47 @@ func (ex *Exchange) requestView() string {
 	return unsafe.String(unsafe.SliceData(ex.Request), len(ex.Request))
 }
 
-// IndexRequest records every top-level field of the request in one pass (the
-// first, should a key repeat, as path lookups do). The gateway calls it once
-// per request; plugins' lookups then start at their key.
-func (ex *Exchange) IndexRequest() {
+// IndexRequest checks that the request is one valid JSON value and, in the
+// same pass, records every top-level field of an object (the first, should
+// a key repeat, as path lookups do) and the length of each top-level array.
+// The gateway calls it once per request; plugins' lookups then start at
+// their key. It reports whether the request is an object.
+func (ex *Exchange) IndexRequest() (object bool, err error) {
 	ex.top = ex.top[:0]
-	gjson.Parse(ex.requestView()).ForEach(func(k, v gjson.Result) bool {
+	ex.members, err = jsonscan.Scan(ex.Request, ex.members[:0])
+	if err != nil {
+		return false, err
+	}
+	if b := bytes.TrimLeft(ex.Request, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+		return false, nil
+	}
+next:
+	for _, m := range ex.members {
+		key := unsafe.String(unsafe.SliceData(m.Key), len(m.Key))
+		if m.KeyEscaped {
+			key = gjson.Parse(`"` + key + `"`).Str
+		}
 		for _, e := range ex.top {
-			if e.key == k.Str {
-				return true
+			if e.key == key {
+				continue next
 			}
 		}
-		ex.top = append(ex.top, topEntry{k.Str, v, true})
-		return true
-	})
+		v := gjson.Parse(unsafe.String(unsafe.SliceData(m.Value), len(m.Value)))
+		ex.top = append(ex.top, topEntry{key: key, val: v, found: true, elems: m.Elems})
+	}
 	ex.topFull = true
+	return true, nil
+}
+
+// TopElems returns the number of elements of a top-level array of the
+// request, when the index knows it.
+func (ex *Exchange) TopElems(key string) (int, bool) {
+	for _, e := range ex.top {
+		if e.key == key {
+			return e.elems, e.found && e.elems >= 0
+		}
+	}
+	return 0, false
 }
 
 // Top returns a top-level field of the request, a plain key (no path
@@ -155,7 +186,7 @@ func (ex *Exchange) Top(key string) (gjson.Result, bool) {
 		return gjson.Result{}, false
 	}
 	v := gjson.Get(ex.requestView(), key)
-	ex.top = append(ex.top, topEntry{key, v, v.Exists()})
+	ex.top = append(ex.top, topEntry{key: key, val: v, found: v.Exists(), elems: -1})
 	return v, v.Exists()
 }
 

@@ -32,7 +32,9 @@ func TestTopIndex(t *testing.T) {
 		ex := &Exchange{}
 		ex.SetRequest([]byte(`{"model":"a","messages":[{"role":"user"}],"model":"b","stream":true}`))
 		if full {
-			ex.IndexRequest()
+			if object, err := ex.IndexRequest(); !object || err != nil {
+				t.Fatalf("IndexRequest = %v, %v; want an object", object, err)
+			}
 		}
 		for range 2 { // the second time from what was remembered
 			if v, ok := ex.Top("model"); !ok || v.Str != "a" {
@@ -44,8 +46,16 @@ func TestTopIndex(t *testing.T) {
 		}
 	}
 	ex := &Exchange{}
-	ex.SetRequest([]byte(`{"model":"a","stream":true}`))
-	ex.IndexRequest()
+	ex.SetRequest([]byte(`{"model":"a","stream":true,"messages":[1,[2,3],{"a":[4]}]}`))
+	if _, err := ex.IndexRequest(); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := ex.TopElems("messages"); !ok || n != 3 {
+		t.Fatalf("TopElems(messages) = %d, %v; want 3", n, ok)
+	}
+	if _, ok := ex.TopElems("model"); ok {
+		t.Fatal("TopElems of a string")
+	}
 	// A changed body is indexed anew.
 	ex.setBody(0, []byte(`{"model":"c"}`))
 	if v, _ := ex.Top("model"); v.Str != "c" {
@@ -53,5 +63,30 @@ func TestTopIndex(t *testing.T) {
 	}
 	if _, ok := ex.Top("stream"); ok {
 		t.Fatal("a stale index survived the body change")
+	}
+	if _, ok := ex.TopElems("messages"); ok {
+		t.Fatal("a stale element count survived the body change")
+	}
+}
+
+func TestIndexRequestChecksJSON(t *testing.T) {
+	for _, tc := range []struct {
+		body   string
+		object bool
+		err    bool
+	}{
+		{`{"a":1}`, true, false},
+		{` [1,2] `, false, false},
+		{`"x"`, false, false},
+		{`{"a":1,}`, false, true},
+		{`{"a":1} {}`, false, true},
+		{``, false, true},
+	} {
+		ex := &Exchange{}
+		ex.SetRequest([]byte(tc.body))
+		object, err := ex.IndexRequest()
+		if object != tc.object || (err != nil) != tc.err {
+			t.Errorf("IndexRequest(%q) = %v, %v; want object %v, error %v", tc.body, object, err, tc.object, tc.err)
+		}
 	}
 }

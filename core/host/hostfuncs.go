@@ -12,6 +12,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/wasmgate/wasmgate/core/abi"
+	"github.com/wasmgate/wasmgate/core/jsonscan"
 )
 
 type signature struct{ params, results []api.ValueType }
@@ -195,7 +196,7 @@ func hBodySet(in *Instance, s []uint64) int32 {
 	if !in.spend(len(v)) {
 		return abi.ErrTooLarge
 	}
-	if obj != abi.ObjUpstreamRequest && !(obj == abi.ObjChunk && len(v) == 0) && !gjson.ValidBytes(v) {
+	if obj != abi.ObjUpstreamRequest && !(obj == abi.ObjChunk && len(v) == 0) && !jsonscan.Valid(v) {
 		return abi.ErrInvalid
 	}
 	in.ex.setBody(obj, append([]byte(nil), v...))
@@ -210,6 +211,12 @@ func hJSONGet(in *Instance, s []uint64) int32 {
 	path, flags := in.readString(s[1], s[2]), uint32(s[3])
 	var r gjson.Result
 	if key, rest, ok := topKey(path); ok && abi.Object(s[0]) == abi.ObjRequest {
+		if rest == "#" {
+			if n, ok := in.ex.TopElems(key); ok {
+				var buf [20]byte
+				return in.give(s[4], s[5], strconv.AppendInt(buf[:0], int64(n), 10))
+			}
+		}
 		if r, ok = in.ex.Top(key); ok && rest != "" {
 			r = gjson.Get(r.Raw, rest)
 		}
@@ -271,7 +278,7 @@ func hJSONSet(in *Instance, s []uint64) int32 {
 		if flags&abi.FlagString != 0 {
 			b, err = sjson.SetBytesOptions(b, path, unsafe.String(unsafe.SliceData(v), len(v)), setOpts)
 		} else {
-			if !gjson.ValidBytes(v) {
+			if !jsonscan.Valid(v) {
 				return abi.ErrInvalid
 			}
 			b, err = sjson.SetRawBytesOptions(b, path, v, setOpts)
@@ -444,7 +451,7 @@ func hSendResponse(in *Instance, s []uint64) int32 {
 	if !in.spend(len(body)) {
 		return abi.ErrTooLarge
 	}
-	if status < 200 || status > 599 || !gjson.ValidBytes(body) {
+	if status < 200 || status > 599 || !jsonscan.Valid(body) {
 		return abi.ErrInvalid
 	}
 	in.ex.ShortStatus, in.ex.ShortBody = int(status), append([]byte(nil), body...)
