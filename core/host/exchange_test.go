@@ -1,6 +1,9 @@
 package host
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
 func TestTopKey(t *testing.T) {
 	tests := []struct {
@@ -88,5 +91,30 @@ func TestIndexRequestChecksJSON(t *testing.T) {
 		if object != tc.object || (err != nil) != tc.err {
 			t.Errorf("IndexRequest(%q) = %v, %v; want object %v, error %v", tc.body, object, err, tc.object, tc.err)
 		}
+	}
+}
+
+func TestInternTableCopiesAndReuses(t *testing.T) {
+	var tab internTable
+	mem := []byte("authorization")
+	a := tab.get(mem)
+	mem[0] = 'X' // the guest reuses its buffer
+	if a != "authorization" {
+		t.Fatalf("interned string aliases guest memory: %q", a)
+	}
+	mem[0] = 'a'
+	b := tab.get(mem)
+	if unsafe.StringData(a) != unsafe.StringData(b) {
+		t.Error("the same bytes were copied twice")
+	}
+	// Past the table's size the oldest entries go; values stay correct.
+	for i := range 40 {
+		v := []byte{byte('a' + i%26), byte('0' + i/26)}
+		if got := tab.get(v); got != string(v) {
+			t.Fatalf("get(%q) = %q", v, got)
+		}
+	}
+	if got := tab.get(make([]byte, 600)); len(got) != 600 {
+		t.Fatalf("long value: %d bytes", len(got))
 	}
 }

@@ -213,8 +213,7 @@ func hJSONGet(in *Instance, s []uint64) int32 {
 	if key, rest, ok := topKey(path); ok && abi.Object(s[0]) == abi.ObjRequest {
 		if rest == "#" {
 			if n, ok := in.ex.TopElems(key); ok {
-				var buf [20]byte
-				return in.give(s[4], s[5], strconv.AppendInt(buf[:0], int64(n), 10))
+				return in.giveString(s[4], s[5], strconv.Itoa(n)) // no allocation below 100
 			}
 		}
 		if r, ok = in.ex.Top(key); ok && rest != "" {
@@ -340,11 +339,11 @@ func hHeaderSet(in *Instance, s []uint64) int32 {
 	if code != 0 {
 		return code
 	}
-	name := string(in.read(s[1], s[2]))
+	name := in.strs.get(in.read(s[1], s[2]))
 	del := int32(s[4]) < 0
 	var val string
 	if !del {
-		val = string(in.read(s[3], s[4]))
+		val = in.strs.get(in.read(s[3], s[4]))
 	}
 	if !in.spend(len(name) + len(val)) {
 		return abi.ErrTooLarge
@@ -380,6 +379,35 @@ func (in *Instance) setPseudo(obj abi.Object, name, val string, del bool) int32 
 		return abi.ErrInvalid
 	}
 	return 0
+}
+
+// internTable hands out the short strings a guest writes again and again
+// (header names and values, attributes): an adapter sets the same URL,
+// method and headers on every request, and copying them each time was most
+// of its allocations. It lives on the host side of an instance; guests never
+// read it.
+type internTable struct {
+	s    [16]string
+	next uint8
+}
+
+func (t *internTable) get(b []byte) string {
+	return t.getString(unsafe.String(unsafe.SliceData(b), len(b)))
+}
+
+// getString interns a string that may be a view of guest memory.
+func (t *internTable) getString(view string) string {
+	for _, s := range &t.s {
+		if s == view {
+			return s
+		}
+	}
+	s := strings.Clone(view)
+	if len(s) <= 512 {
+		t.s[t.next%uint8(len(t.s))] = s
+		t.next++
+	}
+	return s
 }
 
 // validHeader refuses names and values that would break the HTTP framing.
@@ -438,7 +466,7 @@ func hAttrSet(in *Instance, s []uint64) int32 {
 	if !in.spend(len(name) + len(v)) {
 		return abi.ErrTooLarge
 	}
-	in.ex.SetAttr(string(name), string(v))
+	in.ex.SetAttr(in.strs.getString(name), in.strs.get(v))
 	return 0
 }
 

@@ -95,6 +95,8 @@ type Instance struct {
 	// configData is the slot's config, given by config_get.
 	configData []byte
 
+	strs internTable
+
 	dead bool
 }
 
