@@ -9,15 +9,18 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
 
 	"github.com/wasmgate/wasmgate/core/apierror"
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/gateway"
+	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/core/metrics"
 )
 
@@ -77,9 +80,7 @@ func (s *Server) chat(c *fiber.Ctx) error {
 		Body:      append([]byte(nil), c.Body()...), // fasthttp reuses its buffer; plugins rewrite ours
 		RequestID: rid,
 	}
-	c.Request().Header.VisitAll(func(k, v []byte) {
-		req.Header.Add(string(k), string(v))
-	})
+	copyHeader(&req.Header, &c.Request().Header)
 	// The gateway applies server.request_timeout itself (see gateway.Options).
 	reply := s.gw.Chat(context.Background(), req)
 	for _, h := range reply.Header {
@@ -95,6 +96,45 @@ func (s *Server) chat(c *fiber.Ctx) error {
 	c.Set("X-Accel-Buffering", "no")
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) { reply.Stream(flusher{w}) })
 	return nil
+}
+
+// copyHeader copies a request's headers with two allocations: the list,
+// and one buffer that holds every value (fasthttp reuses its own).
+func copyHeader(dst *host.Header, h *fasthttp.RequestHeader) {
+	n, size := 0, 0
+	h.VisitAll(func(_, v []byte) { n, size = n+1, size+len(v) })
+	*dst = make(host.Header, 0, n)
+	buf := make([]byte, 0, size)
+	h.VisitAll(func(k, v []byte) {
+		start := len(buf)
+		buf = append(buf, v...)
+		// buf never grows past its capacity, so earlier views stay valid.
+		dst.Add(headerName(k), unsafe.String(unsafe.SliceData(buf[start:]), len(v)))
+	})
+}
+
+// headerName returns a request header's name, without a copy for the
+// common ones: every request carries them.
+func headerName(k []byte) string {
+	switch string(k) { // compared without a copy
+	case "Host":
+		return "Host"
+	case "Content-Type":
+		return "Content-Type"
+	case "Content-Length":
+		return "Content-Length"
+	case "Authorization":
+		return "Authorization"
+	case "User-Agent":
+		return "User-Agent"
+	case "Accept":
+		return "Accept"
+	case "Accept-Encoding":
+		return "Accept-Encoding"
+	case "Connection":
+		return "Connection"
+	}
+	return string(k)
 }
 
 type flusher struct{ *bufio.Writer }
