@@ -85,6 +85,7 @@ const (
 	ErrTooLarge     int32 = -3
 	ErrInvalid      int32 = -4
 	ErrDenied       int32 = -5
+	ErrUnavailable  int32 = -6
 )
 
 // Flags of json_get and json_set.
@@ -115,6 +116,8 @@ const (
 	FnAttrSet      = "attr_set"
 	FnSendResponse = "send_response"
 	FnSendError    = "send_error"
+	FnJSONDigest   = "json_digest"
+	FnCacheCall    = "cache_call"
 )
 
 // Reserved attributes, set by the host and read only to plugins.

@@ -38,6 +38,7 @@ type Config struct {
 	Routes       []Route              `koanf:"routes"`
 	Pipelines    map[string][]Slot    `koanf:"pipelines"`
 	Plugins      map[string]PluginDef `koanf:"plugins"`
+	Cache        Cache                `koanf:"cache"`
 
 	// Dir is the folder of the config file: plugin sources are relative to it.
 	Dir string `koanf:"-"`
@@ -136,6 +137,8 @@ type Pool struct {
 type Capabilities struct {
 	Env   []string `koanf:"env"`
 	Stdio bool     `koanf:"stdio"`
+	// Cache lets the plugin reach the cache service (cache_call).
+	Cache bool `koanf:"cache"`
 }
 
 // Secret is a value that must never be printed.
@@ -323,6 +326,7 @@ func byteSizeHook(from, to reflect.Type, data any) (any, error) {
 }
 
 func (c *Config) applyDefaults() {
+	c.Cache.applyDefaults()
 	for name, p := range c.Providers {
 		if p.Timeout == 0 {
 			p.Timeout = DefaultProviderTimeout
@@ -513,6 +517,7 @@ func (c *Config) Validate() error {
 			e.add(key+".pool.prewarm", "must be between 0 and pool.size, got %d", p.Pool.Prewarm)
 		}
 	}
+	c.validateCache(&e)
 	return e.err()
 }
 

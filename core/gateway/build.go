@@ -32,6 +32,7 @@ type runtime struct {
 	pipelines map[string]*pipeline
 	plugins   []*host.Plugin
 	pools     []*host.Pool
+	cache     *openCache // when a plugin has the cache capability
 
 	inflight  atomic.Int64
 	retired   atomic.Bool
@@ -133,6 +134,9 @@ func (r *runtime) close() {
 		for _, p := range r.plugins {
 			_ = p.Close(context.Background())
 		}
+		if r.cache != nil {
+			r.cache.release()
+		}
 	})
 }
 
@@ -157,11 +161,20 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 		if err != nil {
 			return nil, fmt.Errorf("plugins.%s.source: %w", name, err)
 		}
+		caps := host.Capabilities{Env: def.Capabilities.Env, Stdio: def.Capabilities.Stdio}
+		if def.Capabilities.Cache {
+			if rt.cache == nil {
+				if rt.cache, err = g.cacheFor(cfg); err != nil {
+					return nil, err
+				}
+			}
+			caps.Cache = rt.cache.svc
+		}
 		p, err := g.engine.Load(ctx, name, wasm, host.Limits{
 			MemoryPages:    def.Limits.MemoryPages,
 			Timeout:        def.Limits.Timeout,
 			MaxOutputBytes: int(def.Limits.MaxOutputBytes),
-		}, host.Capabilities{Env: def.Capabilities.Env, Stdio: def.Capabilities.Stdio})
+		}, caps)
 		if err != nil {
 			return nil, err
 		}

@@ -228,7 +228,15 @@ func (c *call) hook(ctx context.Context, i int, ph abi.Phase) (*Reply, error) {
 	}
 	switch act {
 	case abi.ActionRespond:
-		return &Reply{Status: c.ex.ShortStatus, Body: c.ex.ShortBody, Header: c.replyHeader()}, nil
+		r := &Reply{Status: c.ex.ShortStatus, Body: c.ex.ShortBody, Header: c.replyHeader()}
+		if c.stream && ph == abi.PhaseRequest && r.Status == http.StatusOK && gjson.GetBytes(r.Body, "choices").IsArray() {
+			// A streamed request answered with a completion (a cache hit)
+			// gets it as the events it asked for.
+			usage, _ := c.ex.Top("stream_options")
+			r.Stream = completionStream(r.Body, usage.Get("include_usage").Bool())
+			r.Body = nil
+		}
+		return r, nil
 	case abi.ActionError:
 		return nil, &apierror.Error{Kind: apierror.Plugin, Status: c.ex.ShortStatus, Type: c.ex.ErrType, Message: c.ex.ErrMessage}
 	}

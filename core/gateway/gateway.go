@@ -23,6 +23,7 @@ type Gateway struct {
 	cur      atomic.Pointer[runtime]
 	reloadMu sync.Mutex
 	timeout  time.Duration
+	cache    *openCache // the latest cache service opened (under reloadMu)
 }
 
 // Options for New.
@@ -115,5 +116,11 @@ func (g *Gateway) Close(ctx context.Context) error {
 		rt.retire()
 	}
 	g.client.CloseIdle()
+	g.reloadMu.Lock()
+	if g.cache != nil {
+		g.cache.release()
+		g.cache = nil
+	}
+	g.reloadMu.Unlock()
 	return g.engine.Close(ctx)
 }

@@ -309,7 +309,9 @@ func (ex *Exchange) header(obj abi.Object, ph abi.Phase, adapter, write bool) (*
 		}
 		return &ex.ReqHeader, 0
 	case abi.ObjResponse:
-		if ph == abi.PhaseRequest {
+		// In the request phase, headers set here go out with whatever
+		// answers the request (a short-circuit response or the provider's).
+		if ph == abi.PhaseRequest && !write {
 			return nil, abi.ErrNotAvailable
 		}
 		return &ex.RespHeader, 0

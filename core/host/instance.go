@@ -97,6 +97,11 @@ type Instance struct {
 
 	strs internTable
 
+	// A cache_call answer too large for the guest's buffer, kept for its
+	// second call (see hCacheCall).
+	cacheReq    string
+	cacheAnswer []byte
+
 	dead bool
 }
 
@@ -194,6 +199,9 @@ func (in *Instance) call(fn api.Function, ph abi.Phase, ex *Exchange) error {
 	in.deadline = monotonic() + int64(timeout)
 	err := fn.CallWithStack(in.ctx, in.stack[:])
 	in.ex = nil
+	if in.cacheAnswer != nil {
+		in.cacheReq, in.cacheAnswer = "", nil // never carried into another call
+	}
 	if in.fail != nil {
 		in.dead = true
 		return in.fail

@@ -40,6 +40,7 @@ var DefaultLimits = Limits{MemoryPages: 512, Timeout: 100 * time.Millisecond, Ma
 type Capabilities struct {
 	Env   []string // environment variables passed through
 	Stdio bool     // stdout/stderr go to the log instead of nowhere
+	Cache Cache    // cache_call reaches it; nil denies it
 }
 
 // Engine compiles plugins. It is safe for concurrent use.

@@ -55,6 +55,7 @@ const (
 	ResultTooLarge     int32 = -3
 	ResultInvalid      int32 = -4
 	ResultDenied       int32 = -5
+	ResultUnavailable  int32 = -6
 )
 
 // Flags of json_get and json_set.

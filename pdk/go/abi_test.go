@@ -88,7 +88,7 @@ func TestABIDocument(t *testing.T) {
 	}
 
 	results := map[string]error{"not found": ErrNotFound, "not available": ErrNotAvailable,
-		"too large": ErrTooLarge, "invalid": ErrInvalid, "denied": ErrDenied}
+		"too large": ErrTooLarge, "invalid": ErrInvalid, "denied": ErrDenied, "unavailable": ErrUnavailable}
 	rows = tableRows(t, doc, "| value | name | meaning |\n| --- | --- | --- |\n| -1")
 	if len(rows) != len(results) {
 		t.Errorf("results: ABI.md has %d, pdk %d", len(rows), len(results))

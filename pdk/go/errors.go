@@ -6,13 +6,14 @@ import "strconv"
 // below are HostError values, so errors.Is and == both work.
 type HostError int32
 
-// Errors for the host results -1 to -5.
+// Errors for the host results -1 to -6.
 var (
 	ErrNotFound     error = HostError(ResultNotFound)     // no such body, path, header or attribute
 	ErrNotAvailable error = HostError(ResultNotAvailable) // object not available in this phase or to this plugin
 	ErrTooLarge     error = HostError(ResultTooLarge)     // value over the plugin's output limit
 	ErrInvalid      error = HostError(ResultInvalid)      // not JSON where JSON is needed, bad path, status out of range
 	ErrDenied       error = HostError(ResultDenied)       // reserved attribute written, or a value the plugin may not see
+	ErrUnavailable  error = HostError(ResultUnavailable)  // a backend the host reaches (cache store, embedder) did not answer
 )
 
 func (e HostError) Error() string {
@@ -27,6 +28,8 @@ func (e HostError) Error() string {
 		return "wasmgate: invalid"
 	case ResultDenied:
 		return "wasmgate: denied"
+	case ResultUnavailable:
+		return "wasmgate: unavailable"
 	}
 	return "wasmgate: host error " + strconv.Itoa(int(e))
 }

@@ -98,3 +98,17 @@ func hSendError(status int32, typ, msg string) int32 {
 	}
 	return ResultNotAvailable
 }
+
+func hJSONDigest(obj uint32, exclude string, buf []byte) int32 {
+	if h := fakehost.Current; h != nil {
+		return h.JSONDigest(obj, exclude, buf)
+	}
+	return ResultNotAvailable
+}
+
+func hCacheCall(op []byte, buf []byte) int32 {
+	if h := fakehost.Current; h != nil {
+		return h.CacheCall(op, buf)
+	}
+	return ResultNotAvailable
+}

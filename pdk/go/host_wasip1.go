@@ -43,6 +43,12 @@ func wgSendResponse(status int32, ptr unsafe.Pointer, n int32) int32
 //go:wasmimport wasmgate send_error
 func wgSendError(status int32, typ unsafe.Pointer, typLen int32, msg unsafe.Pointer, msgLen int32) int32
 
+//go:wasmimport wasmgate json_digest
+func wgJSONDigest(obj uint32, exclude unsafe.Pointer, excludeLen int32, buf unsafe.Pointer, cap int32) int32
+
+//go:wasmimport wasmgate cache_call
+func wgCacheCall(op unsafe.Pointer, opLen int32, buf unsafe.Pointer, cap int32) int32
+
 // The h* functions are the host functions with Go slices and strings. The
 // host only reads the strings during the call, so they are passed without a
 // copy. A buffer's capacity is len(buf).
@@ -94,4 +100,12 @@ func hSendResponse(status int32, body string) int32 {
 
 func hSendError(status int32, typ, msg string) int32 {
 	return wgSendError(status, sp(typ), int32(len(typ)), sp(msg), int32(len(msg)))
+}
+
+func hJSONDigest(obj uint32, exclude string, buf []byte) int32 {
+	return wgJSONDigest(obj, sp(exclude), int32(len(exclude)), bp(buf), int32(len(buf)))
+}
+
+func hCacheCall(op []byte, buf []byte) int32 {
+	return wgCacheCall(bp(op), int32(len(op)), bp(buf), int32(len(buf)))
 }

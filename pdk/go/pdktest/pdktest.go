@@ -516,3 +516,16 @@ func Chunk(t testing.TB, plugin any, body string, opts ...Option) *Result {
 	t.Helper()
 	return New(t, plugin, opts...).Chunk(body)
 }
+
+// CacheFunc answers a plugin's cache_call operations in a test: the
+// operation's JSON in, the answer out (nil for no entry), or a result below
+// zero (pdk.ResultUnavailable for a backend that is down).
+type CacheFunc = fakehost.CacheFunc
+
+// SetCache makes fn the cache service for the rest of the test; without it
+// cache_call is denied, as for a plugin without the cache capability.
+func SetCache(t testing.TB, fn CacheFunc) {
+	old := fakehost.Cache
+	fakehost.Cache = fn
+	t.Cleanup(func() { fakehost.Cache = old })
+}

@@ -9,6 +9,8 @@
 package fakehost
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"strings"
 
@@ -178,7 +180,8 @@ func (h *Host) headers(obj uint32, write bool) (map[string]string, int32) {
 	case ObjRequest:
 		ok = ph != PhaseInit && !(write && ph != PhaseRequest)
 	case ObjResponse:
-		ok = ph == PhaseResponse || ph == PhaseChunk
+		// Written in the request phase, they go out with the answer.
+		ok = ph == PhaseResponse || ph == PhaseChunk || (ph == PhaseRequest && write)
 	case ObjUpstreamRequest:
 		ok = ph == PhaseRequest && h.Adapter
 	case ObjUpstreamResponse:
@@ -454,4 +457,44 @@ func (h *Host) SendError(status int32, typ, msg string) int32 {
 	}
 	h.Sent, h.SentErr = nil, &ErrorReply{Status: int(status), Type: typ, Message: msg}
 	return 0
+}
+
+// Unavailable is the result for a backend that did not answer.
+const Unavailable int32 = -6
+
+// CacheFunc answers cache_call in tests: the operation's JSON in, the
+// answer (or nil for "not found") out; an error result below zero.
+type CacheFunc func(op []byte) (answer []byte, result int32)
+
+// Cache answers cache_call; nil denies it, as a plugin without the cache
+// capability sees.
+var Cache CacheFunc
+
+// CacheCall is cache_call.
+func (h *Host) CacheCall(op, buf []byte) int32 {
+	if Cache == nil {
+		return Denied
+	}
+	if !h.spend(len(op)) {
+		return TooLarge
+	}
+	out, r := Cache(op)
+	if r < 0 {
+		return r
+	}
+	if out == nil {
+		return NotFound
+	}
+	return put(buf, out)
+}
+
+// JSONDigest is json_digest. The fake hashes the body as it is (the real
+// host hashes a canonical form); tests compare digests of identical bodies.
+func (h *Host) JSONDigest(obj uint32, exclude string, buf []byte) int32 {
+	b, _, r := h.body(obj, false)
+	if r < 0 {
+		return r
+	}
+	sum := sha256.Sum256(append([]byte(exclude+"\x00"), b...))
+	return put(buf, []byte(hex.EncodeToString(sum[:])))
 }

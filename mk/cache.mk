@@ -1,0 +1,18 @@
+# The cache plugin, and the Weaviate server its integration tests run against.
+PLUGINS += cache
+
+WEAVIATE_VERSION := v1.35.2
+WEAVIATE_DIR     := $(CACHE_DIR)/weaviate-$(WEAVIATE_VERSION)
+WEAVIATE_BIN     := $(WEAVIATE_DIR)/weaviate-server
+
+TEST_DEPS += weaviate
+TEST_ENV  += WASMGATE_TEST_WEAVIATE_BIN=$(WEAVIATE_BIN)
+
+.PHONY: weaviate
+## weaviate: the Weaviate server for the cache tests (built once from Go modules, ~10 min, then reused)
+weaviate: $(WEAVIATE_BIN)
+
+$(WEAVIATE_BIN):
+	@mkdir -p $(WEAVIATE_DIR)
+	@echo "building Weaviate $(WEAVIATE_VERSION) into $(WEAVIATE_DIR) (once; about 10 minutes)"
+	cd $(WEAVIATE_DIR) && GOBIN=$(WEAVIATE_DIR) GOFLAGS=-mod=mod $(GO) install github.com/weaviate/weaviate/cmd/weaviate-server@$(WEAVIATE_VERSION)
