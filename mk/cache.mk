@@ -15,4 +15,4 @@ weaviate: $(WEAVIATE_BIN)
 $(WEAVIATE_BIN):
 	@mkdir -p $(WEAVIATE_DIR)
 	@echo "building Weaviate $(WEAVIATE_VERSION) into $(WEAVIATE_DIR) (once; about 10 minutes)"
-	cd $(WEAVIATE_DIR) && GOBIN=$(WEAVIATE_DIR) GOFLAGS=-mod=mod $(GO) install github.com/weaviate/weaviate/cmd/weaviate-server@$(WEAVIATE_VERSION)
+	cd $(WEAVIATE_DIR) && GOBIN=$(WEAVIATE_DIR) $(GO) install github.com/weaviate/weaviate/cmd/weaviate-server@$(WEAVIATE_VERSION)

@@ -24,6 +24,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/mockprovider"
 	"github.com/wasmgate/wasmgate/core/server"
 	"github.com/wasmgate/wasmgate/core/testwasm"
+	"github.com/wasmgate/wasmgate/core/vectorstore/weaviate/weaviatetest"
 )
 
 // counter is a reverse proxy in front of the mock provider that counts the
@@ -384,5 +385,38 @@ func TestBackendsDownBypassTheCache(t *testing.T) {
 				t.Errorf("backend failures counted %v, want at least 2", v)
 			}
 		})
+	}
+}
+
+// TestWeaviateBackedCache runs the cache through the gateway with a real
+// Weaviate, stops Weaviate under traffic, and starts it again.
+func TestWeaviateBackedCache(t *testing.T) {
+	srv := weaviatetest.Start(t)
+	p := newProvider(t)
+	g := startGateway(t, p.srv.URL, "  store: weaviate\n  weaviate: {url: \""+srv.URL+"\", class: E2e, timeout: 3s}\n  embedder: {kind: offline}", t.TempDir())
+	body := chat("gpt-4o-mini", "What is the tallest mountain in Europe?", "")
+	if a := ask(t, g, body); a.header.Get("x-wasmgate-cache") != "miss" {
+		t.Fatalf("first: %q %s", a.header.Get("x-wasmgate-cache"), a.body)
+	}
+	if a := ask(t, g, body); a.header.Get("x-wasmgate-cache-tier") != "exact" {
+		t.Fatalf("second: %q", a.header.Get("x-wasmgate-cache-tier"))
+	}
+	if a := ask(t, g, chat("gpt-4o-mini", "what is the tallest mountain in europe", "")); a.header.Get("x-wasmgate-cache-tier") != "semantic" {
+		t.Fatalf("rephrased: %q", a.header.Get("x-wasmgate-cache-tier"))
+	}
+
+	srv.Stop()
+	for i := range 3 {
+		a := ask(t, g, body)
+		if a.status != 200 || a.header.Get("x-wasmgate-cache") != "bypass" {
+			t.Fatalf("Weaviate down, request %d: %d %q", i, a.status, a.header.Get("x-wasmgate-cache"))
+		}
+	}
+	if v := metric(t, g, "wasmgate_cache_backend_failures_total", "store"); v < 3 {
+		t.Errorf("store failures counted %v, want at least 3", v)
+	}
+	srv.Restart(t)
+	if a := ask(t, g, body); a.header.Get("x-wasmgate-cache") != "hit" {
+		t.Errorf("Weaviate back: %q, want the stored entry again", a.header.Get("x-wasmgate-cache"))
 	}
 }

@@ -16,8 +16,8 @@ func TestOfflineSimilarity(t *testing.T) {
 		other    string
 		min, max float32
 	}{
-		{"what is the capital of france", 0.99, 1.01},            // case and punctuation
-		{"What's the capital of France?", 0.80, 1.01},            // a contraction
+		{"what is the capital of france", 0.99, 1.01},           // case and punctuation
+		{"What's the capital of France?", 0.80, 1.01},           // a contraction
 		{"Tell me: what is the capital of France?", 0.80, 0.99}, // words added
 		{"France: what is its capital?", 0.55, 0.95},            // reordered
 		{"How do I reset my router password?", -1, 0.3},         // unrelated

@@ -54,7 +54,9 @@ type stored struct {
 	elem *list.Element
 }
 
-func (s *stored) size() int64 { return int64(len(s.e.Payload) + 4*len(s.e.Vector) + len(s.e.ID) + len(s.e.Partition)) }
+func (s *stored) size() int64 {
+	return int64(len(s.e.Payload) + 4*len(s.e.Vector) + len(s.e.ID) + len(s.e.Partition))
+}
 
 // record is one line of the log.
 type record struct {

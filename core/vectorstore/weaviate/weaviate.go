@@ -292,7 +292,7 @@ func (s *Store) Search(ctx context.Context, ns, partition string, vec []float32,
 	})
 	gql := s.c.GraphQL()
 	res, err := gql.Get().WithClassName(s.class(ns)).
-		WithNearVector(gql.NearVectorArgBuilder().WithVector(vec).WithDistance(1 - min)).
+		WithNearVector(gql.NearVectorArgBuilder().WithVector(vec).WithDistance(1-min)).
 		WithWhere(where).WithLimit(k).
 		WithFields(graphql.Field{Name: "partition"}, graphql.Field{Name: "entry_id"}, graphql.Field{Name: "payload"}, graphql.Field{Name: "expires"},
 			graphql.Field{Name: "_additional", Fields: []graphql.Field{{Name: "distance"}}}).
