@@ -95,7 +95,8 @@ test-extra: $(TEST_EXTRA)
 ## bench: Go benchmarks of the plugin host, then the load test (see docs/benchmarks.md)
 bench: deps build plugins
 	TESTWASM_PREBUILT=$(CURDIR)/$(PLUGIN_OUT) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./core/host/
-	$(GO) run ./cmd/loadtest --wasmgate $(BIN) --quickstart examples/quickstart/wasmgate.yaml --rounds 3 --duration 5s --out $(BUILD)/loadtest.md
+	$(GO) run ./cmd/loadtest --wasmgate $(BIN) --quickstart examples/quickstart/wasmgate.yaml --rounds 3 --duration 5s --out $(BUILD)/loadtest.md \
+		--header "x-wasmgate-cache: off"
 	$(if $(BENCH_EXTRA),$(MAKE) $(BENCH_EXTRA))
 
 fmt:

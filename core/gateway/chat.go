@@ -232,8 +232,7 @@ func (c *call) hook(ctx context.Context, i int, ph abi.Phase) (*Reply, error) {
 		if c.stream && ph == abi.PhaseRequest && r.Status == http.StatusOK && gjson.GetBytes(r.Body, "choices").IsArray() {
 			// A streamed request answered with a completion (a cache hit)
 			// gets it as the events it asked for.
-			usage, _ := c.ex.Top("stream_options")
-			r.Stream = completionStream(r.Body, usage.Get("include_usage").Bool())
+			r.Stream = completionStream(r.Body)
 			r.Body = nil
 		}
 		return r, nil

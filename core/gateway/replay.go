@@ -11,8 +11,9 @@ import (
 // request expects, so that a plugin answering a streamed request from what
 // it holds (a cache hit) needs to give only the completion: per choice, a
 // chunk with the role and the content (and tool calls), then one with the
-// finish reason; a usage chunk when the client asked for one; [DONE].
-func completionStream(body []byte, includeUsage bool) func(Flusher) {
+// finish reason; a usage chunk when the completion has usage (a live stream
+// reports it too: adapters ask providers for it); [DONE].
+func completionStream(body []byte) func(Flusher) {
 	return func(w Flusher) {
 		doc := gjson.ParseBytes(body)
 		base := `{"object":"chat.completion.chunk"}`
@@ -62,7 +63,7 @@ func completionStream(body []byte, includeUsage bool) func(Flusher) {
 			emit(last)
 			return true
 		})
-		if u := doc.Get("usage"); includeUsage && u.Exists() {
+		if u := doc.Get("usage"); u.Exists() {
 			chunk, _ := sjson.SetRaw(base, "choices", `[]`)
 			chunk, _ = sjson.SetRaw(chunk, "usage", u.Raw)
 			emit(chunk)
