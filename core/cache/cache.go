@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -161,7 +162,14 @@ func (s *Service) Call(ctx context.Context, ex *host.Exchange, raw []byte) ([]by
 	case "lookup":
 		t := time.Now()
 		defer func() { s.latency.WithLabelValues("lookup", s.o.StoreName).Observe(time.Since(t).Seconds()) }()
-		return s.lookup(ctx, ex.Request, o)
+		out, err := s.lookup(ctx, ex.Request, o)
+		switch {
+		case err != nil:
+			s.events.WithLabelValues("bypass").Inc()
+		case out == nil:
+			s.events.WithLabelValues("miss").Inc()
+		}
+		return out, err
 	case "store":
 		t := time.Now()
 		defer func() { s.latency.WithLabelValues("store", s.o.StoreName).Observe(time.Since(t).Seconds()) }()
@@ -169,7 +177,11 @@ func (s *Service) Call(ctx context.Context, ex *host.Exchange, raw []byte) ([]by
 		if o.FromResponse {
 			payload = ex.FinalResponse()
 		}
-		return []byte(`{}`), s.store(ctx, ex.Request, o, payload)
+		if err := s.store(ctx, ex.Request, o, payload); err != nil {
+			return nil, err
+		}
+		s.events.WithLabelValues("store").Inc()
+		return []byte(`{}`), nil
 	case "event":
 		if !events[o.Event] {
 			return nil, fmt.Errorf("cache: unknown event %q", o.Event)
@@ -255,7 +267,7 @@ func (s *Service) lookup(ctx context.Context, req []byte, o op) ([]byte, error) 
 		return nil, s.failed("store", err)
 	}
 	if ok {
-		return answer("exact", 1, e.Payload), nil
+		return s.hit("exact", 1, e.Payload), nil
 	}
 	if !o.Semantic {
 		return nil, nil
@@ -275,16 +287,28 @@ func (s *Service) lookup(ctx context.Context, req []byte, o op) ([]byte, error) 
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	return answer("semantic", ms[0].Cosine, ms[0].Payload), nil
+	return s.hit("semantic", ms[0].Cosine, ms[0].Payload), nil
 }
 
-func answer(tier string, score float32, payload []byte) []byte {
-	b, _ := json.Marshal(struct {
-		Tier    string          `json:"tier"`
-		Score   float32         `json:"score"`
-		Payload json.RawMessage `json:"payload"`
-	}{tier, score, payload})
-	return b
+// hit counts a hit and the tokens it saves, and answers it: a line of JSON
+// with the tier and the score, then the stored payload as it is, so that
+// a guest reads the metadata without decoding the payload.
+func (s *Service) hit(tier string, score float32, payload []byte) []byte {
+	s.events.WithLabelValues("hit_" + tier).Inc()
+	u := gjson.GetBytes(payload, "usage")
+	if n := u.Get("prompt_tokens").Int(); n > 0 {
+		s.tokens.WithLabelValues("prompt").Add(float64(n))
+	}
+	if n := u.Get("completion_tokens").Int(); n > 0 {
+		s.tokens.WithLabelValues("completion").Add(float64(n))
+	}
+	b := make([]byte, 0, len(payload)+64)
+	b = append(b, `{"tier":"`...)
+	b = append(b, tier...)
+	b = append(b, `","score":`...)
+	b = strconv.AppendFloat(b, float64(score), 'f', 4, 32)
+	b = append(b, "}\n"...)
+	return append(b, payload...)
 }
 
 func (s *Service) store(ctx context.Context, req []byte, o op, payload []byte) error {

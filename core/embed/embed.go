@@ -56,17 +56,6 @@ func NewOffline(dim int) *Offline {
 // Name identifies the embedder.
 func (o *Offline) Name() string { return fmt.Sprintf("offline-hash-v1-%d", o.Dim) }
 
-// hash is FNV-1a, 64 bit: stable across processes and replicas, so that
-// stored vectors stay comparable after a restart.
-func hash(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
-
 // Embed embeds each text.
 func (o *Offline) Embed(_ context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
@@ -78,20 +67,20 @@ func (o *Offline) Embed(_ context.Context, texts []string) ([][]float32, error) 
 
 func (o *Offline) vector(text string) []float32 {
 	v := make([]float32, o.Dim)
-	counts := map[string]float32{}
+	// Features are hashed as they are read, without building their strings.
+	counts := make(map[uint64]float32, 64)
 	words := tokens(text)
 	for i, w := range words {
-		counts["w:"+w]++
+		counts[hash2("w:", w, "")]++
 		if i > 0 {
-			counts["b:"+words[i-1]+" "+w] += 0.5
+			counts[hash2("b:", words[i-1], " "+w)] += 0.5
 		}
 		r := []rune(" " + w + " ")
 		for j := 0; j+3 <= len(r); j++ {
-			counts["c:"+string(r[j:j+3])] += 0.25
+			counts[hash2("c:", string(r[j:j+3]), "")] += 0.25
 		}
 	}
-	for feat, c := range counts {
-		h := hash(feat)
+	for h, c := range counts {
 		idx := int(h % uint64(o.Dim))
 		w := float32(1 + math.Log(float64(1+c)))
 		if h&(1<<63) != 0 { // a sign bit keeps collisions from adding up
@@ -110,6 +99,20 @@ func (o *Offline) vector(text string) []float32 {
 		}
 	}
 	return v
+}
+
+// hash2 is FNV-1a (64 bit) of a+b+c, without the concatenation: stable
+// across processes and replicas, so stored vectors stay comparable after a
+// restart.
+func hash2(a, b, c string) uint64 {
+	h := uint64(14695981039346656037)
+	for _, s := range [3]string{a, b, c} {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= 1099511628211
+		}
+	}
+	return h
 }
 
 // tokens lower-cases text and splits it into words of letters and digits.

@@ -52,6 +52,44 @@ type stored struct {
 	ns   string
 	e    Entry
 	elem *list.Element
+	// A vector with few non-zero values (the offline embedder's) is also
+	// kept as indexes and values: scoring it is a few dozen steps instead
+	// of one per dimension.
+	idx []uint32
+	val []float32
+}
+
+// sparsify fills idx and val when at most a quarter of v is non-zero.
+func (st *stored) sparsify() {
+	v := st.e.Vector
+	nnz := 0
+	for _, x := range v {
+		if x != 0 {
+			nnz++
+		}
+	}
+	if nnz == 0 || nnz*4 > len(v) {
+		return
+	}
+	st.idx, st.val = make([]uint32, 0, nnz), make([]float32, 0, nnz)
+	for i, x := range v {
+		if x != 0 {
+			st.idx = append(st.idx, uint32(i))
+			st.val = append(st.val, x)
+		}
+	}
+}
+
+// score is the dot product of q (normalised) and the stored vector.
+func (st *stored) score(q []float32) float32 {
+	if st.idx == nil {
+		return Dot(q, st.e.Vector)
+	}
+	var s float32
+	for k, i := range st.idx {
+		s += q[i] * st.val[k]
+	}
+	return s
 }
 
 func (s *stored) size() int64 {
@@ -199,6 +237,7 @@ func (s *Embedded) insert(ns string, e Entry) error {
 		n.parts[e.Partition] = p
 	}
 	st := &stored{ns: ns, e: e}
+	st.sparsify()
 	st.elem = s.order.PushBack(st)
 	p[e.ID] = st
 	s.n++
@@ -323,7 +362,7 @@ func (s *Embedded) Search(_ context.Context, ns, partition string, vec []float32
 			gone = append(gone, st)
 			continue
 		}
-		if c := Dot(q, st.e.Vector); c >= min {
+		if c := st.score(q); c >= min {
 			out = append(out, Match{Entry: st.e, Cosine: c})
 		}
 	}

@@ -3,6 +3,7 @@ package vectorstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -152,9 +153,40 @@ func TestEmbeddedDimensionMismatch(t *testing.T) {
 	must(t, s.Put(ctx, "other", Entry{ID: "a", Vector: []float32{1, 2}}))
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkEmbeddedSearch is one search over a partition of 10 000 entries
+// made by the offline embedder's shape (sparse) and by a dense embedder.
+func BenchmarkEmbeddedSearch(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		nnz  int
+	}{{"sparse-512", 60}, {"dense-512", 512}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx := context.Background()
+			s, _ := OpenEmbedded(EmbeddedOptions{})
+			vec := func(seed int) []float32 {
+				v := make([]float32, 512)
+				for k := 0; k < tc.nnz; k++ {
+					v[(seed*31+k*17)%512] = float32((seed+k)%7 + 1)
+				}
+				return v
+			}
+			for i := range 10_000 {
+				must(b, s.Put(ctx, "n", Entry{ID: fmt.Sprint(i), Partition: "p", Vector: vec(i)}))
+			}
+			q := vec(77)
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := s.Search(ctx, "n", "p", q, 1, 0.9); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

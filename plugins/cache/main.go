@@ -112,8 +112,10 @@ func (c *cache) OnRequest(req *pdk.Request) pdk.Action {
 		}
 	}
 	if lookup {
-		op, _ := json.Marshal(map[string]any{"op": "lookup", "tenant": c.tenant, "semantic": c.semantic, "min_score": min})
-		ans, err := pdk.CacheCall(op)
+		op := c.op("lookup")
+		op = append(op, `,"min_score":`...)
+		op = strconv.AppendFloat(op, min, 'f', -1, 64)
+		ans, err := pdk.CacheCall(append(op, '}'))
 		switch {
 		case err == nil:
 			if act, ok := c.hit(ans); ok {
@@ -121,8 +123,8 @@ func (c *cache) OnRequest(req *pdk.Request) pdk.Action {
 			}
 		case errors.Is(err, pdk.ErrNotFound):
 		case errors.Is(err, pdk.ErrUnavailable):
-			// The store or the embedder is down: serve without the cache.
-			c.event("bypass", nil)
+			// The store or the embedder is down (the host counts it):
+			// serve without the cache.
 			_ = pdk.SetResponseHeader(StatusHeader, "bypass")
 			return pdk.Continue
 		default:
@@ -131,7 +133,6 @@ func (c *cache) OnRequest(req *pdk.Request) pdk.Action {
 			return pdk.Continue
 		}
 	}
-	c.event("miss", nil)
 	_ = pdk.SetResponseHeader(StatusHeader, "miss")
 	c.store = store
 	return pdk.Continue
@@ -147,57 +148,53 @@ func (c *cache) tenantOf(req *pdk.Request) string {
 	return ""
 }
 
-// hit answers from a lookup's answer.
+// op starts a cache_call operation for this request (the caller closes
+// it with '}'). Built by hand: encoding/json costs tens of µs in Wasm.
+func (c *cache) op(name string) []byte {
+	b := append(make([]byte, 0, 128), `{"op":"`...)
+	b = append(b, name...)
+	b = append(b, `","tenant":`...)
+	b = pdk.AppendJSONString(b, c.tenant)
+	b = append(b, `,"semantic":`...)
+	return strconv.AppendBool(b, c.semantic)
+}
+
+// hit answers from a lookup's answer: a line of metadata, then the stored
+// completion as it is.
 func (c *cache) hit(ans []byte) (pdk.Action, bool) {
-	var a struct {
-		Tier    string          `json:"tier"`
-		Score   float64         `json:"score"`
-		Payload json.RawMessage `json:"payload"`
+	meta, payload, ok := strings.Cut(string(ans), "\n")
+	var m struct {
+		Tier  string  `json:"tier"`
+		Score float64 `json:"score"`
 	}
-	if err := json.Unmarshal(ans, &a); err != nil || len(a.Payload) == 0 {
+	if !ok || payload == "" || json.Unmarshal([]byte(meta), &m) != nil {
 		pdk.Warnf("cache: unreadable entry, treated as a miss")
 		return pdk.Continue, false
 	}
 	_ = pdk.SetResponseHeader(StatusHeader, "hit")
-	_ = pdk.SetResponseHeader(TierHeader, a.Tier)
-	if a.Tier == "semantic" {
-		_ = pdk.SetResponseHeader(SimilarityHeader, strconv.FormatFloat(a.Score, 'f', 4, 64))
+	_ = pdk.SetResponseHeader(TierHeader, m.Tier)
+	if m.Tier == "semantic" {
+		_ = pdk.SetResponseHeader(SimilarityHeader, strconv.FormatFloat(m.Score, 'f', 4, 64))
 	}
-	c.event("hit_"+a.Tier, a.Payload)
-	return pdk.Respond(200, a.Payload), true
+	return pdk.Respond(200, []byte(payload)), true
 }
 
-// event reports an outcome; a completion's usage counts as tokens saved.
-func (c *cache) event(name string, completion []byte) {
-	ev := map[string]any{"op": "event", "event": name}
-	if completion != nil {
-		var u struct {
-			Usage struct {
-				Prompt     int64 `json:"prompt_tokens"`
-				Completion int64 `json:"completion_tokens"`
-			} `json:"usage"`
-		}
-		if json.Unmarshal(completion, &u) == nil {
-			ev["prompt_tokens"], ev["completion_tokens"] = u.Usage.Prompt, u.Usage.Completion
-		}
-	}
-	op, _ := json.Marshal(ev)
-	_, _ = pdk.CacheCall(op)
-}
-
-func (c *cache) put(op map[string]any) {
-	op["op"], op["tenant"], op["semantic"] = "store", c.tenant, c.semantic
+// put stores the answer: the response itself (fromResponse) or payload.
+func (c *cache) put(fromResponse bool, payload []byte) {
+	op := c.op("store")
 	if c.ttl > 0 {
-		op["ttl_ms"] = c.ttl * 1000
+		op = append(op, `,"ttl_ms":`...)
+		op = strconv.AppendInt(op, c.ttl*1000, 10)
 	}
-	b, _ := json.Marshal(op)
-	if _, err := pdk.CacheCall(b); err != nil {
-		if !errors.Is(err, pdk.ErrUnavailable) {
-			pdk.Warnf("cache: store failed: %v", err)
-		}
-		return
+	if fromResponse {
+		op = append(op, `,"from_response":true`...)
+	} else {
+		op = append(op, `,"payload":`...)
+		op = append(op, payload...)
 	}
-	c.event("store", nil)
+	if _, err := pdk.CacheCall(append(op, '}')); err != nil && !errors.Is(err, pdk.ErrUnavailable) {
+		pdk.Warnf("cache: store failed: %v", err)
+	}
 }
 
 // OnResponse stores a successful, complete answer.
@@ -212,7 +209,7 @@ func (c *cache) OnResponse(resp *pdk.Response) pdk.Action {
 	if f, _ := resp.GetString("choices.0.finish_reason"); f == "" {
 		return pdk.Continue // no choices or an unfinished answer
 	}
-	c.put(map[string]any{"from_response": true})
+	c.put(true, nil)
 	return pdk.Continue
 }
 
@@ -227,7 +224,7 @@ func (c *cache) OnChunk(ch *pdk.Chunk) pdk.Action {
 		return pdk.Continue
 	}
 	if done {
-		c.put(map[string]any{"payload": json.RawMessage(c.stream.completion())})
+		c.put(false, c.stream.completion())
 		if c.stream.usage != nil {
 			c.store = false
 		}
