@@ -325,3 +325,65 @@ func TestVaultRestartUnderLoad(t *testing.T) {
 	}
 	noLeak(t, map[string]string{"the log": g.logs.String(), "/metrics": get(t, g.url+"/metrics")}, "sk-load-1", "sk-load-2", "plugin-signing-value")
 }
+
+// TestVaultExample follows examples/vault/README.md against the test Vault:
+// the key put in KV, the README's policy and AppRole, the example config
+// unchanged (the README's mock provider overrides), a completion.
+func TestVaultExample(t *testing.T) {
+	readme, err := os.ReadFile("../../examples/vault/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, policy, _ := strings.Cut(string(readme), "<<'HCL'\n")
+	policy, _, ok := strings.Cut(policy, "\nHCL\n")
+	if !ok {
+		t.Fatal("the README has no policy")
+	}
+	v := testvault.Start(t)
+	v.MountKV("secret", 2)
+	v.Put("secret", "wasmgate/openai", map[string]any{"api_key": "sk-example-key"})
+	c := v.Client()
+	if err := c.Sys().PutPolicy("wasmgate", policy); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Logical().Write("sys/auth/approle", map[string]any{"type": "approle"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Logical().Write("auth/approle/role/wasmgate", map[string]any{"token_policies": "wasmgate", "token_ttl": "1h", "token_max_ttl": "24h"}); err != nil {
+		t.Fatal(err)
+	}
+	role, err := c.Logical().Read("auth/approle/role/wasmgate/role-id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid, err := c.Logical().Write("auth/approle/role/wasmgate/secret-id", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretID := sid.Data["secret_id"].(string)
+
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "build", "plugins"), 0o755)
+	for _, p := range []string{"openai", "request-guard"} {
+		os.WriteFile(filepath.Join(root, "build", "plugins", p+".wasm"), testwasm.GoPluginBytes(t, p), 0o644)
+	}
+	src, err := os.ReadFile("../../examples/vault/wasmgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(root, "examples", "vault", "wasmgate.yaml")
+	os.MkdirAll(filepath.Dir(file), 0o755)
+	os.WriteFile(file, src, 0o644)
+	mock := freePort(t)
+	g := serve(t, file, "VAULT_ADDR="+v.Addr, "VAULT_TOKEN=", "VAULT_ROLE_ID="+role.Data["role_id"].(string),
+		"WASMGATE_SECRETS__VAULT__AUTH__SECRET_ID_FILE="+testvault.TempFile(t, "vault-secret-id", secretID+"\n"),
+		"WASMGATE_MOCK_PROVIDER__LISTEN="+mock, "WASMGATE_PROVIDERS__OPENAI__BASE_URL=http://"+mock+"/v1")
+	if status, body := chat(t, g.url, "gpt-4o-mini", false); status != 200 || !strings.Contains(body, "Mock reply") {
+		t.Fatalf("%d %s\n%s", status, body, g.logs.String())
+	}
+	show, err := exec.Command(bin, "config", "show", "-c", file).CombinedOutput()
+	if err != nil || !strings.Contains(string(show), "api_key: vault://secret/wasmgate/openai#api_key") {
+		t.Fatalf("config show: %v\n%s", err, show)
+	}
+	noLeak(t, map[string]string{"the log": g.logs.String(), "config show": string(show)}, "sk-example-key", secretID)
+}
