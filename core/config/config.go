@@ -224,9 +224,10 @@ const EnvPrefix = "WASMGATE_"
 func Flags(fs *pflag.FlagSet) {
 	fs.String("listen", "", "address to listen on (server.listen)")
 	fs.String("log-level", "", "debug, info, warn or error (log.level)")
+	fs.Bool("start-degraded", false, "start even if a secret cannot be read (secrets.start_degraded)")
 }
 
-var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level"}
+var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level", "start-degraded": "secrets.start_degraded"}
 
 // Load reads a config file, applies environment and flag overrides, and
 // validates the result. fs may be nil.

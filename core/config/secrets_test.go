@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/wasmgate/wasmgate/core/config"
@@ -88,6 +89,23 @@ func TestDumpShowsReferencesNotValues(t *testing.T) {
 	for _, want := range []string{"api_key: '[redacted]'", "signing: vault://secret/signing#key", "token: file:///run/vault-token", "timeout: 10m0s"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("dump lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestStartDegradedFlag(t *testing.T) {
+	for _, args := range [][]string{nil, {"--start-degraded"}} {
+		fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+		config.Flags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		c, err := config.Load("testdata/valid.yaml", fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Secrets.StartDegraded != (args != nil) {
+			t.Errorf("%v: start_degraded = %v", args, c.Secrets.StartDegraded)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package secrets_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -340,5 +341,51 @@ func TestVaultUnreachable(t *testing.T) {
 	_, err := s.Get(context.Background(), "vault://secret/openai#api_key")
 	if err == nil || !strings.Contains(err.Error(), "secret vault://secret/openai#api_key: vault token login at "+v.Addr) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestVaultTLS: HTTPS with the CA given, a client certificate when Vault
+// requires one, and skip-verify; a server the client cannot verify, or one
+// that wants a certificate it lacks, is an error naming the reference.
+func TestVaultTLS(t *testing.T) {
+	certs := testvault.NewCerts(t)
+	t.Setenv("VAULT_TOKEN", testvault.RootToken)
+	t.Setenv("VAULT_CACERT", "") // only the options below
+	for _, mutual := range []bool{false, true} {
+		v := testvault.Start(t, testvault.WithTLS(certs, mutual))
+		if !strings.HasPrefix(v.Addr, "https://") {
+			t.Fatalf("not HTTPS: %s", v.Addr)
+		}
+		v.MountKV("secret", 2)
+		v.Put("secret", "openai", map[string]any{"api_key": "sk-over-tls"})
+		client := secrets.VaultOptions{CACert: certs.CA, ClientCert: certs.ClientCert, ClientKey: certs.ClientKey}
+		tests := []struct {
+			name    string
+			opts    secrets.VaultOptions
+			wantErr string
+		}{
+			{"CA and client certificate", client, ""},
+			{"CA only", secrets.VaultOptions{CACert: certs.CA}, map[bool]string{false: "", true: "certificate"}[mutual]},
+			{"no CA", secrets.VaultOptions{}, "certificate"},
+			{"skip verify", secrets.VaultOptions{InsecureSkipVerify: true, ClientCert: certs.ClientCert, ClientKey: certs.ClientKey}, ""},
+		}
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("mutual=%v/%s", mutual, tc.name), func(t *testing.T) {
+				s, _, _ := newStore(t, v, tc.opts, time.Minute, "sk-over-tls")
+				h, err := s.Get(context.Background(), "vault://secret/openai#api_key")
+				if tc.wantErr == "" {
+					if err != nil {
+						t.Fatal(err)
+					}
+					if value(t, h) != "sk-over-tls" {
+						t.Fatal("wrong value")
+					}
+					return
+				}
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "vault://secret/openai#api_key") {
+					t.Fatalf("error %v, want one about %q", err, tc.wantErr)
+				}
+			})
+		}
 	}
 }

@@ -32,15 +32,32 @@ type Server struct {
 	// Addr is http://127.0.0.1:PORT; it stays the same across restarts.
 	Addr string
 
-	t    testing.TB
-	bin  string
-	data string
-	cmd  *exec.Cmd
-	done chan struct{}
+	t     testing.TB
+	bin   string
+	data  string
+	args  []string
+	certs *Certs
+	cmd   *exec.Cmd
+	done  chan struct{}
+}
+
+// Option changes how the server starts.
+type Option func(*Server)
+
+// WithTLS serves HTTPS with the test certificates; with clientCerts the
+// server requires a client certificate signed by their CA.
+func WithTLS(c *Certs, clientCerts bool) Option {
+	return func(s *Server) {
+		s.certs = c
+		s.args = append(s.args, "-tls-cert", c.ServerCert, "-tls-key", c.ServerKey)
+		if clientCerts {
+			s.args = append(s.args, "-tls-client-ca", c.CA)
+		}
+	}
 }
 
 // Start starts a Vault server that the test stops when it ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	bin := os.Getenv(EnvBin)
 	if bin == "" {
@@ -50,6 +67,9 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("%s=%s: %v (run `make vault-testserver`)", EnvBin, bin, err)
 	}
 	s := &Server{t: t, bin: bin, data: t.TempDir()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.start("127.0.0.1:0")
 	t.Cleanup(s.Stop)
 	return s
@@ -57,7 +77,7 @@ func Start(t testing.TB) *Server {
 
 func (s *Server) start(addr string) {
 	s.t.Helper()
-	cmd := exec.Command(s.bin, "-addr", addr, "-root-token", RootToken, "-data", s.data)
+	cmd := exec.Command(s.bin, append([]string{"-addr", addr, "-root-token", RootToken, "-data", s.data}, s.args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		s.t.Fatal(err)
@@ -106,7 +126,8 @@ func (s *Server) Stop() {
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
-	s.start(strings.TrimPrefix(s.Addr, "http://"))
+	_, hostPort, _ := strings.Cut(s.Addr, "://")
+	s.start(hostPort)
 }
 
 // Client is an API client with the root token.
@@ -114,6 +135,11 @@ func (s *Server) Client() *api.Client {
 	s.t.Helper()
 	cfg := api.DefaultConfig()
 	cfg.Address = s.Addr
+	if s.certs != nil {
+		if err := cfg.ConfigureTLS(&api.TLSConfig{CACert: s.certs.CA, ClientCert: s.certs.ClientCert, ClientKey: s.certs.ClientKey}); err != nil {
+			s.t.Fatal(err)
+		}
+	}
 	c, err := api.NewClient(cfg)
 	if err != nil {
 		s.t.Fatal(err)

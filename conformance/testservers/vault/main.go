@@ -14,13 +14,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -45,14 +47,43 @@ func main() {
 	rootToken := flag.String("root-token", "root", "ID of the root token to create")
 	data := flag.String("data", "", "folder for persistent storage (default: in memory)")
 	logLevel := flag.String("log-level", "error", "Vault's log level")
+	var t tlsFiles
+	flag.StringVar(&t.cert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	flag.StringVar(&t.key, "tls-key", "", "the certificate's key (PEM)")
+	flag.StringVar(&t.clientCA, "tls-client-ca", "", "require client certificates signed by this CA (PEM)")
 	flag.Parse()
-	if err := run(*addr, *rootToken, *data, *logLevel); err != nil {
+	if err := run(*addr, *rootToken, *data, *logLevel, t); err != nil {
 		fmt.Fprintln(os.Stderr, "vault-testserver:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, rootToken, data, logLevel string) error {
+type tlsFiles struct{ cert, key, clientCA string }
+
+func (t tlsFiles) config() (*tls.Config, error) {
+	if t.cert == "" {
+		return nil, nil
+	}
+	pair, err := tls.LoadX509KeyPair(t.cert, t.key)
+	if err != nil {
+		return nil, err
+	}
+	c := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	if t.clientCA != "" {
+		pem, err := os.ReadFile(t.clientCA)
+		if err != nil {
+			return nil, err
+		}
+		c.ClientCAs = x509.NewCertPool()
+		if !c.ClientCAs.AppendCertsFromPEM(pem) {
+			return nil, errors.New("no certificate in " + t.clientCA)
+		}
+		c.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return c, nil
+}
+
+func run(addr, rootToken, data, logLevel string, tf tlsFiles) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := hclog.New(&hclog.LoggerOptions{Name: "vault", Level: hclog.LevelFromString(logLevel), Output: os.Stderr})
@@ -86,9 +117,17 @@ func run(addr, rootToken, data, logLevel string) error {
 		return fmt.Errorf("unseal: %w", err)
 	}
 
+	tlsConf, err := tf.config()
+	if err != nil {
+		return fmt.Errorf("tls: %w", err)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	scheme := "http"
+	if tlsConf != nil {
+		ln, scheme = tls.NewListener(ln, tlsConf), "https"
 	}
 	srv := &http.Server{
 		Handler:           vaulthttp.Handler.Handler(&vault.HandlerProperties{Core: core, ListenerConfig: &configutil.Listener{}}),
@@ -96,10 +135,10 @@ func run(addr, rootToken, data, logLevel string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	base := "http://" + ln.Addr().String()
-	if err := ensureRootToken(ctx, base, keys.Root, rootToken); err != nil {
+	if err := ensureRootToken(ctx, srv.Handler, keys.Root, rootToken); err != nil {
 		return err
 	}
+	base := scheme + "://" + ln.Addr().String()
 	// The ready line tests wait for.
 	fmt.Printf("vault-testserver listening on %s\n", base)
 
@@ -150,26 +189,24 @@ func initialise(ctx context.Context, core *vault.Core, data string) (initKeys, e
 }
 
 // ensureRootToken creates a root token with the chosen ID, as `vault server
-// -dev -dev-root-token-id` does. On a restart it already exists.
-func ensureRootToken(ctx context.Context, base, generated, id string) error {
+// -dev -dev-root-token-id` does, through the HTTP handler in-process (so it
+// works whatever TLS the listener wants). On a restart it already exists.
+func ensureRootToken(ctx context.Context, h http.Handler, generated, id string) error {
 	body, _ := json.Marshal(map[string]any{"id": id, "policies": []string{"root"}, "no_parent": true, "display_name": "root"})
 	var lastErr error
 	for range 50 {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/auth/token/create", bytes.NewReader(body))
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/v1/auth/token/create", bytes.NewReader(body))
 		req.Header.Set("X-Vault-Token", generated)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			msg, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			switch {
-			case resp.StatusCode == http.StatusOK:
-				return nil
-			case bytes.Contains(msg, []byte("duplicate")):
-				return nil
-			}
-			err = fmt.Errorf("creating the root token: %s: %s", resp.Status, bytes.TrimSpace(msg))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		msg := rec.Body.Bytes()
+		switch {
+		case rec.Code == http.StatusOK:
+			return nil
+		case bytes.Contains(msg, []byte("duplicate")):
+			return nil
 		}
-		lastErr = err
+		lastErr = fmt.Errorf("creating the root token: %d: %s", rec.Code, bytes.TrimSpace(msg))
 		// Right after unseal Vault may still be activating its mounts.
 		select {
 		case <-ctx.Done():
