@@ -87,6 +87,16 @@ func (c *Config) SecretRefs() map[string]Secret {
 	return refs
 }
 
+// SecretRefList is every secret the config uses, as written.
+func (c *Config) SecretRefList() []string {
+	refs := c.SecretRefs()
+	out := make([]string, 0, len(refs))
+	for _, s := range refs {
+		out = append(out, s.Reveal())
+	}
+	return out
+}
+
 func (c *Config) validateSecrets(e *Errors) {
 	refs := c.SecretRefs()
 	keys := make([]string, 0, len(refs))

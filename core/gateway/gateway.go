@@ -79,6 +79,7 @@ func (g *Gateway) Reload(ctx context.Context, cfg *config.Config) error {
 	if old != nil {
 		old.retire()
 	}
+	g.secrets.Retain(cfg.SecretRefList())
 	g.metrics.Reloads.WithLabelValues("ok").Inc()
 	return nil
 }

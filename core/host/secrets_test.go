@@ -36,19 +36,21 @@ func TestSecretCapability(t *testing.T) {
 	tests := []struct {
 		name    string
 		secrets host.SecretSource
-		ask     string
+		config  string
 		want    string
 	}{
-		{"granted", granted, "signing_key", `{"value":"hmac-signing-value"}`},
-		{"another name", granted, "provider_key", `{"error":"wasmgate: denied"}`},
-		{"a reference instead of a name", granted, "vault://secret/openai#api_key", `{"error":"wasmgate: denied"}`},
-		{"granted, source never reached", granted, "not_yet", `{"error":"wasmgate: not available"}`},
-		{"nothing granted", nil, "signing_key", `{"error":"wasmgate: denied"}`},
+		{"granted", granted, `{"name":"signing_key"}`, `{"value":"hmac-signing-value"}`},
+		{"granted, read in wasmgate_init", granted, `{"name":"signing_key","init":true}`, `{"value":"hmac-signing-value"}`},
+		{"another name", granted, `{"name":"provider_key"}`, `{"error":"wasmgate: denied"}`},
+		{"a reference instead of a name", granted, `{"name":"vault://secret/openai#api_key"}`, `{"error":"wasmgate: denied"}`},
+		{"granted, source never reached", granted, `{"name":"not_yet"}`, `{"error":"wasmgate: not available"}`},
+		{"nothing granted", nil, `{"name":"signing_key"}`, `{"error":"wasmgate: denied"}`},
 	}
+	cache := t.TempDir() // compiled once for all cases
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			logs := &lockedBuffer{}
-			e, err := host.NewEngine(t.TempDir(), slog.New(slog.NewTextHandler(logs, nil)))
+			e, err := host.NewEngine(cache, slog.New(slog.NewTextHandler(logs, nil)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +60,7 @@ func TestSecretCapability(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer p.Close(ctx)
-			pool, err := p.NewPool(ctx, []byte(`{"name":"`+tc.ask+`"}`), host.PoolOptions{Size: 1})
+			pool, err := p.NewPool(ctx, []byte(tc.config), host.PoolOptions{Size: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -69,3 +69,24 @@ func TestGranted(t *testing.T) {
 		t.Fatal("an unresolved secret must be granted but unavailable")
 	}
 }
+
+// TestRetain: references a reload dropped are no longer refreshed; a
+// handle still held keeps its value.
+func TestRetain(t *testing.T) {
+	t.Setenv("TEST_KEY_A", "a")
+	t.Setenv("TEST_KEY_B", "b")
+	s, _ := secrets.New(context.Background(), secrets.Options{})
+	a, _ := s.Get(context.Background(), "env://TEST_KEY_A")
+	s.Get(context.Background(), "env://TEST_KEY_B")
+	s.Get(context.Background(), "literal")
+	if n := s.Len(); n != 2 {
+		t.Fatalf("%d references, want 2 (literals are not refreshed)", n)
+	}
+	s.Retain([]string{"env://TEST_KEY_B"})
+	if n := s.Len(); n != 1 {
+		t.Fatalf("%d references after Retain, want 1", n)
+	}
+	if v, _ := a.Value(); v != "a" {
+		t.Fatalf("a held handle lost its value: %q", v)
+	}
+}

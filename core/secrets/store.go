@@ -235,6 +235,32 @@ func (s *Store) refreshLoop(ctx context.Context) {
 	}
 }
 
+// Retain stops refreshing every reference not in refs (after a reload
+// dropped them). Handles still held keep their last value.
+func (s *Store) Retain(refs []string) {
+	keep := make(map[string]bool, len(refs))
+	for _, r := range refs {
+		keep[r] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for raw, e := range s.entries {
+		if !keep[raw] {
+			delete(s.entries, raw)
+			if e.stale.Swap(false) {
+				s.metrics.stale.Dec()
+			}
+		}
+	}
+}
+
+// Len is the number of references the store refreshes.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.entries)
+}
+
 func (s *Store) all() []*entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,8 +1,9 @@
 // Command secretprobe is a test guest for the secrets capability: its
 // request hook reads the secret named by the config {"name": "NAME"} with
 // pdk.Secret and short-circuits with {"value": "..."} or, when the host
-// refuses, {"error": "..."}. The gateway's tests check that a plugin gets
-// exactly the secrets granted to it.
+// refuses, {"error": "..."}. With {"init": true} it reads the secret in Init
+// instead and answers what it read then. The gateway's tests check that a
+// plugin gets exactly the secrets granted to it.
 package main
 
 import (
@@ -12,12 +13,22 @@ import (
 )
 
 type secretprobe struct {
-	Name string `json:"name"`
+	Name   string `json:"name"`
+	AtInit bool   `json:"init"`
+	answer []byte
 }
 
-func (p *secretprobe) Init(cfg pdk.Config) error { return cfg.Unmarshal(p) }
+func (p *secretprobe) Init(cfg pdk.Config) error {
+	if err := cfg.Unmarshal(p); err != nil {
+		return err
+	}
+	if p.AtInit {
+		p.answer = p.read()
+	}
+	return nil
+}
 
-func (p *secretprobe) OnRequest(*pdk.Request) pdk.Action {
+func (p *secretprobe) read() []byte {
 	out := map[string]string{}
 	if v, err := pdk.Secret(p.Name); err != nil {
 		out["error"] = err.Error()
@@ -25,7 +36,14 @@ func (p *secretprobe) OnRequest(*pdk.Request) pdk.Action {
 		out["value"] = v
 	}
 	b, _ := json.Marshal(out)
-	return pdk.Respond(200, b)
+	return b
+}
+
+func (p *secretprobe) OnRequest(*pdk.Request) pdk.Action {
+	if p.answer != nil {
+		return pdk.Respond(200, p.answer)
+	}
+	return pdk.Respond(200, p.read())
 }
 
 func init() { pdk.Register(&secretprobe{}) }
