@@ -88,6 +88,9 @@ func (h *Secret) Ref() Ref { return h.e.ref }
 // String names the reference, never the value.
 func (h *Secret) String() string { return h.e.ref.String() }
 
+// rereadTimeout bounds a re-read a request waits for.
+const rereadTimeout = 5 * time.Second
+
 // minReread spaces re-reads of one secret triggered by rejected requests.
 const minReread = time.Second
 
@@ -108,6 +111,9 @@ func (h *Secret) Reread(ctx context.Context, seen string) (v string, changed boo
 		return seen, false, nil
 	}
 	e.lastReread = time.Now()
+	// A request is waiting: a Vault that does not answer must not hold it.
+	ctx, cancel := context.WithTimeout(ctx, rereadTimeout)
+	defer cancel()
 	if err := h.s.refresh(ctx, []*entry{e}); err != nil {
 		return seen, false, err
 	}
