@@ -389,3 +389,46 @@ func TestVaultTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokedToken: a token revoked behind the gateway's back (Vault
+// answers 403) is replaced by a new AppRole login on the next read.
+func TestRevokedToken(t *testing.T) {
+	v := testvault.Start(t)
+	v.MountKV("secret", 2)
+	v.Put("secret", "openai", map[string]any{"api_key": "sk-revoked-1"})
+	roleID, secretID := setupAppRole(t, v, nil)
+	s, reg, _ := newStore(t, v, secrets.VaultOptions{AuthMethod: secrets.AuthAppRole, RoleID: roleID,
+		SecretIDFile: testvault.TempFile(t, "sid", secretID)}, time.Hour, "sk-revoked-1", "sk-revoked-2", secretID)
+	h, err := s.Get(context.Background(), "vault://secret/openai#api_key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Revoke every token but the root token.
+	c := v.Client()
+	list, err := c.Logical().List("auth/token/accessors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, _ := c.Auth().Token().LookupSelf()
+	rootAccessor, _ := self.TokenAccessor()
+	revoked := 0
+	for _, a := range list.Data["keys"].([]any) {
+		if a.(string) != rootAccessor {
+			if _, err := c.Logical().Write("auth/token/revoke-accessor", map[string]any{"accessor": a}); err != nil {
+				t.Fatal(err)
+			}
+			revoked++
+		}
+	}
+	if revoked == 0 {
+		t.Fatal("no token to revoke")
+	}
+	v.Put("secret", "openai", map[string]any{"api_key": "sk-revoked-2"})
+	got, changed, err := h.Reread(context.Background(), "sk-revoked-1")
+	if err != nil || !changed || got != "sk-revoked-2" {
+		t.Fatalf("Reread = %q, %v, %v", got, changed, err)
+	}
+	if n := metric(t, reg, "wasmgate_vault_logins_total", map[string]string{"result": "ok"}); n != 2 {
+		t.Fatalf("%v logins, want 2", n)
+	}
+}
