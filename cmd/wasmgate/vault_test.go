@@ -86,6 +86,7 @@ func vaultGatewayConfig(t *testing.T, v *testvault.Server, provider, refresh, ex
 	for _, g := range []string{"noop", "secretprobe"} {
 		os.WriteFile(filepath.Join(dir, g+".wasm"), testwasm.GoPluginBytes(t, "testguests/"+g), 0o644)
 	}
+	os.WriteFile(filepath.Join(dir, "openai.wasm"), testwasm.GoPluginBytes(t, "openai"), 0o644)
 	conf := `
 secrets:
   refresh_interval: ` + refresh + `
@@ -94,6 +95,7 @@ secrets:
     auth: {token: "env://TEST_VAULT_TOKEN"}
 plugins:
   noop: {source: noop.wasm}
+  openai: {source: openai.wasm}
   probe:
     source: secretprobe.wasm
     capabilities:
@@ -101,7 +103,8 @@ plugins:
   unprivileged: {source: secretprobe.wasm}
 providers:
   up: {base_url: "` + provider + `", api_key: "vault://secret/openai#api_key"}
-models: [{id: m, provider: up}, {id: probe-granted, provider: up}, {id: probe-other, provider: up}, {id: probe-none, provider: up}]
+  adapted: {base_url: "` + provider + `", api_key: "vault://secret/openai#api_key", adapter: openai}
+models: [{id: m, provider: up}, {id: m-adapted, provider: adapted}, {id: probe-granted, provider: up}, {id: probe-other, provider: up}, {id: probe-none, provider: up}]
 pipelines:
   main: [{plugin: noop}]
   granted: [{plugin: probe, config: {name: signing}}]
@@ -210,27 +213,32 @@ func TestVaultProviderKey(t *testing.T) {
 
 // TestVaultKeyReadAgainOn401: with a long refresh interval, a key rotated
 // at the provider and in Vault is picked up by the first request the
-// provider refuses: one re-read, one retry, no failed request.
+// provider refuses: one re-read, one retry, no failed request; for the
+// built-in passthrough and for an adapter that sets the key itself.
 func TestVaultKeyReadAgainOn401(t *testing.T) {
-	v := testvault.Start(t)
-	seedVault(t, v, "sk-before-rotation")
-	prov := newKeyedProvider(t, "sk-before-rotation")
-	g := serve(t, vaultGatewayConfig(t, v, prov.URL+"/v1", "1h", ""), "TEST_VAULT_TOKEN="+testvault.RootToken)
-	if status, body := chat(t, g.url, "m", false); status != 200 {
-		t.Fatalf("%d %s", status, body)
+	for _, model := range []string{"m", "m-adapted"} {
+		t.Run(model, func(t *testing.T) {
+			v := testvault.Start(t)
+			seedVault(t, v, "sk-before-rotation")
+			prov := newKeyedProvider(t, "sk-before-rotation")
+			g := serve(t, vaultGatewayConfig(t, v, prov.URL+"/v1", "1h", ""), "TEST_VAULT_TOKEN="+testvault.RootToken)
+			if status, body := chat(t, g.url, model, false); status != 200 {
+				t.Fatalf("%d %s", status, body)
+			}
+			v.Put("secret", "openai", map[string]any{"api_key": "sk-after-rotation"})
+			prov.accept("sk-after-rotation")
+			n := prov.requests()
+			for _, stream := range []bool{false, true} {
+				if status, body := chat(t, g.url, model, stream); status != 200 {
+					t.Fatalf("stream=%v: %d %s", stream, status, body)
+				}
+			}
+			if got := prov.requests() - n; got != 3 {
+				t.Fatalf("%d provider requests, want 3 (a refused one, its retry, then the new key at once)", got)
+			}
+			noLeak(t, map[string]string{"the log": g.logs.String()}, "sk-before-rotation", "sk-after-rotation")
+		})
 	}
-	v.Put("secret", "openai", map[string]any{"api_key": "sk-after-rotation"})
-	prov.accept("sk-after-rotation")
-	n := prov.requests()
-	for _, stream := range []bool{false, true} {
-		if status, body := chat(t, g.url, "m", stream); status != 200 {
-			t.Fatalf("stream=%v: %d %s", stream, status, body)
-		}
-	}
-	if got := prov.requests() - n; got != 3 {
-		t.Fatalf("%d provider requests, want 3 (a refused one, its retry, then the new key at once)", got)
-	}
-	noLeak(t, map[string]string{"the log": g.logs.String()}, "sk-before-rotation", "sk-after-rotation")
 }
 
 // TestVaultUnreachableAtStart: a Vault that cannot be reached stops the
