@@ -38,6 +38,9 @@ func newKeyedProvider(t *testing.T, keys ...string) *keyedProvider {
 	mock := mockprovider.New(mockprovider.Options{})
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if q := r.URL.Query().Get("key"); q != "" {
+			key = q
+		}
 		p.mu.Lock()
 		p.used = append(p.used, key)
 		ok := p.accepted[key]
@@ -83,7 +86,7 @@ func (p *keyedProvider) requests() int {
 func vaultGatewayConfig(t *testing.T, v *testvault.Server, provider, refresh, extra string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, g := range []string{"noop", "secretprobe"} {
+	for _, g := range []string{"noop", "secretprobe", "keyinurl"} {
 		os.WriteFile(filepath.Join(dir, g+".wasm"), testwasm.GoPluginBytes(t, "testguests/"+g), 0o644)
 	}
 	os.WriteFile(filepath.Join(dir, "openai.wasm"), testwasm.GoPluginBytes(t, "openai"), 0o644)
@@ -96,6 +99,7 @@ secrets:
 plugins:
   noop: {source: noop.wasm}
   openai: {source: openai.wasm}
+  keyinurl: {source: keyinurl.wasm}
   probe:
     source: secretprobe.wasm
     capabilities:
@@ -104,7 +108,9 @@ plugins:
 providers:
   up: {base_url: "` + provider + `", api_key: "vault://secret/openai#api_key"}
   adapted: {base_url: "` + provider + `", api_key: "vault://secret/openai#api_key", adapter: openai}
-models: [{id: m, provider: up}, {id: m-adapted, provider: adapted}, {id: probe-granted, provider: up}, {id: probe-other, provider: up}, {id: probe-none, provider: up}]
+  inurl: {base_url: "` + provider + `", api_key: "vault://secret/openai#api_key", adapter: keyinurl}
+  down: {base_url: "http://127.0.0.1:1/v1", api_key: "vault://secret/openai#api_key", adapter: keyinurl}
+models: [{id: m, provider: up}, {id: m-adapted, provider: adapted}, {id: m-inurl, provider: inurl}, {id: m-down, provider: down}, {id: probe-granted, provider: up}, {id: probe-other, provider: up}, {id: probe-none, provider: up}]
 pipelines:
   main: [{plugin: noop}]
   granted: [{plugin: probe, config: {name: signing}}]
@@ -193,6 +199,13 @@ func TestVaultProviderKey(t *testing.T) {
 		}
 	}
 
+	// A provider that cannot be reached, its key in the URL: the client's
+	// error and the log must not show the URL with the key.
+	status, downBody := chat(t, g.url, "m-down", false)
+	if status != 502 {
+		t.Fatalf("unreachable provider: %d %s", status, downBody)
+	}
+
 	// A key the provider refuses even after a re-read: the answer is the
 	// provider's 401, with the key it echoed scrubbed.
 	prov.accept()
@@ -207,7 +220,7 @@ func TestVaultProviderKey(t *testing.T) {
 		t.Fatalf("config show: %v\n%s", err, show)
 	}
 	noLeak(t, map[string]string{"the log": g.logs.String(), "/metrics": get(t, g.url+"/metrics"), "/v1/models": get(t, g.url+"/v1/models"),
-		"the error answer": errBody, "config show": string(show)}, "sk-vault-first", "sk-vault-second", testvault.RootToken)
+		"the error answer": errBody, "the unreachable provider's answer": downBody, "config show": string(show)}, "sk-vault-first", "sk-vault-second", testvault.RootToken)
 	noLeak(t, map[string]string{"the log": g.logs.String()}, "plugin-signing-value")
 }
 
@@ -216,7 +229,7 @@ func TestVaultProviderKey(t *testing.T) {
 // provider refuses: one re-read, one retry, no failed request; for the
 // built-in passthrough and for an adapter that sets the key itself.
 func TestVaultKeyReadAgainOn401(t *testing.T) {
-	for _, model := range []string{"m", "m-adapted"} {
+	for _, model := range []string{"m", "m-adapted", "m-inurl"} {
 		t.Run(model, func(t *testing.T) {
 			v := testvault.Start(t)
 			seedVault(t, v, "sk-before-rotation")
