@@ -115,6 +115,7 @@ const (
 	FnAttrSet      = "attr_set"
 	FnSendResponse = "send_response"
 	FnSendError    = "send_error"
+	FnSecretGet    = "secret_get"
 )
 
 // Reserved attributes, set by the host and read only to plugins.

@@ -24,6 +24,8 @@ import (
 	"github.com/knadh/koanf/providers/posflag"
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
+
+	"github.com/wasmgate/wasmgate/core/secrets"
 )
 
 // Config is the whole configuration.
@@ -38,6 +40,7 @@ type Config struct {
 	Routes       []Route              `koanf:"routes"`
 	Pipelines    map[string][]Slot    `koanf:"pipelines"`
 	Plugins      map[string]PluginDef `koanf:"plugins"`
+	Secrets      Secrets              `koanf:"secrets"`
 
 	// Dir is the folder of the config file: plugin sources are relative to it.
 	Dir string `koanf:"-"`
@@ -136,15 +139,27 @@ type Pool struct {
 type Capabilities struct {
 	Env   []string `koanf:"env"`
 	Stdio bool     `koanf:"stdio"`
+	// Secrets the plugin may read, by the name it asks for.
+	Secrets map[string]Secret `koanf:"secrets"`
 }
 
-// Secret is a value that must never be printed.
+// Secret is a value that must never be printed: a literal, or a reference
+// (vault://, env://, file://) resolved by package secrets. Printing one
+// shows a reference as written and a literal as [redacted].
 type Secret string
 
-func (Secret) String() string { return "[redacted]" }
+func (s Secret) String() string {
+	if secrets.IsRef(string(s)) {
+		return string(s)
+	}
+	return "[redacted]"
+}
 
 // LogValue keeps secrets out of structured logs.
-func (Secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText keeps secrets out of JSON and YAML dumps.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Format keeps secrets out of %v and friends.
 func (s Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
@@ -209,9 +224,10 @@ const EnvPrefix = "WASMGATE_"
 func Flags(fs *pflag.FlagSet) {
 	fs.String("listen", "", "address to listen on (server.listen)")
 	fs.String("log-level", "", "debug, info, warn or error (log.level)")
+	fs.Bool("start-degraded", false, "start even if a secret cannot be read (secrets.start_degraded)")
 }
 
-var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level"}
+var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level", "start-degraded": "secrets.start_degraded"}
 
 // Load reads a config file, applies environment and flag overrides, and
 // validates the result. fs may be nil.
@@ -513,6 +529,7 @@ func (c *Config) Validate() error {
 			e.add(key+".pool.prewarm", "must be between 0 and pool.size, got %d", p.Pool.Prewarm)
 		}
 	}
+	c.validateSecrets(&e)
 	return e.err()
 }
 

@@ -98,3 +98,10 @@ func hSendError(status int32, typ, msg string) int32 {
 	}
 	return ResultNotAvailable
 }
+
+func hSecretGet(name string, buf []byte) int32 {
+	if h := fakehost.Current; h != nil {
+		return h.SecretGet(name, buf)
+	}
+	return ResultNotAvailable
+}

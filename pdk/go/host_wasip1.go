@@ -43,6 +43,9 @@ func wgSendResponse(status int32, ptr unsafe.Pointer, n int32) int32
 //go:wasmimport wasmgate send_error
 func wgSendError(status int32, typ unsafe.Pointer, typLen int32, msg unsafe.Pointer, msgLen int32) int32
 
+//go:wasmimport wasmgate secret_get
+func wgSecretGet(name unsafe.Pointer, nameLen int32, buf unsafe.Pointer, cap int32) int32
+
 // The h* functions are the host functions with Go slices and strings. The
 // host only reads the strings during the call, so they are passed without a
 // copy. A buffer's capacity is len(buf).
@@ -90,6 +93,10 @@ func hAttrSet(name, val string, del bool) int32 {
 
 func hSendResponse(status int32, body string) int32 {
 	return wgSendResponse(status, sp(body), int32(len(body)))
+}
+
+func hSecretGet(name string, buf []byte) int32 {
+	return wgSecretGet(sp(name), int32(len(name)), bp(buf), int32(len(buf)))
 }
 
 func hSendError(status int32, typ, msg string) int32 {

@@ -82,7 +82,8 @@ type Host struct {
 	Config    []byte
 	Objs      [numObjects]Obj
 	Attrs     map[string]string
-	MaxOutput int // per hook call; 0 means no limit
+	Secrets   map[string]string // granted secrets, by name
+	MaxOutput int               // per hook call; 0 means no limit
 
 	// Per call results, reset by Begin.
 	Written  int
@@ -454,4 +455,13 @@ func (h *Host) SendError(status int32, typ, msg string) int32 {
 	}
 	h.Sent, h.SentErr = nil, &ErrorReply{Status: int(status), Type: typ, Message: msg}
 	return 0
+}
+
+// SecretGet is secret_get: only granted names are served.
+func (h *Host) SecretGet(name string, buf []byte) int32 {
+	v, ok := h.Secrets[name]
+	if !ok {
+		return Denied
+	}
+	return put(buf, []byte(v))
 }
