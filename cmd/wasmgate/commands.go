@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/gateway"
@@ -35,7 +36,13 @@ func validateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			gw, err := gateway.New(gateway.Options{Logger: newLogger(cfg.Log), Metrics: metrics.New(), CacheDir: cacheDir(cfg), RequestTimeout: cfg.Server.RequestTimeout})
+			logger, m := newLogger(cfg.Log), metrics.New()
+			store, err := newSecrets(cmd.Context(), cfg, logger, m)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir(cfg), RequestTimeout: cfg.Server.RequestTimeout, Secrets: store})
 			if err != nil {
 				return err
 			}
@@ -49,6 +56,31 @@ func validateCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "wasmgate.yaml", "config file")
 	config.Flags(cmd.Flags())
+	return cmd
+}
+
+func configCmd() *cobra.Command {
+	var file string
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Print the effective config (file, environment and defaults) with secrets as references, never values",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(file, cmd.Flags())
+			if err != nil {
+				return err
+			}
+			out, err := yaml.Marshal(cfg.Dump())
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	show.Flags().StringVarP(&file, "config", "c", "wasmgate.yaml", "config file")
+	config.Flags(show.Flags())
+	cmd := &cobra.Command{Use: "config", Short: "Inspect a config"}
+	cmd.AddCommand(show)
 	return cmd
 }
 

@@ -79,7 +79,7 @@ func serve(t *testing.T, cfg string, env ...string) *gatewayProc {
 	p := &gatewayProc{cmd: cmd, url: "http://" + addr, logs: logs, exited: make(chan error, 1)}
 	go func() { p.exited <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.exited })
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-p.exited:
@@ -95,7 +95,7 @@ func serve(t *testing.T, cfg string, env ...string) *gatewayProc {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("gateway not ready in 30s; log:\n%s", logs.String())
+	t.Fatalf("gateway not ready in 90s (plugins compile on first start; a busy machine is slow); log:\n%s", logs.String())
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/gateway"
 	"github.com/wasmgate/wasmgate/core/metrics"
 	"github.com/wasmgate/wasmgate/core/mockprovider"
+	"github.com/wasmgate/wasmgate/core/secrets"
 	"github.com/wasmgate/wasmgate/core/server"
 )
 
@@ -49,6 +51,13 @@ func newLogger(c config.Log) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// newSecrets makes the secrets store of a config, its metrics registered.
+func newSecrets(ctx context.Context, cfg *config.Config, logger *slog.Logger, m *metrics.Metrics) (*secrets.Store, error) {
+	opts := cfg.SecretsOptions()
+	opts.Logger, opts.Registerer = logger, m.Registry
+	return secrets.New(ctx, opts)
 }
 
 func cacheDir(c *config.Config) string {
@@ -103,7 +112,12 @@ func serve(cmd *cobra.Command, file string) error {
 	}
 
 	m := metrics.New()
-	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir(cfg), RequestTimeout: cfg.Server.RequestTimeout})
+	store, err := newSecrets(ctx, cfg, logger, m)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir(cfg), RequestTimeout: cfg.Server.RequestTimeout, Secrets: store})
 	if err != nil {
 		return err
 	}
@@ -112,6 +126,7 @@ func serve(cmd *cobra.Command, file string) error {
 	if err := gw.Reload(ctx, cfg); err != nil {
 		return err
 	}
+	store.Start()
 	logger.Info("pipelines ready", "took", time.Since(start).Round(time.Millisecond), "plugins", len(cfg.Plugins), "pipelines", len(cfg.Pipelines))
 
 	reload := func(why string) {
@@ -126,6 +141,9 @@ func serve(cmd *cobra.Command, file string) error {
 		}
 		if next.Server != cfg.Server {
 			logger.Warn("server settings changed; they take effect on restart")
+		}
+		if !reflect.DeepEqual(next.Secrets, cfg.Secrets) {
+			logger.Warn("secrets settings changed; they take effect on restart")
 		}
 		logger.Info("config reloaded", "trigger", why)
 	}

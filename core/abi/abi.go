@@ -118,6 +118,7 @@ const (
 	FnSendError    = "send_error"
 	FnJSONDigest   = "json_digest"
 	FnCacheCall    = "cache_call"
+	FnSecretGet    = "secret_get"
 )
 
 // Reserved attributes, set by the host and read only to plugins.

@@ -24,6 +24,8 @@ import (
 	"github.com/knadh/koanf/providers/posflag"
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
+
+	"github.com/wasmgate/wasmgate/core/secrets"
 )
 
 // Config is the whole configuration.
@@ -39,6 +41,7 @@ type Config struct {
 	Pipelines    map[string][]Slot    `koanf:"pipelines"`
 	Plugins      map[string]PluginDef `koanf:"plugins"`
 	Cache        Cache                `koanf:"cache"`
+	Secrets      Secrets              `koanf:"secrets"`
 
 	// Dir is the folder of the config file: plugin sources are relative to it.
 	Dir string `koanf:"-"`
@@ -139,15 +142,27 @@ type Capabilities struct {
 	Stdio bool     `koanf:"stdio"`
 	// Cache lets the plugin reach the cache service (cache_call).
 	Cache bool `koanf:"cache"`
+	// Secrets the plugin may read, by the name it asks for.
+	Secrets map[string]Secret `koanf:"secrets"`
 }
 
-// Secret is a value that must never be printed.
+// Secret is a value that must never be printed: a literal, or a reference
+// (vault://, env://, file://) resolved by package secrets. Printing one
+// shows a reference as written and a literal as [redacted].
 type Secret string
 
-func (Secret) String() string { return "[redacted]" }
+func (s Secret) String() string {
+	if secrets.IsRef(string(s)) {
+		return string(s)
+	}
+	return "[redacted]"
+}
 
 // LogValue keeps secrets out of structured logs.
-func (Secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText keeps secrets out of JSON and YAML dumps.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Format keeps secrets out of %v and friends.
 func (s Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
@@ -212,9 +227,10 @@ const EnvPrefix = "WASMGATE_"
 func Flags(fs *pflag.FlagSet) {
 	fs.String("listen", "", "address to listen on (server.listen)")
 	fs.String("log-level", "", "debug, info, warn or error (log.level)")
+	fs.Bool("start-degraded", false, "start even if a secret cannot be read (secrets.start_degraded)")
 }
 
-var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level"}
+var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level", "start-degraded": "secrets.start_degraded"}
 
 // Load reads a config file, applies environment and flag overrides, and
 // validates the result. fs may be nil.
@@ -518,6 +534,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateCache(&e)
+	c.validateSecrets(&e)
 	return e.err()
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/host"
+	"github.com/wasmgate/wasmgate/core/secrets"
 )
 
 // runtime is everything built from one config. Requests hold it (inflight)
@@ -98,7 +99,7 @@ type provider struct {
 	name    string
 	baseURL string
 	chatURL string
-	apiKey  string
+	key     *secrets.Secret // nil: no key
 	adapter *slot
 	cfg     config.Provider
 	up200   prometheus.Observer // provider latency of 200 answers
@@ -170,6 +171,9 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 			}
 			caps.Cache = rt.cache.svc
 		}
+		if caps.Secrets, err = g.grant(ctx, name, def.Capabilities.Secrets); err != nil {
+			return nil, err
+		}
 		p, err := g.engine.Load(ctx, name, wasm, host.Limits{
 			MemoryPages:    def.Limits.MemoryPages,
 			Timeout:        def.Limits.Timeout,
@@ -205,8 +209,13 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 	providers := map[string]*provider{}
 	for name, pc := range cfg.Providers {
 		base := strings.TrimRight(pc.BaseURL, "/")
-		p := &provider{name: name, baseURL: base, chatURL: base + "/chat/completions", apiKey: pc.APIKey.Reveal(), cfg: pc,
+		p := &provider{name: name, baseURL: base, chatURL: base + "/chat/completions", cfg: pc,
 			up200: g.metrics.Upstream.WithLabelValues(name, "200")}
+		if pc.APIKey != "" {
+			if p.key, err = g.secrets.Get(ctx, pc.APIKey.Reveal()); err != nil {
+				return nil, fmt.Errorf("providers.%s.api_key: %w", name, err)
+			}
+		}
 		if pc.Adapter != "" {
 			if p.adapter, err = newSlot("providers."+name+".adapter", pc.Adapter, pc.AdapterConfig, false, true); err != nil {
 				return nil, err
@@ -266,6 +275,31 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 		rt.routes = append(rt.routes, r)
 	}
 	return rt, nil
+}
+
+// grant resolves the secrets a plugin's config grants it.
+func (g *Gateway) grant(ctx context.Context, plugin string, refs map[string]config.Secret) (host.SecretSource, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	granted := secrets.Granted{}
+	for name, ref := range refs {
+		h, err := g.secrets.Get(ctx, ref.Reveal())
+		if err != nil {
+			return nil, fmt.Errorf("plugins.%s.capabilities.secrets.%s: %w", plugin, name, err)
+		}
+		granted[name] = h
+	}
+	return granted, nil
+}
+
+// apiKey is the provider's current key ("" for none); ok is false when it
+// has a key that could not be read yet.
+func (p *provider) apiKey() (key string, ok bool) {
+	if p.key == nil {
+		return "", true
+	}
+	return p.key.Value()
 }
 
 // match finds the route of a path and model.

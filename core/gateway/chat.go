@@ -177,7 +177,11 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 	c.skip = append(c.skip[:0], make([]bool, n)...)
 
 	ex.ReqHeader = append(ex.ReqHeader[:0], req.Header...)
-	ex.APIKey = c.prov.apiKey
+	key, ok := c.prov.apiKey()
+	if !ok {
+		return nil, apierror.Newf(apierror.Unavailable, "the key of provider %q is not available yet", c.prov.name)
+	}
+	ex.APIKey = key
 	ex.SetAttr(abi.AttrRequestID, req.RequestID)
 	ex.SetAttr(abi.AttrRoute, c.route.name)
 	ex.SetAttr(abi.AttrPipeline, c.pipe.name)
@@ -292,8 +296,8 @@ func (c *call) adaptRequest(ctx context.Context) error {
 			}
 			ex.SetRequest(b)
 		}
-		if c.prov.apiKey != "" {
-			ex.UpHeader.Set("authorization", "Bearer "+c.prov.apiKey)
+		if ex.APIKey != "" {
+			ex.UpHeader.Set("authorization", "Bearer "+ex.APIKey)
 		}
 		return nil
 	}
@@ -325,17 +329,14 @@ func (c *call) send(ctx context.Context) (*Reply, error) {
 		// Only the adapter's response hook reads the provider's headers.
 		SkipHeaders: c.prov.adapter == nil || c.prov.adapter.mask&abi.HookResponse == 0}
 	t := time.Now()
-	var resp *upstream.Response
-	var err error
-	cancel := context.CancelFunc(func() {})
-	if c.stream {
-		// A stream's body outlives this function: its context carries the
-		// deadline. A buffered exchange needs no context timer.
-		var sctx context.Context
-		sctx, cancel = context.WithDeadline(ctx, deadline)
-		resp, err = c.g.client.Stream(sctx, ureq)
-	} else {
-		resp, err = c.g.client.Do(ctx, ureq)
+	resp, cancel, err := c.dispatch(ctx, ureq, deadline)
+	if err == nil && resp.Status == http.StatusUnauthorized && c.rekey(ctx, ureq) {
+		if resp.Stream != nil {
+			resp.Stream.Close()
+		}
+		cancel()
+		t = time.Now()
+		resp, cancel, err = c.dispatch(ctx, ureq, deadline)
 	}
 	if err != nil {
 		cancel()
@@ -379,6 +380,46 @@ func (c *call) send(ctx context.Context) (*Reply, error) {
 		status = http.StatusOK
 	}
 	return &Reply{Status: status, Header: c.replyHeader(), Body: ex.Response}, nil
+}
+
+func noCancel() {}
+
+// dispatch sends the provider request. A stream's body outlives send: its
+// context carries the deadline. A buffered exchange needs no context timer.
+func (c *call) dispatch(ctx context.Context, ureq *upstream.Request, deadline time.Time) (*upstream.Response, context.CancelFunc, error) {
+	if c.stream {
+		sctx, cancel := context.WithDeadline(ctx, deadline)
+		resp, err := c.g.client.Stream(sctx, ureq)
+		return resp, cancel, err
+	}
+	resp, err := c.g.client.Do(ctx, ureq)
+	return resp, noCancel, err
+}
+
+// rekey handles a provider that refused its key (401): the key may have
+// been rotated at its source since it was last read, so it is read once
+// more, and when it changed the new key replaces the old one wherever the
+// provider request carries it (a header, the URL) for one more try.
+func (c *call) rekey(ctx context.Context, ureq *upstream.Request) bool {
+	old := c.ex.APIKey
+	if c.prov.key == nil || old == "" {
+		return false
+	}
+	key, changed, err := c.prov.key.Reread(ctx, old)
+	if err != nil {
+		c.g.logger.Warn("provider key not read again after a 401", "provider", c.prov.name, "secret", c.prov.key.String(), "error", err)
+		return false
+	}
+	if !changed || key == "" {
+		return false
+	}
+	for i := range ureq.Header {
+		ureq.Header[i][1] = strings.ReplaceAll(ureq.Header[i][1], old, key)
+	}
+	ureq.URL = strings.ReplaceAll(ureq.URL, old, key)
+	c.ex.APIKey = key
+	c.g.logger.Info("provider refused its key; trying once more with the key read again", "provider", c.prov.name, "secret", c.prov.key.String())
+	return true
 }
 
 // streamReply checks a streamed answer and hands the relay to the server.
@@ -438,7 +479,7 @@ func (c *call) providerError(resp *upstream.Response, body []byte) error {
 	if msg == "" {
 		msg = http.StatusText(resp.Status)
 	}
-	if k := c.prov.apiKey; k != "" {
+	if k := c.ex.APIKey; k != "" {
 		msg = strings.ReplaceAll(msg, k, "[redacted]")
 	}
 	msg = fmt.Sprintf("provider %q answered %d: %s", c.prov.name, resp.Status, apierror.Truncate(msg, 512))

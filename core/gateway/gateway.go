@@ -10,6 +10,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/core/metrics"
+	"github.com/wasmgate/wasmgate/core/secrets"
 	"github.com/wasmgate/wasmgate/core/upstream"
 )
 
@@ -19,6 +20,7 @@ type Gateway struct {
 	metrics *metrics.Metrics
 	engine  *host.Engine
 	client  *upstream.Client
+	secrets *secrets.Store
 
 	cur      atomic.Pointer[runtime]
 	reloadMu sync.Mutex
@@ -34,6 +36,9 @@ type Options struct {
 	CacheDir string
 	// RequestTimeout bounds a whole request, streams included (default 10m).
 	RequestTimeout time.Duration
+	// Secrets resolves provider keys and plugin secrets (default: a store
+	// without Vault, for env:// and file:// references and literals).
+	Secrets *secrets.Store
 }
 
 // New makes a gateway with no runtime; call Reload with a config.
@@ -52,7 +57,12 @@ func New(opts Options) (*Gateway, error) {
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 10 * time.Minute
 	}
-	return &Gateway{logger: opts.Logger, metrics: opts.Metrics, engine: eng, client: upstream.New(), timeout: opts.RequestTimeout}, nil
+	if opts.Secrets == nil {
+		if opts.Secrets, err = secrets.New(context.Background(), secrets.Options{Logger: opts.Logger}); err != nil {
+			return nil, err
+		}
+	}
+	return &Gateway{logger: opts.Logger, metrics: opts.Metrics, engine: eng, client: upstream.New(), secrets: opts.Secrets, timeout: opts.RequestTimeout}, nil
 }
 
 // Reload builds a whole new runtime from cfg and swaps it in. Requests in
@@ -70,6 +80,7 @@ func (g *Gateway) Reload(ctx context.Context, cfg *config.Config) error {
 	if old != nil {
 		old.retire()
 	}
+	g.secrets.Retain(cfg.SecretRefList())
 	g.metrics.Reloads.WithLabelValues("ok").Inc()
 	return nil
 }

@@ -41,6 +41,17 @@ type Capabilities struct {
 	Env   []string // environment variables passed through
 	Stdio bool     // stdout/stderr go to the log instead of nowhere
 	Cache Cache    // cache_call reaches it; nil denies it
+	// Secrets the plugin may read through secret_get (nil: none).
+	Secrets SecretSource
+}
+
+// SecretSource gives a plugin the secrets granted to it, by the names its
+// config gives them.
+type SecretSource interface {
+	// Secret returns a secret's current value; granted is false for a name
+	// the plugin was not given, ok is false for a granted secret that has
+	// no value yet (its source was never reachable).
+	Secret(name string) (value string, granted, ok bool)
 }
 
 // Engine compiles plugins. It is safe for concurrent use.

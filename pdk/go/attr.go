@@ -31,6 +31,19 @@ func SetAttr(name, value string) error { return errorFor(hAttrSet(name, value, f
 // DeleteAttr removes a request attribute.
 func DeleteAttr(name string) error { return errorFor(hAttrSet(name, "", true)) }
 
+// Secret returns a secret the gateway's config grants this plugin, by the
+// name the grant gives it (plugins.NAME.capabilities.secrets). A name not
+// granted is ErrDenied; a granted secret whose source was never reachable
+// is ErrNotAvailable. Read it in each request rather than keep it from Init:
+// the gateway serves a rotated value as soon as it has read it.
+func Secret(name string) (string, error) {
+	b, n := read(rdSecret, 0, name, 0)
+	if n < 0 {
+		return "", HostError(n)
+	}
+	return string(b), nil
+}
+
 // Log writes msg to the gateway's log at level (LogDebug, LogInfo, LogWarn or
 // LogError).
 func Log(level int, msg string) { hLog(int32(level), msg) }

@@ -19,6 +19,7 @@ const (
 	rdHeader
 	rdAttr
 	rdConfig
+	rdSecret
 )
 
 func hostRead(kind int, obj ObjectID, name string, flags uint32, into []byte) int32 {
@@ -31,6 +32,8 @@ func hostRead(kind int, obj ObjectID, name string, flags uint32, into []byte) in
 		return hHeaderGet(uint32(obj), name, into)
 	case rdAttr:
 		return hAttrGet(name, into)
+	case rdSecret:
+		return hSecretGet(name, into)
 	}
 	return hConfigGet(into)
 }

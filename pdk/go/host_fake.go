@@ -112,3 +112,10 @@ func hCacheCall(op []byte, buf []byte) int32 {
 	}
 	return ResultNotAvailable
 }
+
+func hSecretGet(name string, buf []byte) int32 {
+	if h := fakehost.Current; h != nil {
+		return h.SecretGet(name, buf)
+	}
+	return ResultNotAvailable
+}

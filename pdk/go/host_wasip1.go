@@ -49,6 +49,9 @@ func wgJSONDigest(obj uint32, exclude unsafe.Pointer, excludeLen int32, buf unsa
 //go:wasmimport wasmgate cache_call
 func wgCacheCall(op unsafe.Pointer, opLen int32, buf unsafe.Pointer, cap int32) int32
 
+//go:wasmimport wasmgate secret_get
+func wgSecretGet(name unsafe.Pointer, nameLen int32, buf unsafe.Pointer, cap int32) int32
+
 // The h* functions are the host functions with Go slices and strings. The
 // host only reads the strings during the call, so they are passed without a
 // copy. A buffer's capacity is len(buf).
@@ -96,6 +99,10 @@ func hAttrSet(name, val string, del bool) int32 {
 
 func hSendResponse(status int32, body string) int32 {
 	return wgSendResponse(status, sp(body), int32(len(body)))
+}
+
+func hSecretGet(name string, buf []byte) int32 {
+	return wgSecretGet(sp(name), int32(len(name)), bp(buf), int32(len(buf)))
 }
 
 func hSendError(status int32, typ, msg string) int32 {

@@ -41,6 +41,7 @@ type Option func(*options)
 type options struct {
 	config       string
 	attrs        [][2]string
+	secrets      map[string]string
 	headers      [][2]string
 	request      *string
 	status       int
@@ -61,6 +62,16 @@ func WithConfig(json string) Option { return func(o *options) { o.config = json 
 // "wasmgate.provider.base_url".
 func WithAttr(name, value string) Option {
 	return func(o *options) { o.attrs = append(o.attrs, [2]string{name, value}) }
+}
+
+// WithSecret grants the plugin a secret by name (secret_get).
+func WithSecret(name, value string) Option {
+	return func(o *options) {
+		if o.secrets == nil {
+			o.secrets = map[string]string{}
+		}
+		o.secrets[name] = value
+	}
 }
 
 // WithHeader sets a client request header.
@@ -316,6 +327,9 @@ func (s *Session) put(o options) {
 	h := s.host
 	for _, a := range o.attrs {
 		h.Attrs[a[0]] = a[1]
+	}
+	if o.secrets != nil {
+		h.Secrets = o.secrets
 	}
 	for _, kv := range o.headers {
 		h.Objs[fakehost.ObjRequest].Headers[strings.ToLower(kv[0])] = kv[1]

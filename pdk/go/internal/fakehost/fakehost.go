@@ -84,7 +84,8 @@ type Host struct {
 	Config    []byte
 	Objs      [numObjects]Obj
 	Attrs     map[string]string
-	MaxOutput int // per hook call; 0 means no limit
+	Secrets   map[string]string // granted secrets, by name
+	MaxOutput int               // per hook call; 0 means no limit
 
 	// Per call results, reset by Begin.
 	Written  int
@@ -497,4 +498,13 @@ func (h *Host) JSONDigest(obj uint32, exclude string, buf []byte) int32 {
 	}
 	sum := sha256.Sum256(append([]byte(exclude+"\x00"), b...))
 	return put(buf, []byte(hex.EncodeToString(sum[:])))
+}
+
+// SecretGet is secret_get: only granted names are served.
+func (h *Host) SecretGet(name string, buf []byte) int32 {
+	v, ok := h.Secrets[name]
+	if !ok {
+		return Denied
+	}
+	return put(buf, []byte(v))
 }
