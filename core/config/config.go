@@ -41,6 +41,7 @@ type Config struct {
 	Pipelines    map[string][]Slot    `koanf:"pipelines"`
 	Plugins      map[string]PluginDef `koanf:"plugins"`
 	Secrets      Secrets              `koanf:"secrets"`
+	Registry     Registry             `koanf:"registry"`
 
 	// Dir is the folder of the config file: plugin sources are relative to it.
 	Dir string `koanf:"-"`
@@ -120,6 +121,21 @@ type PluginDef struct {
 	Limits       Limits       `koanf:"limits"`
 	Pool         Pool         `koanf:"pool"`
 	Capabilities Capabilities `koanf:"capabilities"`
+}
+
+// Registry is where packaged plugins come from and whom to trust.
+// Relative paths are relative to the config file.
+type Registry struct {
+	// Index is the static registry (URL or folder) behind registry:// sources.
+	Index string `koanf:"index"`
+	// Lockfile pins installed packages; default wasmgate.lock beside the config.
+	Lockfile string `koanf:"lockfile"`
+	// Store keeps installed packages; default the user cache folder/wasmgate/plugins.
+	Store string `koanf:"store"`
+	// TrustedKeys are ed25519 public keys: PEM files or "ed25519:BASE64".
+	TrustedKeys []string `koanf:"trusted_keys"`
+	// AllowUnsigned loads unsigned or untrusted packages (development only).
+	AllowUnsigned bool `koanf:"allow_unsigned"`
 }
 
 // Limits of one plugin.
@@ -225,9 +241,11 @@ func Flags(fs *pflag.FlagSet) {
 	fs.String("listen", "", "address to listen on (server.listen)")
 	fs.String("log-level", "", "debug, info, warn or error (log.level)")
 	fs.Bool("start-degraded", false, "start even if a secret cannot be read (secrets.start_degraded)")
+	fs.Bool("allow-unsigned", false, "load unsigned or untrusted plugin packages, for development (registry.allow_unsigned)")
 }
 
-var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level", "start-degraded": "secrets.start_degraded"}
+var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level", "start-degraded": "secrets.start_degraded",
+	"allow-unsigned": "registry.allow_unsigned"}
 
 // Load reads a config file, applies environment and flag overrides, and
 // validates the result. fs may be nil.
@@ -395,6 +413,20 @@ const ChatPath = "/v1/chat/completions"
 // Paths a route may name.
 var routePaths = map[string]bool{ChatPath: true}
 
+// remoteSource reports whether a source is installed from a registry.
+func remoteSource(s string) bool {
+	return strings.HasPrefix(s, "registry://") || strings.HasPrefix(s, "oci://")
+}
+
+// Path resolves a path of the config (a plugin, a key, the lockfile)
+// relative to the config file.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
 // PluginPath resolves a plugin's source to a file path.
 func (c *Config) PluginPath(def PluginDef) string {
 	p := strings.TrimPrefix(def.Source, "file://")
@@ -510,6 +542,8 @@ func (c *Config) Validate() error {
 		key := "plugins." + name
 		if p.Source == "" {
 			e.add(key+".source", "must not be empty")
+		} else if remoteSource(p.Source) {
+			// fetched by `wasmgate plugin install`; checked against the lockfile at load
 		} else if st, err := os.Stat(c.PluginPath(p)); err != nil || st.IsDir() {
 			e.add(key+".source", "no plugin file at %s (run `make plugins`?)", c.PluginPath(p))
 		}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/core/secrets"
+	"github.com/wasmgate/wasmgate/registry"
 )
 
 // runtime is everything built from one config. Requests hold it (inflight)
@@ -146,7 +146,12 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 			rt.close()
 		}
 	}()
+	loader, err := registry.NewLoader(cfg, g.logger)
+	if err != nil {
+		return nil, err
+	}
 	plugins := map[string]*host.Plugin{}
+	manifests := map[string]*registry.Manifest{} // packaged plugins only
 	names := make([]string, 0, len(cfg.Plugins))
 	for name := range cfg.Plugins {
 		names = append(names, name)
@@ -154,14 +159,15 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 	sort.Strings(names)
 	for _, name := range names {
 		def := cfg.Plugins[name]
-		wasm, err := os.ReadFile(cfg.PluginPath(def))
+		wasm, man, err := loader.Load(name, def)
 		if err != nil {
-			return nil, fmt.Errorf("plugins.%s.source: %w", name, err)
+			return nil, err
 		}
 		caps := host.Capabilities{Env: def.Capabilities.Env, Stdio: def.Capabilities.Stdio}
 		if caps.Secrets, err = g.grant(ctx, name, def.Capabilities.Secrets); err != nil {
 			return nil, err
 		}
+		manifests[name] = man
 		p, err := g.engine.Load(ctx, name, wasm, host.Limits{
 			MemoryPages:    def.Limits.MemoryPages,
 			Timeout:        def.Limits.Timeout,
@@ -178,6 +184,11 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 		if len(conf) > 0 {
 			if raw, err = json.Marshal(conf); err != nil {
 				return nil, fmt.Errorf("%s: config: %w", key, err)
+			}
+		}
+		if man := manifests[plugin]; man != nil {
+			if err := man.ValidateConfig(raw); err != nil {
+				return nil, fmt.Errorf("%s: %w", key, err)
 			}
 		}
 		def := cfg.Plugins[plugin]
