@@ -63,3 +63,7 @@ func (s *signer) pubFile(t *testing.T) string {
 	}
 	return path
 }
+
+type writerFunc func([]byte)
+
+func (f writerFunc) Write(b []byte) (int, error) { f(b); return len(b), nil }

@@ -44,6 +44,9 @@ type Manifest struct {
 	Capabilities Capabilities   `yaml:"capabilities" json:"capabilities"`
 	Limits       Limits         `yaml:"limits" json:"limits"`
 	ConfigSchema map[string]any `yaml:"config_schema" json:"config_schema,omitempty"`
+	// Config is an example slot config (`wasmgate plugin test` runs with it);
+	// it must satisfy ConfigSchema.
+	Config map[string]any `yaml:"config" json:"config,omitempty"`
 
 	schema *jsonschema.Schema
 }
@@ -118,6 +121,11 @@ func (m *Manifest) check() error {
 	if m.ConfigSchema != nil {
 		if err := m.compileSchema(); err != nil {
 			bad("config_schema: %w", err)
+		} else if m.Config != nil {
+			raw, _ := json.Marshal(m.Config)
+			if err := m.ValidateConfig(raw); err != nil {
+				bad("config: %w", err)
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -22,6 +22,7 @@ func TestParseManifest(t *testing.T) {
 		{"bad-hook.yaml", `unknown hook "body"`},
 		{"unknown-key.yaml", "field permissions not found"},
 		{"bad-schema.yaml", "config_schema:"},
+		{"bad-example-config.yaml", "config: config does not match the schema of demo 1.0.0: at /: missing property 'prompt'"},
 		{"bad-name.yaml", `name: "Demo Plugin" must be lower-case`},
 	}
 	for _, tt := range tests {

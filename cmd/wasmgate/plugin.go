@@ -19,9 +19,9 @@ import (
 	"github.com/wasmgate/wasmgate/registry"
 )
 
-// pluginCmd is the `wasmgate plugin` group: packaging, signing, publishing
+// newPluginCmd is the `wasmgate plugin` group: packaging, signing, publishing
 // and installing plugins.
-func pluginCmd() *cobra.Command {
+func newPluginCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plugin",
 		Short: "Package, sign, publish, install and verify plugins",

@@ -17,7 +17,7 @@ import (
 	"github.com/wasmgate/wasmgate/registry"
 )
 
-func registryCmd() *cobra.Command {
+func newRegistryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Serve a static plugin registry"}
 	var addr string
 	serve := &cobra.Command{
