@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/wasmgate/wasmgate/core/config"
 )
@@ -70,8 +71,41 @@ func NewLoader(cfg *config.Config, logger *slog.Logger) (*Loader, error) {
 		allowUnsigned: in.AllowUnsigned, logger: logger}, nil
 }
 
-// Load returns a plugin's module, and its manifest when it is a package.
-func (l *Loader) Load(name string, def config.PluginDef) ([]byte, *Manifest, error) {
+// Loaded is a plugin ready for the host.
+type Loaded struct {
+	Wasm []byte
+	// Manifest is nil for a bare .wasm file.
+	Manifest *Manifest
+	// Limits are the config's, then the manifest's, then the defaults.
+	Limits config.Limits
+}
+
+// Load returns a plugin's module, its manifest when it is a package, and its limits.
+func (l *Loader) Load(name string, def config.PluginDef) (*Loaded, error) {
+	wasm, man, err := l.load(name, def)
+	if err != nil {
+		return nil, err
+	}
+	lim := def.Limits
+	if man != nil {
+		if lim.MemoryPages == 0 {
+			lim.MemoryPages = man.Limits.MemoryPages
+		}
+		if lim.Timeout == 0 && man.Limits.Timeout != "" {
+			lim.Timeout, _ = time.ParseDuration(man.Limits.Timeout) // checked when the manifest was parsed
+		}
+		if lim.MaxOutputBytes == 0 && man.Limits.MaxOutputBytes != "" {
+			lim.MaxOutputBytes, _ = config.ParseByteSize(man.Limits.MaxOutputBytes)
+		}
+	}
+	lim = lim.WithDefaults()
+	if err := config.CheckLimits("plugins."+name+".limits", lim); err != nil {
+		return nil, err // only a manifest's suggestion can be out of range here
+	}
+	return &Loaded{Wasm: wasm, Manifest: man, Limits: lim}, nil
+}
+
+func (l *Loader) load(name string, def config.PluginDef) ([]byte, *Manifest, error) {
 	key := "plugins." + name + ".source"
 	src, err := ParseSource(def.Source)
 	if err != nil {

@@ -145,6 +145,20 @@ type Limits struct {
 	MaxOutputBytes ByteSize      `koanf:"max_output_bytes"`
 }
 
+// WithDefaults fills the limits left at zero with the defaults.
+func (l Limits) WithDefaults() Limits {
+	if l.MemoryPages == 0 {
+		l.MemoryPages = DefaultPluginMemoryPages
+	}
+	if l.Timeout == 0 {
+		l.Timeout = DefaultPluginTimeout
+	}
+	if l.MaxOutputBytes == 0 {
+		l.MaxOutputBytes = DefaultPluginMaxOutputSize
+	}
+	return l
+}
+
 // Pool sizes a plugin's instance pool.
 type Pool struct {
 	Size    int `koanf:"size"`
@@ -367,14 +381,8 @@ func (c *Config) applyDefaults() {
 		c.Providers[name] = p
 	}
 	for name, p := range c.Plugins {
-		if p.Limits.MemoryPages == 0 {
-			p.Limits.MemoryPages = DefaultPluginMemoryPages
-		}
-		if p.Limits.Timeout == 0 {
-			p.Limits.Timeout = DefaultPluginTimeout
-		}
-		if p.Limits.MaxOutputBytes == 0 {
-			p.Limits.MaxOutputBytes = DefaultPluginMaxOutputSize
+		if !PackagedSource(p.Source) { // a package's manifest may suggest limits: the gateway fills them in
+			p.Limits = p.Limits.WithDefaults()
 		}
 		if p.Pool.Size == 0 {
 			p.Pool.Size = DefaultPoolSize
@@ -412,6 +420,12 @@ const ChatPath = "/v1/chat/completions"
 
 // Paths a route may name.
 var routePaths = map[string]bool{ChatPath: true}
+
+// PackagedSource reports whether a source is a plugin package (installed
+// from a registry, or a local .wgpkg file) rather than a bare .wasm file.
+func PackagedSource(s string) bool {
+	return remoteSource(s) || strings.HasSuffix(s, ".wgpkg")
+}
 
 // remoteSource reports whether a source is installed from a registry.
 func remoteSource(s string) bool {
@@ -547,15 +561,8 @@ func (c *Config) Validate() error {
 		} else if st, err := os.Stat(c.PluginPath(p)); err != nil || st.IsDir() {
 			e.add(key+".source", "no plugin file at %s (run `make plugins`?)", c.PluginPath(p))
 		}
-		if p.Limits.MemoryPages < 1 || p.Limits.MemoryPages > 65536 {
-			e.add(key+".limits.memory_pages", "must be between 1 and 65536 (64 KiB pages), got %d", p.Limits.MemoryPages)
-		}
-		if p.Limits.Timeout <= 0 || p.Limits.Timeout > time.Minute {
-			e.add(key+".limits.timeout", "must be more than 0 and at most 1m, got %s", p.Limits.Timeout)
-		}
-		if p.Limits.MaxOutputBytes <= 0 || p.Limits.MaxOutputBytes > 256<<20 {
-			e.add(key+".limits.max_output_bytes", "must be more than 0 and at most 256MiB")
-		}
+		// A package's limits left out here come from its manifest at load.
+		e = append(e, limitErrors(key+".limits", p.Limits.WithDefaults())...)
 		if p.Pool.Size < 1 || p.Pool.Size > 4096 {
 			e.add(key+".pool.size", "must be between 1 and 4096, got %d", p.Pool.Size)
 		}
@@ -565,6 +572,23 @@ func (c *Config) Validate() error {
 	}
 	c.validateSecrets(&e)
 	return e.err()
+}
+
+// CheckLimits checks limits (key is their key path for the messages).
+func CheckLimits(key string, l Limits) error { return limitErrors(key, l).err() }
+
+func limitErrors(key string, l Limits) Errors {
+	var e Errors
+	if l.MemoryPages < 1 || l.MemoryPages > 65536 {
+		e.add(key+".memory_pages", "must be between 1 and 65536 (64 KiB pages), got %d", l.MemoryPages)
+	}
+	if l.Timeout <= 0 || l.Timeout > time.Minute {
+		e.add(key+".timeout", "must be more than 0 and at most 1m, got %s", l.Timeout)
+	}
+	if l.MaxOutputBytes <= 0 || l.MaxOutputBytes > 256<<20 {
+		e.add(key+".max_output_bytes", "must be more than 0 and at most 256MiB")
+	}
+	return e
 }
 
 // Errors is a list of problems, each with its key path.

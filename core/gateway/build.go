@@ -159,7 +159,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 	sort.Strings(names)
 	for _, name := range names {
 		def := cfg.Plugins[name]
-		wasm, man, err := loader.Load(name, def)
+		ld, err := loader.Load(name, def)
 		if err != nil {
 			return nil, err
 		}
@@ -167,11 +167,11 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 		if caps.Secrets, err = g.grant(ctx, name, def.Capabilities.Secrets); err != nil {
 			return nil, err
 		}
-		manifests[name] = man
-		p, err := g.engine.Load(ctx, name, wasm, host.Limits{
-			MemoryPages:    def.Limits.MemoryPages,
-			Timeout:        def.Limits.Timeout,
-			MaxOutputBytes: int(def.Limits.MaxOutputBytes),
+		manifests[name] = ld.Manifest
+		p, err := g.engine.Load(ctx, name, ld.Wasm, host.Limits{
+			MemoryPages:    ld.Limits.MemoryPages,
+			Timeout:        ld.Limits.Timeout,
+			MaxOutputBytes: int(ld.Limits.MaxOutputBytes),
 		}, caps)
 		if err != nil {
 			return nil, err
