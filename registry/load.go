@@ -68,7 +68,7 @@ func NewLoader(cfg *config.Config, logger *slog.Logger) (*Loader, error) {
 		return nil, err
 	}
 	return &Loader{cfg: cfg, store: in.Store, lockfile: in.Lockfile, lock: lock, keys: in.Keys,
-		allowUnsigned: in.AllowUnsigned, logger: logger}, nil
+		allowUnsigned: in.AllowUnsigned, logger: in.logger()}, nil
 }
 
 // Loaded is a plugin ready for the host.
