@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 )
@@ -186,11 +187,20 @@ func (in *Installer) download(ctx context.Context, loc location, label string) (
 	return p, nil
 }
 
+// defaultClient gives up on a registry that does not answer; a slow but
+// moving download may take as long as it needs.
+var defaultClient = &http.Client{Transport: &http.Transport{
+	Proxy:                 http.ProxyFromEnvironment,
+	ResponseHeaderTimeout: 30 * time.Second,
+	TLSHandshakeTimeout:   10 * time.Second,
+	IdleConnTimeout:       90 * time.Second,
+}}
+
 func (in *Installer) client() *http.Client {
 	if in.HTTP != nil {
 		return in.HTTP
 	}
-	return http.DefaultClient
+	return defaultClient
 }
 
 // Index reads the static index, falling back to the copy kept from the

@@ -185,3 +185,53 @@ func TestPluginOCI(t *testing.T) {
 	}
 	run(t, p.app, "validate", "-c", file)
 }
+
+// TestManifestHooksChecked: a module that runs a hook its plugin.yaml does not
+// declare is refused at load.
+func TestManifestHooksChecked(t *testing.T) {
+	p := newPluginProject(t)
+	dir := filepath.Join(p.root, "sp-0.1.0")
+	man, _ := os.ReadFile(filepath.Join(dir, "plugin.yaml"))
+	os.WriteFile(filepath.Join(dir, "plugin.yaml"), []byte(strings.Replace(string(man), "hooks: [request]", "hooks: [response]", 1)), 0o644)
+	run(t, p.root, "plugin", "pack", dir, "--wasm", "system-prompt.wasm", "--key", "dev.key", "-o", "app/sp.wgpkg")
+	file := p.config(t, "", "sp.wgpkg", `{prompt: "x"}`)
+	mustFail(t, p.app, "pipelines.main[0]: system-prompt 0.1.0 runs hooks its plugin.yaml does not declare", "validate", "-c", file)
+}
+
+// TestConcurrentInstallProcesses: two `wasmgate plugin install` processes at
+// once, into one store and one lockfile, both land.
+func TestConcurrentInstallProcesses(t *testing.T) {
+	p := newPluginProject(t)
+	other := filepath.Join(p.root, "other")
+	os.MkdirAll(other, 0o755)
+	man, _ := os.ReadFile(filepath.Join(p.root, "sp-0.2.0", "plugin.yaml"))
+	os.WriteFile(filepath.Join(other, "plugin.yaml"), []byte(strings.Replace(string(man), "name: system-prompt", "name: other-prompt", 1)), 0o644)
+	run(t, p.root, "plugin", "pack", other, "--wasm", "system-prompt.wasm", "--key", "dev.key", "-o", "other.wgpkg")
+	run(t, p.root, "plugin", "publish", "sp-0.1.0.wgpkg", "other.wgpkg", "--to", "reg")
+	p.config(t, "../reg", "registry://system-prompt@^0.1", `{prompt: "x"}`)
+	for round := range 3 {
+		errs := make(chan error, 2)
+		for _, src := range []string{"system-prompt@^0.1", "other-prompt@^0.2"} {
+			go func() {
+				out, err := runErr(p.app, "plugin", "install", src)
+				if err != nil {
+					err = fmt.Errorf("%s: %v\n%s", src, err, out)
+				}
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := run(t, p.app, "plugin", "verify")
+		if !strings.Contains(out, "system-prompt 0.1.0") || !strings.Contains(out, "other-prompt 0.2.0") {
+			t.Fatalf("round %d: the lockfile lost an install:\n%s", round, out)
+		}
+		if round < 2 {
+			run(t, p.app, "plugin", "remove", "system-prompt", "other-prompt")
+			os.RemoveAll(filepath.Join(p.root, "store"))
+		}
+	}
+}

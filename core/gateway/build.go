@@ -197,6 +197,9 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
 		rt.pools = append(rt.pools, pool)
+		if man := manifests[plugin]; man != nil && pool.Mask()&^man.Mask() != 0 {
+			return nil, fmt.Errorf("%s: %s %s runs hooks its plugin.yaml does not declare (mask %d, declared %v)", key, man.Name, man.Version, pool.Mask(), man.Hooks)
+		}
 		s := &slot{plugin: plugin, pool: pool, mask: pool.Mask(), failOpen: failOpen, adapter: adapter}
 		for _, ph := range []abi.Phase{abi.PhaseRequest, abi.PhaseResponse, abi.PhaseChunk} {
 			if s.mask&ph.Bit() != 0 { // a hook that never runs gets no series
