@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wasmgate/wasmgate/core/config"
+	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/registry"
 )
 
@@ -321,6 +323,9 @@ func pluginPackCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkModule(cmd.Context(), p); err != nil {
+				return fmt.Errorf("%s: %w", wasm, err)
+			}
 			if key != "" {
 				if err := signPackage(p, key); err != nil {
 					return err
@@ -341,6 +346,21 @@ func pluginPackCmd() *cobra.Command {
 	cmd.Flags().StringVar(&key, "key", "", "sign with this private key as well")
 	_ = cmd.MarkFlagRequired("wasm")
 	return cmd
+}
+
+// checkModule compiles the module and checks its imports and exports
+// against the ABI, so a package that cannot load is never made.
+func checkModule(ctx context.Context, p *registry.Package) error {
+	eng, err := host.NewEngine(cacheDir(&config.Config{}), newLogger(config.Log{Level: "warn", Format: "text"}))
+	if err != nil {
+		return err
+	}
+	defer eng.Close(ctx)
+	pl, err := eng.Load(ctx, p.Manifest.Name, p.Wasm, host.Limits{}, host.Capabilities{})
+	if err != nil {
+		return err
+	}
+	return pl.Close(ctx)
 }
 
 func pluginKeygenCmd() *cobra.Command {

@@ -235,3 +235,13 @@ func TestConcurrentInstallProcesses(t *testing.T) {
 		}
 	}
 }
+
+// TestPackChecksModule: pack refuses a module the host could not load.
+func TestPackChecksModule(t *testing.T) {
+	p := newPluginProject(t)
+	os.WriteFile(filepath.Join(p.root, "empty.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644)
+	mustFail(t, p.root, `empty.wasm: plugin "system-prompt": does not export its memory as "memory"`, "plugin", "pack", "sp-0.1.0", "--wasm", "empty.wasm")
+	if _, err := os.Stat(filepath.Join(p.root, "system-prompt-0.1.0.wgpkg")); err == nil {
+		t.Fatal("a package was written")
+	}
+}
