@@ -148,7 +148,7 @@ func (in *Installer) fetch(ctx context.Context, src Source, pinned *LockEntry) (
 				src.Name, e.Version, loc, ErrDigestMismatch, e.Digest, got)
 		}
 		p.Signatures = addSignatures(p.Signatures, e.Signatures...)
-		return p, loc.String(), nil
+		return p, in.portable(loc), nil
 	case KindOCI:
 		ref := src.Raw
 		if pinned != nil && pinned.Resolved != "" {
@@ -165,9 +165,20 @@ func (in *Installer) fetch(ctx context.Context, src Source, pinned *LockEntry) (
 			path = filepath.Join(in.BaseDir, path)
 		}
 		p, err := ReadPackageFile(path)
-		return p, path, err
+		return p, src.Path, err
 	}
 	return nil, "", fmt.Errorf("%s: cannot be installed", src.Raw)
+}
+
+// portable names a location the way the lockfile should keep it: a local
+// path relative to the config's folder, so that the lockfile can be committed.
+func (in *Installer) portable(loc location) string {
+	if loc.url == nil && in.BaseDir != "" {
+		if rel, err := filepath.Rel(in.BaseDir, loc.path); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return loc.String()
 }
 
 func (in *Installer) download(ctx context.Context, loc location, label string) (*Package, error) {

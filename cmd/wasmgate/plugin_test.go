@@ -229,6 +229,10 @@ func TestConcurrentInstallProcesses(t *testing.T) {
 		if !strings.Contains(out, "system-prompt 0.1.0") || !strings.Contains(out, "other-prompt 0.2.0") {
 			t.Fatalf("round %d: the lockfile lost an install:\n%s", round, out)
 		}
+		// Local paths in the lockfile are relative to the config, so it can be committed.
+		if lock, _ := os.ReadFile(filepath.Join(p.app, "wasmgate.lock")); !strings.Contains(string(lock), "resolved: ../reg/packages/other-prompt-0.2.0.wgpkg") {
+			t.Fatalf("lockfile:\n%s", lock)
+		}
 		if round < 2 {
 			run(t, p.app, "plugin", "remove", "system-prompt", "other-prompt")
 			os.RemoveAll(filepath.Join(p.root, "store"))
