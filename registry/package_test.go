@@ -2,11 +2,14 @@ package registry_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/registry"
@@ -152,6 +155,78 @@ func TestVerifySignatures(t *testing.T) {
 			}
 			if tt.want == nil && id == "" {
 				t.Fatal("no key id")
+			}
+		})
+	}
+}
+
+// The config_schema of every first-party plugin accepts the configs its
+// README documents, and refuses a key the plugin does not know.
+func TestFirstPartySchemasAcceptREADMEExamples(t *testing.T) {
+	manifests, _ := filepath.Glob("../plugins/*/plugin.yaml")
+	for _, f := range manifests {
+		dir := filepath.Dir(f)
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			raw, _ := os.ReadFile(f)
+			m, err := registry.ParseManifest(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, examples, _ := strings.Cut(string(readme), "\n## Examples\n")
+			_, block, ok := strings.Cut(examples, "```yaml\n")
+			if !ok {
+				t.Fatal("README has no example config")
+			}
+			block, _, _ = strings.Cut(block, "```")
+			var doc struct {
+				Plugins   map[string]struct{ Source string }
+				Providers map[string]struct {
+					Adapter       string
+					AdapterConfig map[string]any `yaml:"adapter_config"`
+				}
+				Pipelines map[string][]struct {
+					Plugin string
+					Config map[string]any
+				}
+			}
+			if err := yaml.Unmarshal([]byte(block), &doc); err != nil {
+				t.Fatal(err)
+			}
+			ours := func(plugin string) bool { return strings.HasSuffix(doc.Plugins[plugin].Source, "/"+name+".wasm") }
+			var configs []map[string]any
+			for _, p := range doc.Providers {
+				if ours(p.Adapter) {
+					configs = append(configs, p.AdapterConfig)
+				}
+			}
+			for _, slots := range doc.Pipelines {
+				for _, s := range slots {
+					if ours(s.Plugin) {
+						configs = append(configs, s.Config)
+					}
+				}
+			}
+			if len(configs) == 0 {
+				t.Fatal("the README's example uses the plugin nowhere")
+			}
+			for _, c := range configs {
+				if c == nil {
+					c = map[string]any{}
+				}
+				raw, _ := json.Marshal(c)
+				if err := m.ValidateConfig(raw); err != nil {
+					t.Errorf("README example config %s: %v", raw, err)
+				}
+				c["no_such_key"] = 1
+				raw, _ = json.Marshal(c)
+				if err := m.ValidateConfig(raw); err == nil {
+					t.Errorf("config %s with an unknown key passed the schema", raw)
+				}
 			}
 		})
 	}
