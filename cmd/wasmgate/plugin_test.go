@@ -249,3 +249,64 @@ func TestPackChecksModule(t *testing.T) {
 		t.Fatal("a package was written")
 	}
 }
+
+// TestHelloPackageWalkthrough runs step 7 of examples/hello-plugin/README.md
+// as written: keygen, pack, publish, then install by range and validate.
+func TestHelloPackageWalkthrough(t *testing.T) {
+	readme, err := os.ReadFile("../../examples/hello-plugin/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, step, ok := strings.Cut(string(readme), "## 7. Package, sign and publish it\n")
+	if !ok {
+		t.Fatal("README has no step 7")
+	}
+	blocks := strings.Split(step, "```")
+	// blocks[1]: the publishing commands, [3]: the config, [5]: the install.
+	if len(blocks) < 6 || !strings.HasPrefix(blocks[1], "sh\n") || !strings.HasPrefix(blocks[3], "yaml\n") {
+		t.Fatalf("step 7 changed shape: %q", step)
+	}
+	dir := t.TempDir()
+	man, _ := os.ReadFile("../../examples/hello-plugin/plugin.yaml")
+	os.WriteFile(filepath.Join(dir, "plugin.yaml"), man, 0o644)
+	os.WriteFile(filepath.Join(dir, "hello.wasm"), helloWasm(t), 0o644)
+	commands := func(block string) {
+		for _, line := range strings.Split(strings.TrimPrefix(block, "sh\n"), "\n") {
+			line, _, _ = strings.Cut(line, "#")
+			if f := strings.Fields(line); len(f) > 0 && f[0] == "wasmgate" {
+				run(t, dir, f[1:]...)
+			}
+		}
+	}
+	commands(blocks[1])
+	conf, _ := os.ReadFile("../../examples/hello-plugin/wasmgate.yaml")
+	// The walkthrough's config with the plugins section replaced by step 7's.
+	before, after, _ := strings.Cut(string(conf), "plugins:\n")
+	_, after, _ = strings.Cut(after, "\nproviders:")
+	os.WriteFile(filepath.Join(dir, "wasmgate.yaml"), []byte(before+strings.TrimPrefix(blocks[3], "yaml\n")+"\nproviders:"+after), 0o644)
+	commands(blocks[5])
+	if out := run(t, dir, "validate", "-c", "wasmgate.yaml"); !strings.Contains(out, "ok (1 plugins") {
+		t.Fatalf("validate: %s", out)
+	}
+	if lock, _ := os.ReadFile(filepath.Join(dir, "wasmgate.lock")); !strings.Contains(string(lock), "name: hello") {
+		t.Fatalf("lockfile:\n%s", lock)
+	}
+}
+
+// helloWasm is examples/hello-plugin built (`make examples` leaves it there).
+func helloWasm(t *testing.T) []byte {
+	t.Helper()
+	src := filepath.Join("..", "..", "examples", "hello-plugin")
+	if b, err := os.ReadFile(filepath.Join(src, "hello.wasm")); err == nil {
+		return b
+	}
+	out := filepath.Join(t.TempDir(), "hello.wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the hello plugin: %v\n%s", err, msg)
+	}
+	b, _ := os.ReadFile(out)
+	return b
+}
