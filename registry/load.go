@@ -67,6 +67,9 @@ func NewLoader(cfg *config.Config, logger *slog.Logger) (*Loader, error) {
 	if err != nil {
 		return nil, err
 	}
+	if in.AllowUnsigned {
+		in.logger().Warn("registry.allow_unsigned is on: unsigned and untrusted plugin packages load; never use it in production")
+	}
 	return &Loader{cfg: cfg, store: in.Store, lockfile: in.Lockfile, lock: lock, keys: in.Keys,
 		allowUnsigned: in.AllowUnsigned, logger: in.logger()}, nil
 }
