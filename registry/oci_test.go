@@ -81,3 +81,39 @@ func TestOCITamperedArtifactRefused(t *testing.T) {
 		t.Fatal("a refused package reached the store")
 	}
 }
+
+// Pinned OCI installs need no registry: the pin's digest is in the store.
+// Upgrade moves the pin to what the tag names now.
+func TestOCIOfflineAndUpgrade(t *testing.T) {
+	addr, stop := ocitest.StartStoppable(t)
+	s := newSigner(t)
+	ctx := context.Background()
+	ref := "oci://" + addr + "/plugins/demo:stable"
+	if _, err := registry.PushOCI(ctx, ref, s.pkg(t, "demo", "1.0.0", "one")); err != nil {
+		t.Fatal(err)
+	}
+	store, project := t.TempDir(), t.TempDir()
+	in := installer(t, "", s.keys, store, project)
+	first, err := in.Install(ctx, ref, registry.InstallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tag moves: install keeps the pin, upgrade follows the tag.
+	if _, err := registry.PushOCI(ctx, ref, s.pkg(t, "demo", "1.1.0", "two")); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := in.Install(ctx, ref, registry.InstallOptions{}); err != nil || e.Digest != first.Digest {
+		t.Fatalf("install with a pin: %+v %v", e, err)
+	}
+	up, err := in.Install(ctx, ref, registry.InstallOptions{Upgrade: true})
+	if err != nil || up.Version != "1.1.0" {
+		t.Fatalf("upgrade: %+v %v", up, err)
+	}
+	stop()
+	if e, err := in.Install(ctx, ref, registry.InstallOptions{}); err != nil || e.Digest != up.Digest {
+		t.Fatalf("offline install of the pin: %+v %v", e, err)
+	}
+	if _, err := in.Install(ctx, ref, registry.InstallOptions{Upgrade: true}); err == nil {
+		t.Fatal("an upgrade with the registry gone succeeded")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -35,13 +36,20 @@ func binary(t testing.TB) string {
 // Start runs a real distribution registry on loopback and
 // returns its host:port.
 func Start(t testing.TB) string {
+	addr, _ := StartStoppable(t)
+	return addr
+}
+
+// StartStoppable is Start, with a func that stops the registry before the
+// test ends (to test what happens when it is gone).
+func StartStoppable(t testing.TB) (addr string, stop func()) {
 	t.Helper()
 	bin := binary(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	addr = ln.Addr().String()
 	ln.Close()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.yml")
@@ -61,14 +69,16 @@ http: {addr: %s}
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	var once sync.Once
+	stop = func() { once.Do(func() { _ = cmd.Process.Kill(); <-exited }) }
+	t.Cleanup(stop)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return addr
+				return addr, stop
 			}
 		}
 		select {
