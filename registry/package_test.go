@@ -50,6 +50,12 @@ func TestParseManifest(t *testing.T) {
 
 // Every first-party plugin ships a manifest that parses and names its folder.
 func TestFirstPartyManifests(t *testing.T) {
+	mains, _ := filepath.Glob("../plugins/*/main.go")
+	for _, m := range mains {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(m), "plugin.yaml")); err != nil {
+			t.Errorf("%s has no plugin.yaml: every first-party plugin needs a manifest (registry/README.md)", filepath.Dir(m))
+		}
+	}
 	dirs, _ := filepath.Glob("../plugins/*/plugin.yaml")
 	if len(dirs) < 3 {
 		t.Fatalf("found %d first-party manifests, want at least 3", len(dirs))
