@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -40,11 +41,18 @@ func TestInstallFromIndex(t *testing.T) {
 	s := newSigner(t)
 	dir, srv := staticRegistry(t, s.pkg(t, "demo", "1.0.0", "a"), s.pkg(t, "demo", "1.1.0", "b"), s.pkg(t, "demo", "2.0.0", "c"))
 	in := installer(t, srv.URL, s.keys, t.TempDir(), t.TempDir())
+	var progressed int64
+	in.Progress = func(_ string, size int64) io.Writer {
+		return writerFunc(func(b []byte) { progressed += int64(len(b)) })
+	}
 	ctx := context.Background()
 
 	e, err := in.Install(ctx, "registry://demo@^1", registry.InstallOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := int64(len(s.pkg(t, "demo", "1.1.0", "b").Bytes())); progressed != want {
+		t.Fatalf("the progress bar saw %d bytes, want %d", progressed, want)
 	}
 	if e.Version != "1.1.0" || !in.Store.Has(e.Digest) || !strings.HasSuffix(e.Resolved, "/packages/demo-1.1.0.wgpkg") {
 		t.Fatalf("installed %+v", e)

@@ -168,6 +168,8 @@ func TestUnsignedPackage(t *testing.T) {
 	run(t, p.app, "plugin", "sign", "unsigned.wgpkg", "--key", "../dev.key")
 	run(t, p.app, "plugin", "verify", "unsigned.wgpkg", "--trusted-key", "../dev.pub")
 	run(t, p.app, "validate", "-c", file)
+	file = p.config(t, "", "file://unsigned.wgpkg", `{prompt: "x"}`)
+	run(t, p.app, "validate", "-c", file)
 }
 
 // TestPluginOCI publishes to a real OCI registry and installs from it.
