@@ -63,11 +63,13 @@ func (in *Installer) Install(ctx context.Context, source string, opt InstallOpti
 	if err != nil {
 		return LockEntry{}, err
 	}
-	pinned := lock.BySource(source)
+	var pinned *LockEntry
 	if src.Kind == KindRegistry {
 		if e := lock.ByName(src.Name); e != nil && src.Satisfies(e.Version) {
 			pinned = e
 		}
+	} else {
+		pinned = lock.BySource(source)
 	}
 	if opt.Upgrade {
 		pinned = nil
