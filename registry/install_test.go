@@ -234,3 +234,32 @@ func TestConcurrentInstalls(t *testing.T) {
 		t.Fatalf("store: %d entries and %d temporary folders, want %d and 0", len(stored), len(left), len(pkgs))
 	}
 }
+
+// The same content signed again by another key (a re-signed release, a key
+// rotation) gains that signature in the store, so a config that trusts only
+// the new key loads it.
+func TestStoreKeepsNewSignatures(t *testing.T) {
+	oldKey, newKey := newSigner(t), newSigner(t)
+	store := t.TempDir()
+	first := oldKey.pkg(t, "demo", "1.0.0", "same bytes")
+	second := newKey.pkg(t, "demo", "1.0.0", "same bytes")
+	if first.Digest() != second.Digest() {
+		t.Fatal("signatures changed the digest")
+	}
+	for _, step := range []struct {
+		p    *registry.Package
+		keys registry.Keyring
+	}{{first, oldKey.keys}, {second, newKey.keys}} {
+		_, srv := staticRegistry(t, step.p)
+		if _, err := installer(t, srv.URL, step.keys, store, t.TempDir()).Install(context.Background(), "registry://demo", registry.InstallOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := (&registry.Store{Dir: store}).Get(second.Digest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newKey.keys.Verify(got.Digest(), got.Signatures); err != nil {
+		t.Fatalf("the stored entry lacks the new signature: %v", err)
+	}
+}

@@ -9,7 +9,7 @@ import (
 )
 
 // Store keeps installed packages by digest: DIR/sha256/HEX/{plugin.yaml,
-// plugin.wasm,signatures.json}. An entry is written to a temporary folder and
+// plugin.wasm,signatures.json} (DIR/locks guards signature updates). An entry is written to a temporary folder and
 // renamed into place, so concurrent installs never leave half an entry and
 // the same package installed twice is one entry.
 type Store struct{ Dir string }
@@ -47,11 +47,38 @@ func (s *Store) Put(p *Package) error {
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		if _, statErr := os.Stat(filepath.Join(dst, WasmFile)); statErr == nil {
-			return nil // another install put the same content there first
+			// The same content is there already (an earlier or concurrent
+			// install): keep it, and add the signatures it may lack.
+			return s.addSignatures(dst, p.Signatures)
 		}
 		return err
 	}
 	return nil
+}
+
+// addSignatures merges signatures into a stored entry's signatures.json.
+func (s *Store) addSignatures(dir string, sigs []Signature) error {
+	if len(sigs) == 0 {
+		return nil
+	}
+	locks := filepath.Join(s.Dir, "locks")
+	if err := os.MkdirAll(locks, 0o755); err != nil {
+		return err
+	}
+	return withFileLock(filepath.Join(locks, filepath.Base(dir)+".lck"), func() error {
+		path := filepath.Join(dir, SignaturesFile)
+		var have []Signature
+		if raw, err := os.ReadFile(path); err == nil {
+			if err := json.Unmarshal(raw, &have); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		raw, err := json.MarshalIndent(addSignatures(have, sigs...), "", "  ")
+		if err != nil {
+			return err
+		}
+		return WriteFileAtomic(path, raw)
+	})
 }
 
 // Has reports whether the store holds a digest.
