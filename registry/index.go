@@ -100,6 +100,9 @@ func (ix *Index) Add(p *Package, url string, size int64, replace bool) error {
 			if list[i].Digest != e.Digest && !replace {
 				return fmt.Errorf("%s %s is already published with digest %s; publish a new version", p.Manifest.Name, e.Version, list[i].Digest)
 			}
+			if list[i].Digest == e.Digest { // the same package signed again: keep every signature
+				e.Signatures = addSignatures(list[i].Signatures, e.Signatures...)
+			}
 			list[i] = e
 			return nil
 		}

@@ -114,6 +114,9 @@ func (in *Installer) Install(ctx context.Context, source string, opt InstallOpti
 func (in *Installer) fetch(ctx context.Context, src Source, pinned *LockEntry) (*Package, string, error) {
 	if pinned != nil && in.Store.Has(pinned.Digest) {
 		p, err := in.Store.Get(pinned.Digest)
+		if err == nil && src.Kind == KindRegistry {
+			in.addIndexSignatures(ctx, src.Name, pinned, p)
+		}
 		return p, pinned.Resolved, err
 	}
 	switch src.Kind {
@@ -170,6 +173,19 @@ func (in *Installer) fetch(ctx context.Context, src Source, pinned *LockEntry) (
 		return p, src.Path, err
 	}
 	return nil, "", fmt.Errorf("%s: cannot be installed", src.Raw)
+}
+
+// addIndexSignatures adds the signatures the index now lists for a pinned
+// package (a release re-signed with a new key), when the index can be read;
+// without it the stored signatures stand.
+func (in *Installer) addIndexSignatures(ctx context.Context, name string, pinned *LockEntry, p *Package) {
+	ix, _, err := in.index(ctx)
+	if err != nil {
+		return
+	}
+	if e, err := ix.Resolve(name, "="+pinned.Version); err == nil && e.Digest == pinned.Digest {
+		p.Signatures = addSignatures(p.Signatures, e.Signatures...)
+	}
 }
 
 // portable names a location the way the lockfile should keep it: a local

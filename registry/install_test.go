@@ -263,3 +263,30 @@ func TestStoreKeepsNewSignatures(t *testing.T) {
 		t.Fatalf("the stored entry lacks the new signature: %v", err)
 	}
 }
+
+// A pinned install re-signed in the index with a rotated key picks up the
+// new signature from the index, though the bytes come from the store.
+func TestPinnedInstallTakesRotatedSignature(t *testing.T) {
+	oldKey, newKey := newSigner(t), newSigner(t)
+	dir, srv := staticRegistry(t, oldKey.pkg(t, "demo", "1.0.0", "same bytes"))
+	store, project := t.TempDir(), t.TempDir()
+	ctx := context.Background()
+	if _, err := installer(t, srv.URL, oldKey.keys, store, project).Install(ctx, "registry://demo@^1", registry.InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registry.PublishDir(dir, newKey.pkg(t, "demo", "1.0.0", "same bytes"), false); err != nil {
+		t.Fatal(err) // same digest: not a new version, a new signature
+	}
+	in := installer(t, srv.URL, newKey.keys, store, project)
+	if _, err := in.Install(ctx, "registry://demo@^1", registry.InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, registry.IndexFile))
+	ix, err := registry.ParseIndex(raw)
+	if err != nil || len(ix.Plugins["demo"][0].Signatures) != 2 {
+		t.Fatalf("the index should keep both signatures: %v %+v", err, ix)
+	}
+}
