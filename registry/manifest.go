@@ -55,6 +55,8 @@ type Manifest struct {
 type Capabilities struct {
 	Env   []string `yaml:"env" json:"env,omitempty"`
 	Stdio bool     `yaml:"stdio" json:"stdio,omitempty"`
+	// Secrets are the names the plugin reads with secret_get.
+	Secrets []string `yaml:"secrets" json:"secrets,omitempty"`
 }
 
 // Limits the plugin suggests (the config's limits win).
@@ -220,6 +222,11 @@ func (m *Manifest) CheckGrants(granted config.Capabilities) error {
 	}
 	if m.Capabilities.Stdio && !granted.Stdio {
 		missing = append(missing, "stdio")
+	}
+	for _, name := range m.Capabilities.Secrets {
+		if _, ok := granted.Secrets[name]; !ok {
+			missing = append(missing, "secret "+name)
+		}
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%s %s requires capabilities the config does not grant: %s", m.Name, m.Version, strings.Join(missing, ", "))

@@ -111,7 +111,11 @@ func TestCheckGrants(t *testing.T) {
 	if err := m.CheckGrants(config.Capabilities{}); err == nil || !strings.Contains(err.Error(), "env DEMO_TOKEN") {
 		t.Fatalf("missing grant: %v", err)
 	}
-	if err := m.CheckGrants(config.Capabilities{Env: []string{"DEMO_TOKEN"}}); err != nil {
+	if err := m.CheckGrants(config.Capabilities{Env: []string{"DEMO_TOKEN"}}); err == nil || !strings.Contains(err.Error(), "secret api_key") {
+		t.Fatalf("missing secret grant: %v", err)
+	}
+	granted := config.Capabilities{Env: []string{"DEMO_TOKEN"}, Secrets: map[string]config.Secret{"api_key": "vault://kv/demo#key"}}
+	if err := m.CheckGrants(granted); err != nil {
 		t.Fatal(err)
 	}
 }
