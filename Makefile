@@ -15,7 +15,7 @@ PLUGIN_OUT := $(BUILD)/plugins
 # First-party plugins and the test guests, all in the plugins module.
 PLUGINS    := openai system-prompt request-guard
 TESTGUESTS := $(notdir $(wildcard plugins/testguests/*))
-GOFILES    := $(shell find cmd core -name '*.go' -not -name '*_test.go')
+GOFILES    := $(shell find cmd core registry -name '*.go' -not -name '*_test.go')
 PDKFILES   := $(shell find pdk/go -name '*.go' -not -name '*_test.go')
 APT_PKGS   := wabt nginx-light
 SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)

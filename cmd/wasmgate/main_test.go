@@ -127,26 +127,55 @@ func firstPartyPlugins(t *testing.T) []string {
 	return plugins
 }
 
-// quickstart copies the quickstart config, unchanged, beside freshly built
-// plugins laid out as `make plugins` does; the environment moves its mock
-// provider to a free port.
+// quickstart copies the quickstart config, unchanged, into a tree laid out
+// like the repository: freshly built plugins packed, signed with a new
+// registry/keys/dev key and published into registry/first-party (as `make
+// registry` does), then installed with `wasmgate plugin install`. The
+// environment moves its mock provider to a free port.
 func quickstart(t *testing.T) (file string, env []string) {
+	t.Helper()
 	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "build", "plugins"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{"build/plugins", "registry/keys", "examples/quickstart"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
+	run(t, root, "plugin", "keygen", "registry/keys/dev")
 	for _, p := range firstPartyPlugins(t) {
-		os.WriteFile(filepath.Join(root, "build", "plugins", p+".wasm"), testwasm.GoPluginBytes(t, p), 0o644)
+		wasm := filepath.Join("build", "plugins", p+".wasm")
+		os.WriteFile(filepath.Join(root, wasm), testwasm.GoPluginBytes(t, p), 0o644)
+		manifestDir, _ := filepath.Abs(filepath.Join("../../plugins", p))
+		pkg := filepath.Join("build", p+".wgpkg")
+		run(t, root, "plugin", "pack", manifestDir, "--wasm", wasm, "--key", "registry/keys/dev.key", "-o", pkg)
+		run(t, root, "plugin", "publish", pkg, "--to", "registry/first-party")
 	}
 	src, err := os.ReadFile("../../examples/quickstart/wasmgate.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	file = filepath.Join(root, "examples", "quickstart", "wasmgate.yaml")
-	os.MkdirAll(filepath.Dir(file), 0o755)
 	os.WriteFile(file, src, 0o644)
+	run(t, root, "plugin", "install", "-c", file)
 	mock := freePort(t)
 	return file, []string{"WASMGATE_MOCK_PROVIDER__LISTEN=" + mock, "WASMGATE_PROVIDERS__UPSTREAM__BASE_URL=http://" + mock + "/v1"}
+}
+
+// run runs the wasmgate binary in dir and fails the test if it fails.
+func run(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := runErr(dir, args...)
+	if err != nil {
+		t.Fatalf("wasmgate %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func runErr(dir string, args ...string) (string, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cacheHome)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
 
 // TestQuickstart is the README's curl against `wasmgate serve` with the

@@ -42,6 +42,7 @@ type Config struct {
 	Plugins      map[string]PluginDef `koanf:"plugins"`
 	Cache        Cache                `koanf:"cache"`
 	Secrets      Secrets              `koanf:"secrets"`
+	Registry     Registry             `koanf:"registry"`
 
 	// Dir is the folder of the config file: plugin sources are relative to it.
 	Dir string `koanf:"-"`
@@ -123,11 +124,40 @@ type PluginDef struct {
 	Capabilities Capabilities `koanf:"capabilities"`
 }
 
+// Registry is where packaged plugins come from and whom to trust.
+// Relative paths are relative to the config file.
+type Registry struct {
+	// Index is the static registry (URL or folder) behind registry:// sources.
+	Index string `koanf:"index"`
+	// Lockfile pins installed packages; default wasmgate.lock beside the config.
+	Lockfile string `koanf:"lockfile"`
+	// Store keeps installed packages; default the user cache folder/wasmgate/plugins.
+	Store string `koanf:"store"`
+	// TrustedKeys are ed25519 public keys: PEM files or "ed25519:BASE64".
+	TrustedKeys []string `koanf:"trusted_keys"`
+	// AllowUnsigned loads unsigned or untrusted packages (development only).
+	AllowUnsigned bool `koanf:"allow_unsigned"`
+}
+
 // Limits of one plugin.
 type Limits struct {
 	MemoryPages    uint32        `koanf:"memory_pages"`
 	Timeout        time.Duration `koanf:"timeout"`
 	MaxOutputBytes ByteSize      `koanf:"max_output_bytes"`
+}
+
+// WithDefaults fills the limits left at zero with the defaults.
+func (l Limits) WithDefaults() Limits {
+	if l.MemoryPages == 0 {
+		l.MemoryPages = DefaultPluginMemoryPages
+	}
+	if l.Timeout == 0 {
+		l.Timeout = DefaultPluginTimeout
+	}
+	if l.MaxOutputBytes == 0 {
+		l.MaxOutputBytes = DefaultPluginMaxOutputSize
+	}
+	return l
 }
 
 // Pool sizes a plugin's instance pool.
@@ -228,9 +258,11 @@ func Flags(fs *pflag.FlagSet) {
 	fs.String("listen", "", "address to listen on (server.listen)")
 	fs.String("log-level", "", "debug, info, warn or error (log.level)")
 	fs.Bool("start-degraded", false, "start even if a secret cannot be read (secrets.start_degraded)")
+	fs.Bool("allow-unsigned", false, "load unsigned or untrusted plugin packages, for development (registry.allow_unsigned)")
 }
 
-var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level", "start-degraded": "secrets.start_degraded"}
+var flagKeys = map[string]string{"listen": "server.listen", "log-level": "log.level", "start-degraded": "secrets.start_degraded",
+	"allow-unsigned": "registry.allow_unsigned"}
 
 // Load reads a config file, applies environment and flag overrides, and
 // validates the result. fs may be nil.
@@ -353,14 +385,8 @@ func (c *Config) applyDefaults() {
 		c.Providers[name] = p
 	}
 	for name, p := range c.Plugins {
-		if p.Limits.MemoryPages == 0 {
-			p.Limits.MemoryPages = DefaultPluginMemoryPages
-		}
-		if p.Limits.Timeout == 0 {
-			p.Limits.Timeout = DefaultPluginTimeout
-		}
-		if p.Limits.MaxOutputBytes == 0 {
-			p.Limits.MaxOutputBytes = DefaultPluginMaxOutputSize
+		if !PackagedSource(p.Source) { // a package's manifest may suggest limits: the gateway fills them in
+			p.Limits = p.Limits.WithDefaults()
 		}
 		if p.Pool.Size == 0 {
 			p.Pool.Size = DefaultPoolSize
@@ -398,6 +424,26 @@ const ChatPath = "/v1/chat/completions"
 
 // Paths a route may name.
 var routePaths = map[string]bool{ChatPath: true}
+
+// PackagedSource reports whether a source is a plugin package (installed
+// from a registry, or a local .wgpkg file) rather than a bare .wasm file.
+func PackagedSource(s string) bool {
+	return remoteSource(s) || strings.HasSuffix(s, ".wgpkg")
+}
+
+// remoteSource reports whether a source is installed from a registry.
+func remoteSource(s string) bool {
+	return strings.HasPrefix(s, "registry://") || strings.HasPrefix(s, "oci://")
+}
+
+// Path resolves a path of the config (a plugin, a key, the lockfile)
+// relative to the config file.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
 
 // PluginPath resolves a plugin's source to a file path.
 func (c *Config) PluginPath(def PluginDef) string {
@@ -514,18 +560,13 @@ func (c *Config) Validate() error {
 		key := "plugins." + name
 		if p.Source == "" {
 			e.add(key+".source", "must not be empty")
+		} else if remoteSource(p.Source) {
+			// fetched by `wasmgate plugin install`; checked against the lockfile at load
 		} else if st, err := os.Stat(c.PluginPath(p)); err != nil || st.IsDir() {
 			e.add(key+".source", "no plugin file at %s (run `make plugins`?)", c.PluginPath(p))
 		}
-		if p.Limits.MemoryPages < 1 || p.Limits.MemoryPages > 65536 {
-			e.add(key+".limits.memory_pages", "must be between 1 and 65536 (64 KiB pages), got %d", p.Limits.MemoryPages)
-		}
-		if p.Limits.Timeout <= 0 || p.Limits.Timeout > time.Minute {
-			e.add(key+".limits.timeout", "must be more than 0 and at most 1m, got %s", p.Limits.Timeout)
-		}
-		if p.Limits.MaxOutputBytes <= 0 || p.Limits.MaxOutputBytes > 256<<20 {
-			e.add(key+".limits.max_output_bytes", "must be more than 0 and at most 256MiB")
-		}
+		// A package's limits left out here come from its manifest at load.
+		e = append(e, limitErrors(key+".limits", p.Limits.WithDefaults())...)
 		if p.Pool.Size < 1 || p.Pool.Size > 4096 {
 			e.add(key+".pool.size", "must be between 1 and 4096, got %d", p.Pool.Size)
 		}
@@ -536,6 +577,23 @@ func (c *Config) Validate() error {
 	c.validateCache(&e)
 	c.validateSecrets(&e)
 	return e.err()
+}
+
+// CheckLimits checks limits (key is their key path for the messages).
+func CheckLimits(key string, l Limits) error { return limitErrors(key, l).err() }
+
+func limitErrors(key string, l Limits) Errors {
+	var e Errors
+	if l.MemoryPages < 1 || l.MemoryPages > 65536 {
+		e.add(key+".memory_pages", "must be between 1 and 65536 (64 KiB pages), got %d", l.MemoryPages)
+	}
+	if l.Timeout <= 0 || l.Timeout > time.Minute {
+		e.add(key+".timeout", "must be more than 0 and at most 1m, got %s", l.Timeout)
+	}
+	if l.MaxOutputBytes <= 0 || l.MaxOutputBytes > 256<<20 {
+		e.add(key+".max_output_bytes", "must be more than 0 and at most 256MiB")
+	}
+	return e
 }
 
 // Errors is a list of problems, each with its key path.

@@ -121,3 +121,49 @@ func TestByteSize(t *testing.T) {
 		}
 	}
 }
+
+// Packaged sources are not looked for on disk (the lockfile and the store
+// hold them), keep the limits they leave out for the manifest to fill, and
+// --allow-unsigned sets registry.allow_unsigned.
+func TestRegistrySources(t *testing.T) {
+	raw := []byte(`
+registry: {index: https://plugins.example/index.json, trusted_keys: [keys/a.pub]}
+plugins:
+  a: {source: "registry://a@^1.2"}
+  b: {source: "oci://127.0.0.1:5000/plugins/b:1.0.0", limits: {timeout: 2s}}
+  c: {source: p.wasm}
+providers: {up: {base_url: "http://127.0.0.1:1/v1"}}
+models: [{id: m, provider: up}]
+pipelines: {main: [{plugin: a}, {plugin: b}, {plugin: c}]}
+routes: [{pipeline: main}]
+`)
+	c, err := config.Parse(raw, "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := c.Plugins["a"].Limits; l != (config.Limits{}) {
+		t.Fatalf("a package's unset limits were filled: %+v", l)
+	}
+	if l := c.Plugins["b"].Limits; l.Timeout != 2*time.Second || l.MemoryPages != 0 {
+		t.Fatalf("b: %+v", l)
+	}
+	if l := c.Plugins["c"].Limits; l.MemoryPages != config.DefaultPluginMemoryPages {
+		t.Fatalf("a bare module's limits need the defaults: %+v", l)
+	}
+	if c.Registry.Index != "https://plugins.example/index.json" || !strings.HasSuffix(c.Path(c.Registry.TrustedKeys[0]), "testdata/keys/a.pub") {
+		t.Fatalf("registry: %+v", c.Registry)
+	}
+	bad := strings.Replace(string(raw), "timeout: 2s", "timeout: 2m", 1)
+	if _, err := config.Parse([]byte(bad), "testdata"); err == nil || !strings.Contains(err.Error(), "plugins.b.limits.timeout: must be more than 0 and at most 1m") {
+		t.Fatalf("bad limit on a package: %v", err)
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	config.Flags(fs)
+	if err := fs.Parse([]string{"--allow-unsigned"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err = config.Load("testdata/valid.yaml", fs)
+	if err != nil || !c.Registry.AllowUnsigned {
+		t.Fatalf("--allow-unsigned: %v %+v", err, c.Registry)
+	}
+}

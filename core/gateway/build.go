@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/core/secrets"
+	"github.com/wasmgate/wasmgate/registry"
 )
 
 // runtime is everything built from one config. Requests hold it (inflight)
@@ -150,7 +150,12 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 			rt.close()
 		}
 	}()
+	loader, err := registry.NewLoader(cfg, g.logger)
+	if err != nil {
+		return nil, err
+	}
 	plugins := map[string]*host.Plugin{}
+	manifests := map[string]*registry.Manifest{} // packaged plugins only
 	names := make([]string, 0, len(cfg.Plugins))
 	for name := range cfg.Plugins {
 		names = append(names, name)
@@ -158,9 +163,9 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 	sort.Strings(names)
 	for _, name := range names {
 		def := cfg.Plugins[name]
-		wasm, err := os.ReadFile(cfg.PluginPath(def))
+		ld, err := loader.Load(name, def)
 		if err != nil {
-			return nil, fmt.Errorf("plugins.%s.source: %w", name, err)
+			return nil, err
 		}
 		caps := host.Capabilities{Env: def.Capabilities.Env, Stdio: def.Capabilities.Stdio}
 		if def.Capabilities.Cache {
@@ -174,10 +179,11 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 		if caps.Secrets, err = g.grant(ctx, name, def.Capabilities.Secrets); err != nil {
 			return nil, err
 		}
-		p, err := g.engine.Load(ctx, name, wasm, host.Limits{
-			MemoryPages:    def.Limits.MemoryPages,
-			Timeout:        def.Limits.Timeout,
-			MaxOutputBytes: int(def.Limits.MaxOutputBytes),
+		manifests[name] = ld.Manifest
+		p, err := g.engine.Load(ctx, name, ld.Wasm, host.Limits{
+			MemoryPages:    ld.Limits.MemoryPages,
+			Timeout:        ld.Limits.Timeout,
+			MaxOutputBytes: int(ld.Limits.MaxOutputBytes),
 		}, caps)
 		if err != nil {
 			return nil, err
@@ -192,12 +198,20 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 				return nil, fmt.Errorf("%s: config: %w", key, err)
 			}
 		}
+		if man := manifests[plugin]; man != nil {
+			if err := man.ValidateConfig(raw); err != nil {
+				return nil, fmt.Errorf("%s: %w", key, err)
+			}
+		}
 		def := cfg.Plugins[plugin]
 		pool, err := plugins[plugin].NewPool(ctx, raw, host.PoolOptions{Size: def.Pool.Size, Prewarm: def.Pool.Prewarm})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
 		rt.pools = append(rt.pools, pool)
+		if man := manifests[plugin]; man != nil && pool.Mask()&^man.Mask() != 0 {
+			return nil, fmt.Errorf("%s: %s %s runs hooks its plugin.yaml does not declare (mask %d, declared %v)", key, man.Name, man.Version, pool.Mask(), man.Hooks)
+		}
 		s := &slot{plugin: plugin, pool: pool, mask: pool.Mask(), failOpen: failOpen, adapter: adapter}
 		for _, ph := range []abi.Phase{abi.PhaseRequest, abi.PhaseResponse, abi.PhaseChunk} {
 			if s.mask&ph.Bit() != 0 { // a hook that never runs gets no series
