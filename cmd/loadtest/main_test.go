@@ -43,7 +43,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(o.scenarios, ",") != "direct,nginx,empty,quickstart" || !slices.Equal(o.concurrency, []int{2, 8}) ||
+	if strings.Join(o.scenarios, ",") != "direct,nginx,empty,core,quickstart" || !slices.Equal(o.concurrency, []int{2, 8}) ||
 		o.headers.Get("Authorization") != "Bearer x" || o.duration != 3*time.Second {
 		t.Errorf("parsed: %+v", o)
 	}
@@ -101,8 +101,8 @@ func TestReport(t *testing.T) {
 	}
 	add("nginx", 1, 4000, 200)
 	add("nginx", 16, 10000, 900)
-	add("quickstart", 1, 3000, 300)
-	add("quickstart", 16, 8000, 1200)
+	add("core", 1, 3000, 300)
+	add("core", 16, 8000, 1200)
 	r.evaluate()
 	if r.Checks[0].Status != "PASS" || r.Checks[1].Status != "PASS" {
 		t.Errorf("at the limits: %+v", r.Checks)
@@ -116,9 +116,9 @@ func TestReport(t *testing.T) {
 	md := r.markdown()
 	for _, want := range []string{
 		"| scenario | concurrency | requests | rps | p50 µs | p90 µs | p99 µs | max µs | errors |",
-		"| quickstart | 16 | 100 | 7999 | 1200 |",
-		"\nFAIL quickstart p50 at c=1",
-		"\nFAIL quickstart throughput at c=16",
+		"| core | 16 | 100 | 7999 | 1200 |",
+		"\nFAIL core p50 at c=1",
+		"\nFAIL core throughput at c=16",
 		"compete for its",
 		"- empty: ",
 		"  second line",
@@ -255,7 +255,7 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("bad result %+v", r)
 		}
 	}
-	if !strings.Contains(stdout.String(), "SKIP quickstart") {
+	if !strings.Contains(stdout.String(), "SKIP core") {
 		t.Errorf("no target lines:\n%s", stdout.String())
 	}
 }

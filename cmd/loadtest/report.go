@@ -107,8 +107,10 @@ func (r *report) find(scenario string, concurrency int) *runResult {
 	return nil
 }
 
-// Targets: the quickstart pipeline adds at most 100 µs to nginx's median
-// latency at concurrency 1, and keeps 80% of nginx's throughput at 16.
+// Targets: the core pipeline (the foundation's quickstart pipeline: three
+// Wasm plugins) adds at most 100 µs to nginx's median latency at
+// concurrency 1, and keeps 80% of nginx's throughput at 16. The quickstart
+// as it is now (more plugins, each with its own budget) is reported beside.
 const (
 	targetLatencyC      = 1
 	targetLatencySlack  = 100.0 // µs
@@ -118,8 +120,8 @@ const (
 
 func (r *report) evaluate() {
 	r.Checks = nil
-	name := fmt.Sprintf("quickstart p50 at c=%d <= nginx p50 + %.0f µs", targetLatencyC, targetLatencySlack)
-	q, n := r.find("quickstart", targetLatencyC), r.find("nginx", targetLatencyC)
+	name := fmt.Sprintf("core p50 at c=%d <= nginx p50 + %.0f µs", targetLatencyC, targetLatencySlack)
+	q, n := r.find("core", targetLatencyC), r.find("nginx", targetLatencyC)
 	if q == nil || n == nil {
 		r.Checks = append(r.Checks, check{"SKIP", name + ": " + missing(q, n, targetLatencyC)})
 	} else {
@@ -127,8 +129,8 @@ func (r *report) evaluate() {
 		r.Checks = append(r.Checks, check{passFail(q.P50us <= limit),
 			fmt.Sprintf("%s: %.0f µs vs limit %.0f µs (nginx %.0f µs)", name, q.P50us, limit, n.P50us)})
 	}
-	name = fmt.Sprintf("quickstart throughput at c=%d >= %.1f × nginx", targetThroughputC, targetThroughputMin)
-	q, n = r.find("quickstart", targetThroughputC), r.find("nginx", targetThroughputC)
+	name = fmt.Sprintf("core throughput at c=%d >= %.1f × nginx", targetThroughputC, targetThroughputMin)
+	q, n = r.find("core", targetThroughputC), r.find("nginx", targetThroughputC)
 	if q == nil || n == nil {
 		r.Checks = append(r.Checks, check{"SKIP", name + ": " + missing(q, n, targetThroughputC)})
 	} else {
@@ -141,7 +143,7 @@ func (r *report) evaluate() {
 func missing(q, n *runResult, c int) string {
 	var m []string
 	if q == nil {
-		m = append(m, "quickstart")
+		m = append(m, "core")
 	}
 	if n == nil {
 		m = append(m, "nginx")
