@@ -58,3 +58,18 @@ func TestPhases(t *testing.T) {
 		}
 	}
 }
+
+func TestRoutingInABIDoc(t *testing.T) {
+	b, err := os.ReadFile("../../pdk/ABI.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{abi.AttrTargets, abi.AttrFallbackOn, abi.FnProviderStats} {
+		if !strings.Contains(string(b), "`"+name+"`") {
+			t.Errorf("pdk/ABI.md does not say %q", name)
+		}
+	}
+	if !abi.Writable(abi.AttrTargets) || !abi.Writable(abi.AttrFallbackOn) || abi.Writable(abi.AttrProvider) {
+		t.Error("Writable is wrong")
+	}
+}

@@ -43,6 +43,7 @@ type Config struct {
 	Cache        Cache                `koanf:"cache"`
 	Secrets      Secrets              `koanf:"secrets"`
 	Registry     Registry             `koanf:"registry"`
+	Dispatch     Dispatch             `koanf:"dispatch"` // routing.go
 
 	// Dir is the folder of the config file: plugin sources are relative to it.
 	Dir string `koanf:"-"`
@@ -87,6 +88,10 @@ type Provider struct {
 	Timeout       time.Duration  `koanf:"timeout"`
 	// MaxResponseBytes bounds a non-streamed provider response.
 	MaxResponseBytes ByteSize `koanf:"max_response_bytes"`
+	// Keys, Breaker and Health: see routing.go.
+	Keys    []Key       `koanf:"keys"`
+	Breaker Breaker     `koanf:"breaker"`
+	Health  HealthCheck `koanf:"health"`
 }
 
 // Model is one model clients may ask for.
@@ -325,6 +330,7 @@ func load(k *koanf.Koanf, raw []byte, file string, fs *pflag.FlagSet) (*Config, 
 	abs, _ := filepath.Abs(file)
 	c.Dir = filepath.Dir(abs)
 	c.applyDefaults()
+	c.applyRoutingDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -576,6 +582,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateCache(&e)
 	c.validateSecrets(&e)
+	c.validateRouting(&e)
 	return e.err()
 }
 

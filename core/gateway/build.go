@@ -35,6 +35,11 @@ type runtime struct {
 	pools     []*host.Pool
 	cache     *openCache // when a plugin has the cache capability
 
+	// Routing (routing.go): providers by name for the router's targets.
+	providers     map[string]*provider
+	providerNames []string
+	routing       runtimeRouting
+
 	inflight  atomic.Int64
 	retired   atomic.Bool
 	closeOnce sync.Once
@@ -103,6 +108,7 @@ type provider struct {
 	adapter *slot
 	cfg     config.Provider
 	up200   prometheus.Observer // provider latency of 200 answers
+	routing providerRouting     // keys, breakers, statistics (routing.go)
 }
 
 func (r *runtime) acquire() bool {
@@ -129,6 +135,9 @@ func (r *runtime) retire() {
 
 func (r *runtime) close() {
 	r.closeOnce.Do(func() {
+		if r.routing.stop != nil {
+			r.routing.stop() // health checkers (routing.go)
+		}
 		for _, p := range r.pools {
 			p.Close()
 		}
@@ -236,6 +245,11 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 			}
 		}
 		providers[name] = p
+		rt.providerNames = append(rt.providerNames, name)
+	}
+	sort.Strings(rt.providerNames)
+	if err := g.buildRouting(ctx, rt, providers); err != nil {
+		return nil, err
 	}
 	for name, slots := range cfg.Pipelines {
 		pl := &pipeline{name: name}

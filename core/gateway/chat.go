@@ -61,6 +61,13 @@ type call struct {
 	start    time.Time
 	deadline time.Time // the whole request's
 	stream   bool
+
+	// Dispatch (dispatch.go): the target and key of the last attempt.
+	served       *target
+	key          *provKey
+	attempts     int
+	attemptStart time.Time
+	upModel      string
 }
 
 var callPool = sync.Pool{New: func() any { return new(call) }}
@@ -80,6 +87,7 @@ func (g *Gateway) Chat(ctx context.Context, req *Request) *Reply {
 	if err != nil {
 		ae := apierror.From(err)
 		reply = ErrorReply(ae, req.RequestID)
+		c.routingHeaders(&reply.Header) // dispatch.go
 		if ae.Kind == apierror.Internal || ae.Cause != nil {
 			g.logger.Warn("request failed", "request_id", req.RequestID, "status", ae.HTTPStatus(), "error", err)
 		}
@@ -163,33 +171,30 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 		}
 		c.stream = stream.Type == gjson.True
 	}
+	// A model that is not configured may still be routed (an alias of the
+	// router's): dispatch says 404 when nothing claimed it.
 	c.model = c.rt.models[m.Str]
-	if c.model == nil {
-		return nil, apierror.Newf(apierror.NotFound, "the model %q does not exist", apierror.Truncate(m.Str, 128)).WithParam("model").WithCode("model_not_found")
-	}
 	c.route = c.rt.match(req.Path, m.Str)
 	if c.route == nil {
 		return nil, apierror.Newf(apierror.NotFound, "no route for model %q", apierror.Truncate(m.Str, 128)).WithParam("model").WithCode("model_not_found")
 	}
-	c.pipe, c.prov = c.route.pipeline, c.model.provider
+	c.pipe = c.route.pipeline
 	n := len(c.pipe.slots) + 1
 	c.inst = append(c.inst[:0], make([]*host.Instance, n)...)
 	c.skip = append(c.skip[:0], make([]bool, n)...)
 
 	ex.ReqHeader = append(ex.ReqHeader[:0], req.Header...)
-	key, ok := c.prov.apiKey()
-	if !ok {
-		return nil, apierror.Newf(apierror.Unavailable, "the key of provider %q is not available yet", c.prov.name)
-	}
-	ex.APIKey = key
+	ex.ProviderStats = c.rt.renderStats // routing.go
 	ex.SetAttr(abi.AttrRequestID, req.RequestID)
 	ex.SetAttr(abi.AttrRoute, c.route.name)
 	ex.SetAttr(abi.AttrPipeline, c.pipe.name)
 	ex.SetAttr(abi.AttrModel, m.Str)
 	ex.SetAttr(abi.AttrStream, strconv.FormatBool(c.stream))
-	ex.SetAttr(abi.AttrProvider, c.prov.name)
-	ex.SetAttr(abi.AttrProviderURL, c.prov.baseURL)
-	ex.SetAttr(abi.AttrProviderModel, c.model.upstream)
+	if c.model != nil { // the default target; dispatch sets them per attempt
+		ex.SetAttr(abi.AttrProvider, c.model.provider.name)
+		ex.SetAttr(abi.AttrProviderURL, c.model.provider.baseURL)
+		ex.SetAttr(abi.AttrProviderModel, c.model.upstream)
+	}
 
 	// Request phase, in pipeline order.
 	for i := range c.pipe.slots {
@@ -197,10 +202,7 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 			return r, err
 		}
 	}
-	if err := c.adaptRequest(ctx); err != nil {
-		return nil, err
-	}
-	return c.send(ctx)
+	return c.sendToTargets(ctx) // dispatch.go: adaptRequest, roundTrip and answer per attempt
 }
 
 // hook calls one slot's hook. A non-nil reply or error ends the phase.
@@ -289,8 +291,8 @@ func (c *call) adaptRequest(ctx context.Context) error {
 	if c.prov.adapter == nil {
 		// Built-in OpenAI-compatible passthrough.
 		ex.UpURL = c.prov.chatURL
-		if c.model.upstream != c.model.id {
-			b, err := sjson.SetBytes(ex.Request, "model", c.model.upstream)
+		if m, _ := ex.Top("model"); m.Str != c.upModel {
+			b, err := sjson.SetBytes(ex.Request, "model", c.upModel)
 			if err != nil {
 				return apierror.Wrap(apierror.Internal, "internal error", err)
 			}
@@ -312,14 +314,11 @@ func (c *call) adaptRequest(ctx context.Context) error {
 	return nil
 }
 
-// send dispatches to the provider and runs the response side.
-func (c *call) send(ctx context.Context) (*Reply, error) {
+// roundTrip sends one attempt to the provider, within deadline; a stream's
+// cancel ends its body's context.
+func (c *call) roundTrip(ctx context.Context, deadline time.Time) (*upstream.Response, context.CancelFunc, error) {
 	ex := &c.ex
 	timeout := c.prov.cfg.Timeout
-	deadline := c.deadline
-	if d := time.Now().Add(timeout); d.Before(deadline) {
-		deadline = d
-	}
 	hdr := make([][2]string, len(ex.UpHeader))
 	for i, f := range ex.UpHeader {
 		hdr[i] = [2]string{f.Name, f.Value}
@@ -340,13 +339,19 @@ func (c *call) send(ctx context.Context) (*Reply, error) {
 	}
 	if err != nil {
 		cancel()
-		return nil, c.upstreamFailed(err, timeout)
+		return nil, nil, c.upstreamFailed(err, timeout)
 	}
 	if resp.Status == http.StatusOK {
 		c.prov.up200.Observe(time.Since(t).Seconds())
 	} else {
 		c.g.metrics.Upstream.WithLabelValues(c.prov.name, strconv.Itoa(resp.Status)).Observe(time.Since(t).Seconds())
 	}
+	return resp, cancel, nil
+}
+
+// answer runs the response side of a provider's answer.
+func (c *call) answer(ctx context.Context, resp *upstream.Response, cancel context.CancelFunc) (*Reply, error) {
+	ex := &c.ex
 	ex.UpStatus = resp.Status
 	for _, h := range resp.Header {
 		ex.UpRespHeader.Add(h[0], h[1])
@@ -402,12 +407,13 @@ func (c *call) dispatch(ctx context.Context, ureq *upstream.Request, deadline ti
 // provider request carries it (a header, the URL) for one more try.
 func (c *call) rekey(ctx context.Context, ureq *upstream.Request) bool {
 	old := c.ex.APIKey
-	if c.prov.key == nil || old == "" {
+	src := c.key.src // the key of this attempt (dispatch.go)
+	if src == nil || old == "" {
 		return false
 	}
-	key, changed, err := c.prov.key.Reread(ctx, old)
+	key, changed, err := src.Reread(ctx, old)
 	if err != nil {
-		c.g.logger.Warn("provider key not read again after a 401", "provider", c.prov.name, "secret", c.prov.key.String(), "error", err)
+		c.g.logger.Warn("provider key not read again after a 401", "provider", c.prov.name, "secret", src.String(), "error", err)
 		return false
 	}
 	if !changed || key == "" {
@@ -418,7 +424,7 @@ func (c *call) rekey(ctx context.Context, ureq *upstream.Request) bool {
 	}
 	ureq.URL = strings.ReplaceAll(ureq.URL, old, key)
 	c.ex.APIKey = key
-	c.g.logger.Info("provider refused its key; trying once more with the key read again", "provider", c.prov.name, "secret", c.prov.key.String())
+	c.g.logger.Info("provider refused its key; trying once more with the key read again", "provider", c.prov.name, "secret", src.String())
 	return true
 }
 
@@ -464,6 +470,7 @@ func (c *call) replyHeader() host.Header {
 	h := make(host.Header, 0, len(c.ex.RespHeader)+1)
 	h = append(h, c.ex.RespHeader...)
 	h.Set("x-request-id", c.ex.RequestIDAttr())
+	c.routingHeaders(&h) // dispatch.go
 	return h
 }
 

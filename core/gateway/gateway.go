@@ -22,6 +22,11 @@ type Gateway struct {
 	client  *upstream.Client
 	secrets *secrets.Store
 
+	// Routing (routing.go): metrics, and breakers and statistics that
+	// outlive a reload.
+	routingMetrics *routingMetrics
+	routingState   routingState
+
 	cur      atomic.Pointer[runtime]
 	reloadMu sync.Mutex
 	timeout  time.Duration
@@ -62,7 +67,8 @@ func New(opts Options) (*Gateway, error) {
 			return nil, err
 		}
 	}
-	return &Gateway{logger: opts.Logger, metrics: opts.Metrics, engine: eng, client: upstream.New(), secrets: opts.Secrets, timeout: opts.RequestTimeout}, nil
+	return &Gateway{logger: opts.Logger, metrics: opts.Metrics, engine: eng, client: upstream.New(), secrets: opts.Secrets, timeout: opts.RequestTimeout,
+		routingMetrics: newRoutingMetrics(opts.Metrics)}, nil
 }
 
 // Reload builds a whole new runtime from cfg and swaps it in. Requests in

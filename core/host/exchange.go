@@ -83,6 +83,9 @@ type Exchange struct {
 
 	// APIKey is the provider key, shown to the adapter only.
 	APIKey string
+	// ProviderStats renders the providers' live statistics for the
+	// provider_stats host function (routing.go); nil when there are none.
+	ProviderStats func() []byte
 
 	attrs []Field
 

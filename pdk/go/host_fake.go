@@ -119,3 +119,10 @@ func hSecretGet(name string, buf []byte) int32 {
 	}
 	return ResultNotAvailable
 }
+
+func hProviderStats(buf []byte) int32 {
+	if h := fakehost.Current; h != nil {
+		return h.ProviderStatsGet(buf)
+	}
+	return ResultNotAvailable
+}

@@ -116,3 +116,8 @@ func hJSONDigest(obj uint32, exclude string, buf []byte) int32 {
 func hCacheCall(op []byte, buf []byte) int32 {
 	return wgCacheCall(bp(op), int32(len(op)), bp(buf), int32(len(buf)))
 }
+
+//go:wasmimport wasmgate provider_stats
+func wgProviderStats(buf unsafe.Pointer, cap int32) int32
+
+func hProviderStats(buf []byte) int32 { return wgProviderStats(bp(buf), int32(len(buf))) }

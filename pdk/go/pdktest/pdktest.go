@@ -53,6 +53,7 @@ type options struct {
 	upChunk      *string
 	maxOutput    int
 	maxOutputSet bool
+	stats        *string
 }
 
 // WithConfig sets the plugin's configuration JSON (the slot's config).
@@ -107,6 +108,10 @@ func WithUpstreamHeader(name, value string) Option {
 
 // WithUpstreamChunk sets the provider event data for an adapter's chunk hook.
 func WithUpstreamChunk(data string) Option { return func(o *options) { o.upChunk = &data } }
+
+// WithProviderStats sets what provider_stats returns, in the host's text
+// form (pdk.ParseProviderStats).
+func WithProviderStats(text string) Option { return func(o *options) { o.stats = &text } }
 
 // WithMaxOutputBytes sets the output limit per hook call (default 1 MiB;
 // 0 for none).
@@ -336,6 +341,9 @@ func (s *Session) put(o options) {
 	}
 	if o.request != nil {
 		h.Objs[fakehost.ObjRequest].SetBody([]byte(*o.request))
+	}
+	if o.stats != nil {
+		h.ProviderStats = *o.stats
 	}
 }
 

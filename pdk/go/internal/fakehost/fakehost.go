@@ -86,6 +86,8 @@ type Host struct {
 	Attrs     map[string]string
 	Secrets   map[string]string // granted secrets, by name
 	MaxOutput int               // per hook call; 0 means no limit
+	// ProviderStats is what provider_stats returns ("" for not found).
+	ProviderStats string
 
 	// Per call results, reset by Begin.
 	Written  int
@@ -413,7 +415,8 @@ func (h *Host) AttrSet(name, val string, del bool) int32 {
 	if h.Phase == PhaseInit {
 		return NotAvailable
 	}
-	if strings.HasPrefix(name, "wasmgate.") {
+	if strings.HasPrefix(name, "wasmgate.") && (name != "wasmgate.targets" && name != "wasmgate.fallback_on" ||
+		h.Phase != PhaseRequest || h.Adapter) {
 		return Denied
 	}
 	if name == "" {
@@ -507,4 +510,15 @@ func (h *Host) SecretGet(name string, buf []byte) int32 {
 		return Denied
 	}
 	return put(buf, []byte(v))
+}
+
+// ProviderStatsGet is provider_stats.
+func (h *Host) ProviderStatsGet(buf []byte) int32 {
+	if h.Phase != PhaseRequest {
+		return NotAvailable
+	}
+	if h.ProviderStats == "" {
+		return NotFound
+	}
+	return put(buf, []byte(h.ProviderStats))
 }
