@@ -179,6 +179,7 @@ func (g *Gateway) buildRouting(ctx context.Context, rt *runtime, providers map[s
 		r.checkOn = h.Enabled()
 		if r.checkOn {
 			r.healthGau = g.routingMetrics.healthy.WithLabelValues(name)
+			r.healthGau.Set(1) // in rotation until the window says otherwise
 		}
 		r.healthy = r.judge
 		if h.Interval > 0 {

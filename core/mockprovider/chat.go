@@ -3,6 +3,7 @@ package mockprovider
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,6 +65,10 @@ func (h *handler) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !wait(r.Context(), h.opts.Latency+time.Duration(c.faults.slowMS)*time.Millisecond) {
+		return
+	}
+	if c.faults.reset {
+		resetConn(w)
 		return
 	}
 	if c.faults.status != 0 {
@@ -305,6 +310,18 @@ func appendContent(b []byte, segs []string) []byte {
 
 // writeCut sends the headers of a full response but only half of body, then
 // drops the connection.
+// resetConn drops the connection with a TCP reset, without any answer.
+func resetConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0) // close sends RST instead of FIN
+	}
+	_ = conn.Close()
+}
+
 func writeCut(w http.ResponseWriter, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))

@@ -25,6 +25,7 @@
 //	fail-<status>  answer with that HTTP status (400-599) and an OpenAI error body; 429 adds Retry-After: 1
 //	slow-<ms>      wait that many milliseconds before answering (cancelled with the request)
 //	cut            streams stop after 2 chunks without [DONE]; other answers stop half-way through the body
+//	reset          the connection is reset (TCP RST) before any answer
 //
 // A directive must be delimited by the start or end of the name or by a
 // character that is not a letter or digit, e.g. "mock-fail-429",

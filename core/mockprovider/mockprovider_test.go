@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -466,6 +467,21 @@ func TestCut(t *testing.T) {
 	resp.Body.Close()
 	if !errors.Is(err, io.ErrUnexpectedEOF) || len(b) == 0 || json.Valid(b) {
 		t.Errorf("non-stream cut: err %v, %d bytes", err, len(b))
+	}
+}
+
+func TestReset(t *testing.T) {
+	srv := newServer(t, Options{})
+	for _, stream := range []bool{false, true} {
+		body := fmt.Sprintf(`{"model":"mock-reset","stream":%v,"messages":%s}`, stream, msgs("x"))
+		resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("stream %v: got status %d, want a reset connection", stream, resp.StatusCode)
+		}
+		if !strings.Contains(err.Error(), "reset") && !strings.Contains(err.Error(), "EOF") {
+			t.Fatalf("stream %v: error %v, want a connection reset", stream, err)
+		}
 	}
 }
 

@@ -117,6 +117,7 @@ type faults struct {
 	status int // fail-<status>: 400-599, or 0
 	slowMS int // slow-<ms>, or 0
 	cut    bool
+	reset  bool
 }
 
 func parseFaults(model string) faults {
@@ -128,6 +129,7 @@ func parseFaults(model string) faults {
 		f.slowMS = n
 	}
 	f.cut = hasDirective(model, "cut")
+	f.reset = hasDirective(model, "reset")
 	return f
 }
 

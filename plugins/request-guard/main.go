@@ -6,7 +6,6 @@ package main
 import (
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/wasmgate/wasmgate/pdk/go"
 )
@@ -98,35 +97,11 @@ func promptBytes(req *pdk.Request, limit int) int {
 
 func (g *guard) allowed(model string) bool {
 	for _, p := range g.AllowModels {
-		if match(p, model) {
+		if pdk.Match(p, model) {
 			return true
 		}
 	}
 	return false
-}
-
-// match reports whether s matches the pattern p, where "*" matches any run of
-// characters (including none) and every other character matches itself.
-func match(p, s string) bool {
-	star := strings.IndexByte(p, '*')
-	if star < 0 {
-		return p == s
-	}
-	if !strings.HasPrefix(s, p[:star]) {
-		return false
-	}
-	s, p = s[star:], p[star+1:]
-	for {
-		next := strings.IndexByte(p, '*')
-		if next < 0 {
-			return strings.HasSuffix(s, p) // the last literal is anchored at the end
-		}
-		i := strings.Index(s, p[:next])
-		if i < 0 {
-			return false
-		}
-		s, p = s[i+next:], p[next+1:]
-	}
 }
 
 func init() { pdk.Register(&guard{}) }

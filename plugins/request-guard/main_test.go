@@ -8,39 +8,6 @@ import (
 	"github.com/wasmgate/wasmgate/pdk/go/pdktest"
 )
 
-func TestMatch(t *testing.T) {
-	tests := []struct {
-		pattern, s string
-		want       bool
-	}{
-		{"*", "", true},
-		{"*", "anything", true},
-		{"gpt-4o", "gpt-4o", true},
-		{"gpt-4o", "gpt-4o-mini", false},
-		{"gpt-4o*", "gpt-4o-mini", true},
-		{"gpt-4o*", "gpt-4", false},
-		{"*-mini", "gpt-4o-mini", true},
-		{"*-mini", "gpt-4o-mini-2024", false},
-		{"gpt-*-mini", "gpt-4o-mini", true},
-		{"gpt-*-mini", "gpt-mini", false},
-		{"a*b*c", "abc", true},
-		{"a*b*c", "aXbYbZc", true},
-		{"a*b*c", "acb", false},
-		{"a**c", "ac", true},
-		{"*a*", "bab", true},
-		{"*a*", "bbb", false},
-		{"ab*ab", "ab", false},
-		{"ab*ab", "abab", true},
-		{"mistral-?", "mistral-3", false}, // only * is special
-		{"mistral-?", "mistral-?", true},
-	}
-	for _, tt := range tests {
-		if got := match(tt.pattern, tt.s); got != tt.want {
-			t.Errorf("match(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
-		}
-	}
-}
-
 const twoMessages = `{"model":"gpt-4o-mini","max_tokens":4000,"messages":[` +
 	`{"role":"system","content":"0123456789"},{"role":"user","content":[{"type":"text","text":"abcde"},` +
 	`{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}]}]}`

@@ -429,7 +429,7 @@ func (h *Host) AttrSet(name, val string, del bool) int32 {
 	if !h.spend(len(name) + len(val)) {
 		return TooLarge
 	}
-	h.Attrs[name] = val
+	h.Attrs[strings.Clone(name)] = strings.Clone(val) // the guest may reuse its buffers, as the host copies
 	return 0
 }
 

@@ -1,0 +1,14 @@
+# Routing and resilience: the router plugin, and the benchmark of a routing
+# decision (docs/benchmarks.md).
+PLUGINS     += router
+BENCH_EXTRA += bench-routing
+
+.PHONY: bench-routing loadtest-failover
+
+## bench-routing: the cost of one routing decision (router plugin request hook)
+bench-routing: plugins
+	TESTWASM_PREBUILT=$(CURDIR)/$(PLUGIN_OUT) $(GO) test -run '^$$' -bench 'Routing' -benchmem -benchtime 2s ./core/gateway/
+
+## loadtest-failover: one of three upstreams down, steady rate for 60 s (docs/benchmarks.md)
+loadtest-failover: build plugins
+	$(GO) run ./cmd/loadtest --failover --wasmgate $(BIN) --duration 60s --out $(BUILD)/loadtest-failover.md
