@@ -157,7 +157,8 @@ func quickstart(t *testing.T) (file string, env []string) {
 	os.WriteFile(file, src, 0o644)
 	run(t, root, "plugin", "install", "-c", file)
 	mock := freePort(t)
-	return file, []string{"WASMGATE_MOCK_PROVIDER__LISTEN=" + mock, "WASMGATE_PROVIDERS__UPSTREAM__BASE_URL=http://" + mock + "/v1"}
+	return file, []string{"WASMGATE_MOCK_PROVIDER__LISTEN=" + mock, "WASMGATE_PROVIDERS__UPSTREAM__BASE_URL=http://" + mock + "/v1",
+		"WASMGATE_PROVIDERS__BACKUP__BASE_URL=http://" + mock + "/v1"}
 }
 
 // run runs the wasmgate binary in dir and fails the test if it fails.
@@ -193,6 +194,20 @@ func TestQuickstart(t *testing.T) {
 	}
 	if status, body = chat(t, g.url, "gpt-5-nope", false); status != 404 {
 		t.Fatalf("unknown model: %d %s", status, body)
+	}
+	// Routing: an alias, and a fallback from upstream to backup.
+	if status, body = chat(t, g.url, "fast", false); status != 200 || !strings.Contains(body, `"model":"gpt-4o-mini"`) {
+		t.Fatalf("alias: %d %s", status, body)
+	}
+	resp, err := http.Post(g.url+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"demo-fallback","messages":[{"role":"user","content":"Hello, wasmgate!"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Wasmgate-Provider") != "backup" || resp.Header.Get("X-Wasmgate-Attempts") != "3" {
+		t.Fatalf("fallback: %d %v %s", resp.StatusCode, resp.Header, b)
 	}
 }
 
