@@ -60,24 +60,34 @@ type ProviderStat struct {
 // Available reports whether the host would send to this key now.
 func (s *ProviderStat) Available() bool { return s.Healthy && s.Breaker != "open" }
 
-var statsBuf []byte
-
 // ProviderStats appends the providers' live statistics to dst. It is
 // available in the request hook; without statistics (ErrNotFound) it
 // returns dst unchanged.
 func ProviderStats(dst []ProviderStat) ([]ProviderStat, error) {
-	var n int32
-	for {
-		n = hProviderStats(statsBuf[:cap(statsBuf)])
-		if n < 0 {
-			return dst, errorFor(n)
-		}
-		if int(n) <= cap(statsBuf) {
-			break
-		}
-		statsBuf = make([]byte, 0, int(n)+int(n)/4)
+	raw, err := AppendProviderStats(nil)
+	if err != nil {
+		return dst, err
 	}
-	return ParseProviderStats(dst, string(statsBuf[:n])), nil
+	return ParseProviderStats(dst, string(raw)), nil
+}
+
+// AppendProviderStats appends the statistics text (see ParseProviderStats)
+// to buf, without parsing it: a router that keeps the last text can skip
+// parsing while it has not changed.
+func AppendProviderStats(buf []byte) ([]byte, error) {
+	for {
+		free := buf[len(buf):cap(buf)]
+		n := hProviderStats(free)
+		if n < 0 {
+			return buf, errorFor(n)
+		}
+		if int(n) <= len(free) {
+			return buf[:len(buf)+int(n)], nil
+		}
+		grown := make([]byte, len(buf), len(buf)+int(n)+int(n)/4)
+		copy(grown, buf)
+		buf = grown
+	}
 }
 
 // ParseProviderStats parses the provider_stats text (one line a key:

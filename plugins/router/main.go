@@ -8,12 +8,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/wasmgate/wasmgate/pdk/go"
 )
@@ -30,11 +32,14 @@ type router struct {
 	Aliases map[string]string `json:"aliases"`
 	Rules   []*rule           `json:"rules"`
 
-	aliases []alias
-	list    []byte // the targets attribute, reused
-	order   []int
-	stats   []pdk.ProviderStat
-	scratch []byte
+	aliases  []alias
+	list     []byte // the targets attribute, reused
+	order    []int
+	keys     []float64 // sort keys of order
+	stats    []pdk.ProviderStat
+	rawStats []byte // the statistics text last parsed
+	model    []byte
+	scratch  []byte
 }
 
 type alias struct{ pattern, model string }
@@ -58,6 +63,13 @@ type match struct {
 	Attributes      map[string]string `json:"attributes"`       // request attribute (e.g. a virtual key's): glob
 	MinPromptBytes  int               `json:"min_prompt_bytes"`
 	MaxPromptBytes  int               `json:"max_prompt_bytes"`
+
+	conds []cond // the three maps as one list: no map walk per request
+}
+
+type cond struct {
+	from          int // fromHeader, fromMetadata or fromAttr
+	name, pattern string
 }
 
 type target struct {
@@ -125,6 +137,14 @@ func (r *router) Init(cfg pdk.Config) error {
 			}
 		}
 		ru.fallbackOn = strings.Join(ru.FallbackOn, ",")
+		for from, m := range []map[string]string{fromHeader: ru.Match.Headers, fromMetadata: ru.Match.Metadata, fromAttr: ru.Match.Attributes} {
+			for name, pattern := range m {
+				if from == fromMetadata {
+					name = "metadata." + name
+				}
+				ru.Match.conds = append(ru.Match.conds, cond{from, name, pattern})
+			}
+		}
 		if ru.Match.MinPromptBytes < 0 || ru.Match.MaxPromptBytes < 0 {
 			return fmt.Errorf("%s: prompt sizes must not be negative", where)
 		}
@@ -144,7 +164,10 @@ func validTrigger(s string) bool {
 }
 
 func (r *router) OnRequest(req *pdk.Request) pdk.Action {
-	requested := req.Model()
+	// Read into a reused buffer: in Wasm an allocation costs more than a
+	// host call. requested is only used during this hook.
+	r.model, _ = req.AppendString(r.model[:0], "model")
+	requested := unsafe.String(unsafe.SliceData(r.model), len(r.model))
 	model := r.resolve(requested)
 	ru := r.rule(req, requested, model)
 	if ru == nil {
@@ -200,9 +223,7 @@ func (r *router) rule(req *pdk.Request, requested, model string) *rule {
 				continue
 			}
 		}
-		if !r.allMatch(m.Headers, func(name string) ([]byte, bool) { return req.AppendHeader(r.scratch[:0], name) }) ||
-			!r.allMatch(m.Metadata, func(name string) ([]byte, bool) { return req.AppendString(r.scratch[:0], "metadata."+name) }) ||
-			!r.allMatch(m.Attributes, func(name string) ([]byte, bool) { return pdk.AppendAttr(r.scratch[:0], name) }) {
+		if !r.allMatch(req, m.conds) {
 			continue
 		}
 		return ru
@@ -219,15 +240,31 @@ func anyMatch(patterns []string, s string) bool {
 	return false
 }
 
-// allMatch checks each name's value against its glob; a missing value
+// Where a condition's value comes from.
+const (
+	fromHeader = iota
+	fromMetadata
+	fromAttr
+)
+
+// allMatch checks each condition's value against its glob; a missing value
 // matches only "".
-func (r *router) allMatch(want map[string]string, get func(string) ([]byte, bool)) bool {
-	for name, pattern := range want {
-		v, ok := get(name)
+func (r *router) allMatch(req *pdk.Request, conds []cond) bool {
+	for _, c := range conds {
+		var v []byte
+		var ok bool
+		switch c.from {
+		case fromHeader:
+			v, ok = req.AppendHeader(r.scratch[:0], c.name)
+		case fromMetadata:
+			v, ok = req.AppendString(r.scratch[:0], c.name)
+		default:
+			v, ok = pdk.AppendAttr(r.scratch[:0], c.name)
+		}
 		if ok {
 			r.scratch = v
 		}
-		if !ok && pattern != "" || ok && !pdk.Match(pattern, string(v)) {
+		if !ok && c.pattern != "" || ok && !pdk.Match(c.pattern, unsafe.String(unsafe.SliceData(v), len(v))) {
 			return false
 		}
 	}
@@ -241,36 +278,26 @@ func (r *router) targets(ru *rule, model string, dst []byte) []byte {
 	for i := range n {
 		r.order = append(r.order, i)
 	}
-	switch ru.Strategy {
-	case Weighted:
-		if n > 1 {
+	if n > 1 {
+		switch ru.Strategy {
+		case Weighted:
 			x := rand.IntN(ru.weights)
 			for i, t := range ru.Targets {
 				if x -= t.Weight; x < 0 {
-					r.order[0], r.order[i] = i, 0
-					sort.Ints(r.order[1:]) // the rest in their listed order
+					copy(r.order[1:i+1], r.order[:i]) // the rest keep their listed order
+					r.order[0] = i
 					break
 				}
 			}
+		case LeastLatency:
+			// An unavailable target counts as an hour slow: last. Other
+			// strategies need no statistics: the host itself skips targets
+			// out of rotation or behind an open breaker while another is left.
+			r.loadStats()
+			r.sortBy(ru, func(t *target) float64 { return float64(r.latency(t)) })
+		case LowestCost:
+			r.sortBy(ru, func(t *target) float64 { return t.Cost })
 		}
-	case LeastLatency:
-		r.loadStats()
-		sort.SliceStable(r.order, func(a, b int) bool {
-			return r.latency(ru.Targets[r.order[a]]) < r.latency(ru.Targets[r.order[b]])
-		})
-	case LowestCost:
-		sort.SliceStable(r.order, func(a, b int) bool { return ru.Targets[r.order[a]].Cost < ru.Targets[r.order[b]].Cost })
-	}
-	if ru.Strategy != LeastLatency {
-		r.loadStats()
-	}
-	// Targets the host reports as unavailable go last, keeping their order:
-	// the host skips them anyway while another is left, and this way a
-	// fallback list stays useful.
-	if len(r.stats) > 0 {
-		sort.SliceStable(r.order, func(a, b int) bool {
-			return r.available(ru.Targets[r.order[a]]) && !r.available(ru.Targets[r.order[b]])
-		})
 	}
 	for i, k := range r.order {
 		if i > 0 {
@@ -285,6 +312,21 @@ func (r *router) targets(ru *rule, model string, dst []byte) []byte {
 	return dst
 }
 
+// sortBy orders r.order by key, stably: an insertion sort, as a rule has a
+// handful of targets and the sort package costs more than that in Wasm.
+func (r *router) sortBy(ru *rule, key func(*target) float64) {
+	r.keys = r.keys[:0]
+	for _, k := range r.order {
+		r.keys = append(r.keys, key(ru.Targets[k]))
+	}
+	for i := 1; i < len(r.order); i++ {
+		for j := i; j > 0 && r.keys[j] < r.keys[j-1]; j-- {
+			r.keys[j], r.keys[j-1] = r.keys[j-1], r.keys[j]
+			r.order[j], r.order[j-1] = r.order[j-1], r.order[j]
+		}
+	}
+}
+
 func appendTarget(dst []byte, t *target, model string) []byte {
 	m := t.Model
 	if m == "" {
@@ -293,9 +335,20 @@ func appendTarget(dst []byte, t *target, model string) []byte {
 	return pdk.AppendTarget(dst, pdk.Target{Provider: t.Provider, Model: m, Key: t.Key})
 }
 
-// loadStats reads the host's provider statistics once per request.
+// loadStats reads the host's provider statistics; the text changes at most
+// every 50 ms, so it is parsed again only when it differs.
 func (r *router) loadStats() {
-	r.stats, _ = pdk.ProviderStats(r.stats[:0])
+	raw, err := pdk.AppendProviderStats(r.scratch[:0])
+	if err != nil {
+		r.stats = r.stats[:0]
+		return
+	}
+	r.scratch = raw
+	if bytes.Equal(raw, r.rawStats) {
+		return
+	}
+	r.rawStats = append(r.rawStats[:0], raw...)
+	r.stats = pdk.ParseProviderStats(r.stats[:0], string(raw))
 }
 
 // latency of a target: its key's, or the best of its provider's keys. A
@@ -316,23 +369,6 @@ func (r *router) latency(t *target) time.Duration {
 		}
 	}
 	return max(best, 0)
-}
-
-// available reports whether any key of the target is in rotation. Without
-// statistics for it, it is.
-func (r *router) available(t *target) bool {
-	seen := false
-	for i := range r.stats {
-		s := &r.stats[i]
-		if s.Provider != t.Provider || t.Key != "" && s.Key != t.Key {
-			continue
-		}
-		if s.Available() {
-			return true
-		}
-		seen = true
-	}
-	return !seen
 }
 
 func init() { pdk.Register(&router{}) }

@@ -106,8 +106,10 @@ func TestLiveStatistics(t *testing.T) {
 			"quick", "b/m,c/m,a/m"},
 		{"an unhealthy provider goes last", "a default 1 closed 900000 0 50\nb default 0 closed 120000 0 50\nc default 1 closed 400000 0 50\n",
 			"quick", "c/m,a/m,b/m"},
-		{"an open breaker goes last, cost order otherwise", "a default 1 closed 0 0 0\nb default 1 open 0 1000000 9\nc default 1 closed 0 0 0\n",
-			"cheap", "c/m,a/m,b/m"},
+		{"an open breaker goes last", "a default 1 closed 900000 0 50\nb default 1 open 1000 1000000 9\nc default 1 closed 400000 0 50\n",
+			"quick", "c/m,a/m,b/m"},
+		{"lowest cost leaves availability to the host", "a default 1 closed 0 0 0\nb default 1 open 0 1000000 9\nc default 1 closed 0 0 0\n",
+			"cheap", "b/m,c/m,a/m"},
 		{"a provider without data counts as fast", "a default 1 closed 900000 0 50\nb default 1 closed 120000 0 50\n",
 			"quick", "c/m,b/m,a/m"},
 	}
