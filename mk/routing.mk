@@ -10,5 +10,5 @@ bench-routing: plugins
 	TESTWASM_PREBUILT=$(CURDIR)/$(PLUGIN_OUT) $(GO) test -run '^$$' -bench 'Routing' -benchmem -benchtime 2s ./core/gateway/
 
 ## loadtest-failover: one of three upstreams down, steady rate for 60 s (docs/benchmarks.md)
-loadtest-failover: build plugins
-	$(GO) run ./cmd/loadtest --failover --wasmgate $(BIN) --duration 60s --out $(BUILD)/loadtest-failover.md
+loadtest-failover: plugins
+	$(GO) run ./cmd/failover-load --plugins $(PLUGIN_OUT) --rate 200 --duration 60s --out $(BUILD)/failover-load.md
