@@ -186,6 +186,11 @@ func (c *call) sendToTargets(ctx context.Context) (*Reply, error) {
 			}
 			reply, err, next := c.tryTarget(ctx, t, triggers, deadline, ti < len(targets)-1)
 			if !next {
+				if reply == nil && err == nil { // out of attempts or time before this target
+					if err = lastErr; err == nil {
+						err = apierror.New(apierror.UpstreamTimeout, "the request ran out of time before a provider answered")
+					}
+				}
 				return reply, err
 			}
 			if err != nil {
@@ -207,16 +212,12 @@ func (c *call) tryTarget(ctx context.Context, t *target, triggers []config.Trigg
 	var tried []*provKey // keys that refused (401/403/429): rotated away from
 	var lastErr error
 	for retry := 0; ; {
+		if c.attempts >= d.MaxAttempts || !time.Now().Before(deadline) {
+			return nil, lastErr, false // dispatch answers with the last failure
+		}
 		key, done := t.prov.routing.pick(t.key, tried)
 		if key == nil {
 			return nil, lastErr, true
-		}
-		if c.attempts >= d.MaxAttempts || !time.Now().Before(deadline) {
-			done(true) // not sent: count neither way
-			if lastErr == nil {
-				lastErr = apierror.New(apierror.UpstreamTimeout, "the request ran out of time before a provider answered")
-			}
-			return nil, lastErr, false
 		}
 		c.attempts++
 		c.served = t
