@@ -50,6 +50,30 @@ func BenchmarkRoutingDecision(b *testing.B) {
 	for _, name := range []string{"openai", "azure", "local"} {
 		rt.providers[name] = &provider{name: name}
 	}
+	// The floor of any plugin call, measured alongside: on a shared machine
+	// the ratio to it says more than the absolute figure.
+	b.Run("noop-hook", func(b *testing.B) {
+		np, err := eng.Load(ctx, "noop", testwasm.GoPluginBytes(b, "testguests/noop"), host.Limits{MemoryPages: 512, Timeout: 1e9, MaxOutputBytes: 1 << 20}, host.Capabilities{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		npool, err := np.NewPool(ctx, []byte("{}"), host.PoolOptions{Size: 1, Prewarm: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer npool.Close()
+		in, err := npool.Acquire(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer npool.Release(in)
+		ex := &host.Exchange{Request: []byte(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`)}
+		for b.Loop() {
+			if _, err := in.Call(abi.PhaseRequest, ex, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, model := range []string{"gpt-4o-2024-08-06", "quick"} {
 		b.Run(model, func(b *testing.B) {
 			in, err := pool.Acquire(ctx)

@@ -40,6 +40,15 @@ type router struct {
 	rawStats []byte // the statistics text last parsed
 	model    []byte
 	scratch  []byte
+	rng      uint64 // xorshift state: load balancing needs no better randomness
+}
+
+// next is a xorshift64* step: far cheaper in Wasm than math/rand.
+func (r *router) next() uint64 {
+	r.rng ^= r.rng >> 12
+	r.rng ^= r.rng << 25
+	r.rng ^= r.rng >> 27
+	return r.rng * 2685821657736338717
 }
 
 type alias struct{ pattern, model string }
@@ -87,6 +96,7 @@ func (r *router) Init(cfg pdk.Config) error {
 	if len(r.Rules) == 0 {
 		return errors.New("router: config: at least one rule is needed")
 	}
+	r.rng = rand.Uint64() | 1 // each instance its own sequence
 	for pattern, model := range r.Aliases {
 		if pattern == "" || model == "" || strings.Contains(model, "*") {
 			return fmt.Errorf("router: config: aliases: %q: %q: a pattern and a model without * are needed", pattern, model)
@@ -281,7 +291,7 @@ func (r *router) targets(ru *rule, model string, dst []byte) []byte {
 	if n > 1 {
 		switch ru.Strategy {
 		case Weighted:
-			x := rand.IntN(ru.weights)
+			x := int(r.next() % uint64(ru.weights))
 			for i, t := range ru.Targets {
 				if x -= t.Weight; x < 0 {
 					copy(r.order[1:i+1], r.order[:i]) // the rest keep their listed order
