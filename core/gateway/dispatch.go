@@ -303,7 +303,11 @@ func (c *call) attempt(ctx context.Context, t *target, key *provKey, deadline ti
 	ex.UpStatus, ex.UpRespHeader, ex.UpRespBody = 0, ex.UpRespHeader[:0], nil
 	secret, ok := key.value()
 	if !ok {
-		return nil, apierror.Newf(apierror.Unavailable, "the key %q of provider %q is not available yet", key.id, t.prov.name), outcome{kind: "no_key"}
+		what := fmt.Sprintf("the key %q of provider %q", key.id, t.prov.name)
+		if len(t.prov.routing.keys) == 1 {
+			what = fmt.Sprintf("the key of provider %q", t.prov.name)
+		}
+		return nil, apierror.New(apierror.Unavailable, what+" is not available yet"), outcome{kind: "no_key"}
 	}
 	ex.APIKey = secret
 	ex.SetAttr(abi.AttrProvider, t.prov.name)
