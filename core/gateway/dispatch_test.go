@@ -99,7 +99,10 @@ func startMock(t *testing.T, addr string, opts mockprovider.Options) *mockprovid
 	return m
 }
 
-func startRouting(t *testing.T) *routingEnv {
+func startRouting(t *testing.T) *routingEnv { return startRoutingWith(t, "") }
+
+// startRoutingWith replaces the dispatch settings when dispatch is set.
+func startRoutingWith(t *testing.T, dispatch string) *routingEnv {
 	t.Helper()
 	a := startMock(t, "127.0.0.1:0", mockprovider.Options{})
 	b := startMock(t, "127.0.0.1:0", mockprovider.Options{})
@@ -108,6 +111,9 @@ func startRouting(t *testing.T) *routingEnv {
 	down, sick := "http://"+freeAddr(t)+"/v1", freeAddr(t)
 	raw := fmt.Sprintf(routingConfig, testwasm.GoPlugin(t, "router"), testwasm.GoPlugin(t, "openai"),
 		a.URL(), b.URL(), down, keyed.URL(), slow.URL(), "http://"+sick+"/v1")
+	if dispatch != "" {
+		raw = strings.Replace(raw, "dispatch: {retries: 1, backoff: 10ms, max_backoff: 50ms, max_retry_after: 500ms, max_attempts: 6}", dispatch, 1)
+	}
 	cfg, err := config.Parse([]byte(raw), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -262,6 +268,22 @@ func TestAllTargetsBroken(t *testing.T) {
 		if strings.Contains(r.body, "connection reset") || strings.Contains(r.body, "dial tcp") {
 			t.Fatalf("Go error text reached the client: %s", r.body)
 		}
+	}
+}
+
+// total_timeout bounds all attempts together: a slow first target eats the
+// budget, the request ends with a timeout instead of trying on.
+func TestTotalTimeout(t *testing.T) {
+	e := startRoutingWith(t, "dispatch: {retries: 3, backoff: 10ms, total_timeout: 500ms, max_attempts: 10}")
+	r := e.chat(t, "slow-first", false)
+	if r.status != 504 || !strings.Contains(r.body, "upstream_timeout") {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	if r.elapsed < 450*time.Millisecond || r.elapsed > 900*time.Millisecond {
+		t.Fatalf("took %s, want about the 500ms total_timeout", r.elapsed)
+	}
+	if r.header["x-wasmgate-provider"] != "a" || r.header["x-wasmgate-attempts"] != "2" {
+		t.Fatalf("headers %v: want two attempts on a (300ms each, the second cut at 500ms)", r.header)
 	}
 }
 
