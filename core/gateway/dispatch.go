@@ -160,6 +160,13 @@ func (c *call) sendToTargets(ctx context.Context) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.model == nil {
+		// A routed alias: the metrics take the configured model the router
+		// resolved it to, if any ("none" otherwise), never the client's name.
+		if m, _ := c.ex.Top("model"); m.Str != "" {
+			c.model = c.rt.models[m.Str]
+		}
+	}
 	d := &c.rt.cfg.Dispatch
 	triggers := c.fallbackOn()
 	deadline := c.deadline

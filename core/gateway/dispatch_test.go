@@ -387,6 +387,9 @@ func TestAliasAndUnknownModel(t *testing.T) {
 	if !strings.Contains(r.body, `"model":"gpt-4o-mini"`) {
 		t.Fatalf("alias not resolved: %s", r.body)
 	}
+	if v := e.metric(t, "wasmgate_requests_total", "model=gpt-4o-mini", "status=200"); v != 1 {
+		t.Fatalf("the alias's request counted under gpt-4o-mini %v times, want 1", v)
+	}
 	r = e.chat(t, "no-such-model", false)
 	if r.status != 404 || !strings.Contains(r.body, "model_not_found") {
 		t.Fatalf("unknown model: %d %s", r.status, r.body)
