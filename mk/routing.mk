@@ -12,3 +12,7 @@ bench-routing: plugins
 ## loadtest-failover: one of three upstreams down, steady rate for 60 s (docs/benchmarks.md)
 loadtest-failover: plugins
 	$(GO) run ./cmd/failover-load --plugins $(PLUGIN_OUT) --rate 200 --duration 60s --out $(BUILD)/failover-load.md
+
+# registry.mk is read before this file, so its prerequisite list does not
+# see PLUGINS += router yet (its recipe does).
+registry: $(RELEASE_WASM)/router.wasm
