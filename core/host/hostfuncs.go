@@ -452,7 +452,8 @@ func hAttrSet(in *Instance, s []uint64) int32 {
 		return abi.ErrNotAvailable
 	}
 	name := in.readString(s[0], s[1])
-	if len(name) >= len(abi.AttrPrefix) && name[:len(abi.AttrPrefix)] == abi.AttrPrefix {
+	if len(name) >= len(abi.AttrPrefix) && name[:len(abi.AttrPrefix)] == abi.AttrPrefix &&
+		!(name == abi.AttrUpstreamDone && in.adapter && in.phase == abi.PhaseChunk) {
 		return abi.ErrDenied
 	}
 	if name == "" {

@@ -413,7 +413,7 @@ func (h *Host) AttrSet(name, val string, del bool) int32 {
 	if h.Phase == PhaseInit {
 		return NotAvailable
 	}
-	if strings.HasPrefix(name, "wasmgate.") {
+	if strings.HasPrefix(name, "wasmgate.") && !(name == "wasmgate.upstream.done" && h.Adapter && h.Phase == PhaseChunk) {
 		return Denied
 	}
 	if name == "" {
