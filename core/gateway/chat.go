@@ -381,6 +381,17 @@ func (c *call) adaptRequest(ctx context.Context) error {
 			}
 			ex.SetRequest(b)
 		}
+		if c.stream {
+			// Usage on streams, asked for even if the client did not (as
+			// the openai adapter does).
+			if _, set := ex.Top("stream_options"); !set {
+				b, err := sjson.SetRawBytes(ex.Request, "stream_options", []byte(`{"include_usage":true}`))
+				if err != nil {
+					return apierror.Wrap(apierror.Internal, "internal error", err)
+				}
+				ex.SetRequest(b)
+			}
+		}
 		if ex.APIKey != "" {
 			ex.UpHeader.Set("authorization", "Bearer "+ex.APIKey)
 		}

@@ -144,6 +144,13 @@ func start(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	url, gw := serve(t, cfg, logs)
+	return &env{url: url, gw: gw, mock: mock, dir: dir, logs: logs}
+}
+
+// serve runs a gateway with cfg on loopback until the test ends.
+func serve(t testing.TB, cfg *config.Config, logs io.Writer) (string, *gateway.Gateway) {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := metrics.New()
 	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir})
@@ -163,7 +170,7 @@ func start(t testing.TB) *env {
 		_ = srv.Shutdown(context.Background())
 		_ = gw.Close(context.Background())
 	})
-	return &env{url: "http://" + ln.Addr().String(), gw: gw, mock: mock, dir: dir, logs: logs}
+	return "http://" + ln.Addr().String(), gw
 }
 
 type apiError struct {
