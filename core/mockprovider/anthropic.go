@@ -146,7 +146,12 @@ func (h *handler) messages(w http.ResponseWriter, r *http.Request) {
 		}
 		input += 3 + countWords(text)
 		if m.Role == "user" {
-			lastUser, lastToolResult = text, tr
+			// Like the chat endpoint, the answer echoes the user's last
+			// words, not a tool's result.
+			lastToolResult = tr
+			if !tr {
+				lastUser = text
+			}
 		}
 	}
 	if sys, _, ok := blocksText(req.System); ok {
