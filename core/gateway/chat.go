@@ -466,6 +466,9 @@ func (c *call) send(ctx context.Context) (*Reply, error) {
 		}
 		ex.Response = resp.Body
 	}
+	if c.endpoint == endpointChat {
+		ex.Response = normalizeUsage(ex.Response)
+	}
 	for i := c.pipelineLen() - 1; i >= 0; i-- {
 		if r, err := c.hook(ctx, i, abi.PhaseResponse); err != nil || r != nil {
 			return r, err

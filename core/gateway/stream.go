@@ -87,6 +87,9 @@ func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
 			return false
 		}
 	}
+	if out := ex.FinalChunk(); len(out) > 0 {
+		ex.Chunk, ex.ChunkSet = normalizeUsage(out), true
+	}
 	for i := c.pipelineLen() - 1; i >= 0; i-- {
 		if _, err := c.hook(ctx, i, abi.PhaseChunk); err != nil {
 			c.streamError(w, err)
