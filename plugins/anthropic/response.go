@@ -22,6 +22,9 @@ func finishReason(stop []byte) string {
 // usage is Anthropic's token counts; input excludes cached input.
 type usage struct{ in, out, cacheWrite, cacheRead int }
 
+// read sets the counts present under base; others keep their value. Four
+// plain lookups: a GJSON multipath reading them at once costs the host more
+// allocations than the calls it saves.
 func (u *usage) read(o pdk.Object, base string, a *adapter) {
 	for _, f := range [...]struct {
 		name string
