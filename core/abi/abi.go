@@ -121,7 +121,8 @@ const (
 	FnSecretGet    = "secret_get"
 )
 
-// Reserved attributes, set by the host and read only to plugins.
+// Reserved attributes, set by the host and read only to plugins (except
+// AttrUpstreamDone, which an adapter sets in its chunk hook).
 const (
 	AttrPrefix         = "wasmgate."
 	AttrRequestID      = "wasmgate.request_id"
@@ -133,6 +134,8 @@ const (
 	AttrProviderURL    = "wasmgate.provider.base_url"
 	AttrProviderModel  = "wasmgate.provider.model"
 	AttrProviderAPIKey = "wasmgate.provider.api_key"
+	AttrEndpoint       = "wasmgate.endpoint"
+	AttrUpstreamDone   = "wasmgate.upstream.done"
 )
 
 // Pseudo-headers.

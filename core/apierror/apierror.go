@@ -167,3 +167,38 @@ func appendString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s) // a string always marshals
 	return append(b, q...)
 }
+
+// AnthropicType is the error type of Anthropic's Messages API for the
+// error's status, so that an Anthropic client sees the classes it knows.
+func (e *Error) AnthropicType() string {
+	switch s := e.HTTPStatus(); {
+	case s == http.StatusUnauthorized:
+		return "authentication_error"
+	case s == http.StatusForbidden:
+		return "permission_error"
+	case s == http.StatusNotFound:
+		return "not_found_error"
+	case s == http.StatusRequestEntityTooLarge:
+		return "request_too_large"
+	case s == http.StatusTooManyRequests:
+		return "rate_limit_error"
+	case s == 529 || s == http.StatusServiceUnavailable:
+		return "overloaded_error"
+	case s == http.StatusGatewayTimeout:
+		return "timeout_error"
+	case s >= 500:
+		return "api_error"
+	}
+	return "invalid_request_error"
+}
+
+// AnthropicJSON renders the error in Anthropic's shape:
+// {"type":"error","error":{"type":…,"message":…}}.
+func (e *Error) AnthropicJSON() []byte {
+	b := make([]byte, 0, 64+len(e.Message))
+	b = append(b, `{"type":"error","error":{"type":`...)
+	b = appendString(b, e.AnthropicType())
+	b = append(b, `,"message":`...)
+	b = appendString(b, e.Message)
+	return append(b, "}}"...)
+}

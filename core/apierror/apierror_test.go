@@ -81,3 +81,36 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+func TestAnthropicShape(t *testing.T) {
+	tests := []struct {
+		err *apierror.Error
+		typ string
+	}{
+		{apierror.New(apierror.InvalidRequest, "bad"), "invalid_request_error"},
+		{apierror.New(apierror.Unauthorized, "who"), "authentication_error"},
+		{apierror.New(apierror.Forbidden, "no"), "permission_error"},
+		{apierror.New(apierror.NotFound, "gone"), "not_found_error"},
+		{apierror.New(apierror.PayloadTooLarge, "big"), "request_too_large"},
+		{apierror.New(apierror.RateLimited, "slow down"), "rate_limit_error"},
+		{apierror.New(apierror.Upstream, "up"), "api_error"},
+		{apierror.New(apierror.UpstreamTimeout, "slow"), "timeout_error"},
+		{apierror.New(apierror.Unavailable, "busy"), "overloaded_error"},
+		{&apierror.Error{Kind: apierror.Upstream, Status: 429, Message: "provider says slow"}, "rate_limit_error"},
+	}
+	for _, tc := range tests {
+		var got struct {
+			Type  string `json:"type"`
+			Error struct {
+				Type    string `json:"type"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(tc.err.AnthropicJSON(), &got); err != nil {
+			t.Fatalf("%s: %v", tc.err.AnthropicJSON(), err)
+		}
+		if got.Type != "error" || got.Error.Type != tc.typ || got.Error.Message != tc.err.Message {
+			t.Errorf("%s: want type %q", tc.err.AnthropicJSON(), tc.typ)
+		}
+	}
+}

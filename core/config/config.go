@@ -81,6 +81,9 @@ type Debug struct {
 
 // Provider is one model provider.
 type Provider struct {
+	// Preset names a known provider (see Presets): it fills base_url and
+	// the adapter settings the config leaves empty.
+	Preset        string         `koanf:"preset"`
 	BaseURL       string         `koanf:"base_url"`
 	APIKey        Secret         `koanf:"api_key"`
 	Adapter       string         `koanf:"adapter"`
@@ -382,6 +385,7 @@ func byteSizeHook(from, to reflect.Type, data any) (any, error) {
 func (c *Config) applyDefaults() {
 	c.Cache.applyDefaults()
 	for name, p := range c.Providers {
+		p.applyPreset()
 		if p.Timeout == 0 {
 			p.Timeout = DefaultProviderTimeout
 		}
@@ -417,7 +421,7 @@ func (c *Config) applyDefaults() {
 	}
 	for i := range c.Routes {
 		if len(c.Routes[i].Paths) == 0 {
-			c.Routes[i].Paths = []string{ChatPath}
+			c.Routes[i].Paths = []string{ChatPath, MessagesPath, EmbeddingsPath}
 		}
 		if len(c.Routes[i].Models) == 0 {
 			c.Routes[i].Models = []string{"*"}
@@ -425,11 +429,15 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-// ChatPath is the chat completions endpoint.
-const ChatPath = "/v1/chat/completions"
+// Endpoints a route may name.
+const (
+	ChatPath       = "/v1/chat/completions"
+	MessagesPath   = "/v1/messages" // Anthropic's Messages API, translated to chat
+	EmbeddingsPath = "/v1/embeddings"
+)
 
 // Paths a route may name.
-var routePaths = map[string]bool{ChatPath: true}
+var routePaths = map[string]bool{ChatPath: true, MessagesPath: true, EmbeddingsPath: true}
 
 // PackagedSource reports whether a source is a plugin package (installed
 // from a registry, or a local .wgpkg file) rather than a bare .wasm file.
@@ -498,6 +506,11 @@ func (c *Config) Validate() error {
 	}
 	for name, p := range c.Providers {
 		key := "providers." + name
+		if pr, ok := Presets[p.Preset]; p.Preset != "" && !ok {
+			e.add(key+".preset", "unknown preset %q (known: %s)", p.Preset, PresetNames())
+		} else if ok && pr.AdapterRequired && p.Adapter == "" {
+			e.add(key+".adapter", "preset %s needs an adapter (the first-party %q plugin)", p.Preset, pr.Adapter)
+		}
 		u, err := url.Parse(p.BaseURL)
 		if p.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			e.add(key+".base_url", "must be an http(s) URL, got %q", p.BaseURL)
@@ -547,7 +560,7 @@ func (c *Config) Validate() error {
 		}
 		for j, p := range r.Paths {
 			if !routePaths[p] {
-				e.add(fmt.Sprintf("%s.paths[%d]", key, j), "unknown path %q (known: %s)", p, ChatPath)
+				e.add(fmt.Sprintf("%s.paths[%d]", key, j), "unknown path %q (known: %s, %s, %s)", p, ChatPath, MessagesPath, EmbeddingsPath)
 			}
 		}
 	}

@@ -66,6 +66,8 @@ func TestStrictErrors(t *testing.T) {
 		{"unknown provider", "{id: m1, provider: up}", "{id: m1, provider: nope}", []string{`models[0].provider: unknown provider "nope"`}},
 		{"bad url", `base_url: "http://127.0.0.1:9099/v1"`, `base_url: "ftp:/x"`, []string{"providers.up.base_url: must be an http(s) URL"}},
 		{"unknown pipeline", "{pipeline: main}", "{pipeline: other}", []string{`routes[0].pipeline: unknown pipeline "other"`}},
+		{"unknown preset", `base_url: "http://127.0.0.1:9099/v1"`, `preset: bedrok`, []string{`providers.up.preset: unknown preset "bedrok" (known: anthropic, azure,`}},
+		{"preset needs adapter", `base_url: "http://127.0.0.1:9099/v1", api_key: "sk-secret-value", adapter: p`, `preset: anthropic`, []string{`providers.up.adapter: preset anthropic needs an adapter`}},
 		{"several at once", "{pipeline: main}", "{pipeline: other, paths: [/v2/x]}", []string{`routes[0].pipeline`, `routes[0].paths[0]: unknown path "/v2/x"`}},
 	}
 	for _, tc := range tests {
@@ -165,5 +167,50 @@ routes: [{pipeline: main}]
 	c, err = config.Load("testdata/valid.yaml", fs)
 	if err != nil || !c.Registry.AllowUnsigned {
 		t.Fatalf("--allow-unsigned: %v %+v", err, c.Registry)
+	}
+}
+
+// Every preset of the OpenAI-compatible family fills in its provider's
+// public base URL; a base_url in the file wins; Azure's adapter settings are
+// merged under the file's.
+func TestPresets(t *testing.T) {
+	want := map[string]string{
+		"openai": "https://api.openai.com/v1", "mistral": "https://api.mistral.ai/v1", "groq": "https://api.groq.com/openai/v1",
+		"together": "https://api.together.xyz/v1", "deepseek": "https://api.deepseek.com/v1", "openrouter": "https://openrouter.ai/api/v1",
+		"xai": "https://api.x.ai/v1", "fireworks": "https://api.fireworks.ai/inference/v1", "ollama": "http://127.0.0.1:11434/v1",
+		"vllm": "http://127.0.0.1:8000/v1", "anthropic": "https://api.anthropic.com",
+	}
+	var src strings.Builder
+	src.WriteString("plugins: {openai: {source: p.wasm}, anthropic: {source: p.wasm}}\nproviders:\n")
+	for name := range want {
+		adapter := "openai"
+		if name == "anthropic" {
+			adapter = "anthropic"
+		}
+		fmt.Fprintf(&src, "  %s: {preset: %s, adapter: %s}\n", name, name, adapter)
+	}
+	src.WriteString("  own: {preset: groq, base_url: \"http://127.0.0.1:1/v1\"}\n")
+	src.WriteString("  az: {preset: azure, base_url: \"https://r.openai.azure.com\", adapter: openai, adapter_config: {api_version: \"2025-01-01-preview\"}}\n")
+	src.WriteString("models: [{id: m, provider: openai}]\npipelines: {main: []}\nroutes: [{pipeline: main}]\n")
+	c, err := config.Parse([]byte(src.String()), "testdata")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src.String())
+	}
+	if len(want) != len(config.Presets)-1 {
+		t.Fatalf("test covers %d presets of %d", len(want), len(config.Presets))
+	}
+	for name, url := range want {
+		if got := c.Providers[name].BaseURL; got != url {
+			t.Errorf("%s: base_url %q, want %q", name, got, url)
+		}
+	}
+	if c.Providers["own"].BaseURL != "http://127.0.0.1:1/v1" {
+		t.Errorf("the file's base_url lost: %q", c.Providers["own"].BaseURL)
+	}
+	if ac := c.Providers["az"].AdapterConfig; ac["preset"] != "azure" || ac["api_version"] != "2025-01-01-preview" {
+		t.Errorf("azure adapter_config %v", ac)
+	}
+	if got := c.Routes[0].Paths; len(got) != 3 {
+		t.Errorf("default route paths %v", got)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/wasmgate/wasmgate/core/abi"
+	"github.com/wasmgate/wasmgate/core/anthropicapi"
 	"github.com/wasmgate/wasmgate/core/apierror"
 	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/core/jsonscan"
@@ -68,25 +69,84 @@ type call struct {
 	attempts     int
 	attemptStart time.Time
 	upModel      string
+	endpoint     endpoint
+	api          api
+	// anth translates the stream for an Anthropic client.
+	anth *anthropicapi.Stream
 }
+
+// endpoint is what the client asked for: chat or embeddings.
+type endpoint uint8
+
+const (
+	endpointChat endpoint = iota
+	endpointEmbeddings
+)
+
+func (e endpoint) String() string {
+	if e == endpointEmbeddings {
+		return "embeddings"
+	}
+	return "chat"
+}
+
+// api is the ingress API whose formats (errors, responses, streams) the
+// client gets.
+type api uint8
+
+const (
+	apiOpenAI api = iota
+	apiAnthropic
+)
 
 var callPool = sync.Pool{New: func() any { return new(call) }}
 
 // Chat serves POST /v1/chat/completions. It never returns a Go error: every
 // failure is a Reply in the API's error format.
 func (g *Gateway) Chat(ctx context.Context, req *Request) *Reply {
+	return g.serve(ctx, req, endpointChat, apiOpenAI, "")
+}
+
+// Embeddings serves POST /v1/embeddings: the route's provider adapter
+// translates it; the pipeline's plugins, which work on chat, do not run.
+func (g *Gateway) Embeddings(ctx context.Context, req *Request) *Reply {
+	return g.serve(ctx, req, endpointEmbeddings, apiOpenAI, "")
+}
+
+// Messages serves Anthropic's POST /v1/messages: the request is translated
+// to the canonical format, runs the same pipeline and provider as a chat
+// request, and the answer (or stream) is translated back.
+func (g *Gateway) Messages(ctx context.Context, req *Request) *Reply {
+	body, err := anthropicapi.ToChat(req.Body)
+	if err != nil {
+		return errorReply(apierror.From(err), req.RequestID, apiAnthropic)
+	}
+	req.Body = body
+	return g.serve(ctx, req, endpointChat, apiAnthropic, gjson.GetBytes(body, "model").Str)
+}
+
+// serve runs one request of an endpoint; model is the client's model name
+// for Anthropic replies.
+func (g *Gateway) serve(ctx context.Context, req *Request, ep endpoint, a api, model string) *Reply {
 	start := time.Now()
 	rt := g.runtime()
 	if rt == nil {
-		return ErrorReply(apierror.New(apierror.Unavailable, "the gateway is starting"), req.RequestID)
+		return errorReply(apierror.New(apierror.Unavailable, "the gateway is starting"), req.RequestID, a)
 	}
 	c := callPool.Get().(*call)
 	c.g, c.rt, c.start, c.deadline = g, rt, start, start.Add(g.timeout) // finish left the rest reset
+	c.endpoint, c.api = ep, a
+	if a == apiAnthropic {
+		c.anth = anthropicapi.NewStream(model)
+	}
 	g.metrics.InFlight.Inc()
 	reply, err := c.run(ctx, req)
+	if err == nil && a == apiAnthropic && reply.Stream == nil {
+		reply, err = anthropicReply(reply, model)
+	}
 	if err != nil {
 		ae := apierror.From(err)
-		reply = ErrorReply(ae, req.RequestID)
+		reply = errorReply(ae, req.RequestID, c.api)
 		c.routingHeaders(&reply.Header) // dispatch.go
 		if ae.Kind == apierror.Internal || ae.Cause != nil {
 			g.logger.Warn("request failed", "request_id", req.RequestID, "status", ae.HTTPStatus(), "error", err)
@@ -146,17 +206,13 @@ func (c *call) slot(i int) *slot {
 }
 
 func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
-	// One pass checks the JSON and finds the top-level fields the gateway
-	// needs; the index it builds serves the plugins' lookups too.
+	if c.endpoint == endpointEmbeddings {
+		return c.runEmbeddings(ctx, req)
+	}
+	if err := c.load(req.Body); err != nil {
+		return nil, err
+	}
 	ex := &c.ex
-	ex.SetRequest(req.Body)
-	object, err := ex.IndexRequest()
-	if err != nil {
-		return nil, apierror.New(apierror.InvalidRequest, "the request body is not valid JSON: "+err.Error())
-	}
-	if !object {
-		return nil, apierror.New(apierror.InvalidRequest, "the request body must be a JSON object")
-	}
 	m, _ := ex.Top("model")
 	stream, _ := ex.Top("stream")
 	if m.Type != gjson.String || m.Str == "" {
@@ -171,29 +227,8 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 		}
 		c.stream = stream.Type == gjson.True
 	}
-	// A model that is not configured may still be routed (an alias of the
-	// router's): dispatch says 404 when nothing claimed it.
-	c.model = c.rt.models[m.Str]
-	c.route = c.rt.match(req.Path, m.Str)
-	if c.route == nil {
-		return nil, apierror.Newf(apierror.NotFound, "no route for model %q", apierror.Truncate(m.Str, 128)).WithParam("model").WithCode("model_not_found")
-	}
-	c.pipe = c.route.pipeline
-	n := len(c.pipe.slots) + 1
-	c.inst = append(c.inst[:0], make([]*host.Instance, n)...)
-	c.skip = append(c.skip[:0], make([]bool, n)...)
-
-	ex.ReqHeader = append(ex.ReqHeader[:0], req.Header...)
-	ex.ProviderStats = c.rt.renderStats // routing.go
-	ex.SetAttr(abi.AttrRequestID, req.RequestID)
-	ex.SetAttr(abi.AttrRoute, c.route.name)
-	ex.SetAttr(abi.AttrPipeline, c.pipe.name)
-	ex.SetAttr(abi.AttrModel, m.Str)
-	ex.SetAttr(abi.AttrStream, strconv.FormatBool(c.stream))
-	if c.model != nil { // the default target; dispatch sets them per attempt
-		ex.SetAttr(abi.AttrProvider, c.model.provider.name)
-		ex.SetAttr(abi.AttrProviderURL, c.model.provider.baseURL)
-		ex.SetAttr(abi.AttrProviderModel, c.model.upstream)
+	if err := c.resolve(req, m.Str); err != nil {
+		return nil, err
 	}
 
 	// Request phase, in pipeline order.
@@ -203,6 +238,53 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 		}
 	}
 	return c.sendToTargets(ctx) // dispatch.go: adaptRequest, roundTrip and answer per attempt
+}
+
+// load checks that body is a JSON object and makes it the request. One
+// pass checks the JSON and finds the top-level fields the gateway needs; the
+// index it builds serves the plugins' lookups too.
+func (c *call) load(body []byte) error {
+	c.ex.SetRequest(body)
+	object, err := c.ex.IndexRequest()
+	if err != nil {
+		return apierror.New(apierror.InvalidRequest, "the request body is not valid JSON: "+err.Error())
+	}
+	if !object {
+		return apierror.New(apierror.InvalidRequest, "the request body must be a JSON object")
+	}
+	return nil
+}
+
+// resolve finds the model and route of a request and fills the exchange's
+// headers and attributes. A model that is not configured may still be
+// routed (an alias of the router's): dispatch says 404 when nothing claimed
+// it; dispatch also picks the provider and key of each attempt.
+func (c *call) resolve(req *Request, modelName string) error {
+	c.model = c.rt.models[modelName]
+	c.route = c.rt.match(req.Path, modelName)
+	if c.route == nil {
+		return apierror.Newf(apierror.NotFound, "no route for model %q", apierror.Truncate(modelName, 128)).WithParam("model").WithCode("model_not_found")
+	}
+	c.pipe = c.route.pipeline
+	n := len(c.pipe.slots) + 1
+	c.inst = append(c.inst[:0], make([]*host.Instance, n)...)
+	c.skip = append(c.skip[:0], make([]bool, n)...)
+
+	ex := &c.ex
+	ex.ReqHeader = append(ex.ReqHeader[:0], req.Header...)
+	ex.ProviderStats = c.rt.renderStats // routing.go
+	ex.SetAttr(abi.AttrRequestID, req.RequestID)
+	ex.SetAttr(abi.AttrRoute, c.route.name)
+	ex.SetAttr(abi.AttrPipeline, c.pipe.name)
+	ex.SetAttr(abi.AttrModel, modelName)
+	ex.SetAttr(abi.AttrStream, strconv.FormatBool(c.stream))
+	ex.SetAttr(abi.AttrEndpoint, c.endpoint.String())
+	if c.model != nil { // the default target; dispatch sets them per attempt
+		ex.SetAttr(abi.AttrProvider, c.model.provider.name)
+		ex.SetAttr(abi.AttrProviderURL, c.model.provider.baseURL)
+		ex.SetAttr(abi.AttrProviderModel, c.model.upstream)
+	}
+	return nil
 }
 
 // hook calls one slot's hook. A non-nil reply or error ends the phase.
@@ -291,12 +373,26 @@ func (c *call) adaptRequest(ctx context.Context) error {
 	if c.prov.adapter == nil {
 		// Built-in OpenAI-compatible passthrough.
 		ex.UpURL = c.prov.chatURL
+		if c.endpoint == endpointEmbeddings {
+			ex.UpURL = c.prov.baseURL + "/embeddings"
+		}
 		if m, _ := ex.Top("model"); m.Str != c.upModel {
 			b, err := sjson.SetBytes(ex.Request, "model", c.upModel)
 			if err != nil {
 				return apierror.Wrap(apierror.Internal, "internal error", err)
 			}
 			ex.SetRequest(b)
+		}
+		if c.stream {
+			// Usage on streams, asked for even if the client did not (as
+			// the openai adapter does).
+			if _, set := ex.Top("stream_options"); !set {
+				b, err := sjson.SetRawBytes(ex.Request, "stream_options", []byte(`{"include_usage":true}`))
+				if err != nil {
+					return apierror.Wrap(apierror.Internal, "internal error", err)
+				}
+				ex.SetRequest(b)
+			}
 		}
 		if ex.APIKey != "" {
 			ex.UpHeader.Set("authorization", "Bearer "+ex.APIKey)
@@ -375,7 +471,10 @@ func (c *call) answer(ctx context.Context, resp *upstream.Response, cancel conte
 		}
 		ex.Response = resp.Body
 	}
-	for i := len(c.pipe.slots) - 1; i >= 0; i-- {
+	if c.endpoint == endpointChat {
+		ex.Response = normalizeUsage(ex.Response)
+	}
+	for i := c.pipelineLen() - 1; i >= 0; i-- {
 		if r, err := c.hook(ctx, i, abi.PhaseResponse); err != nil || r != nil {
 			return r, err
 		}
@@ -474,9 +573,13 @@ func (c *call) replyHeader() host.Header {
 	return h
 }
 
-// providerError maps a provider's error answer to the API's error: its 4xx
-// status is kept, a 5xx becomes 502; the message is the provider's, with
-// the provider key scrubbed should it echo it.
+// providerError maps a provider's error answer to the API's error: the
+// provider's status and Retry-After are kept (so clients' retry logic sees
+// what the provider said), 4xx answers keep their type and code too; the
+// message is the provider's, with the provider key scrubbed should it echo
+// it. Error bodies in OpenAI's shape ({"error":{"message"}}), Anthropic's
+// ({"type":"error","error":{"type","message"}}) and the plain
+// {"message"} of other providers are understood.
 func (c *call) providerError(resp *upstream.Response, body []byte) error {
 	errObj := gjson.GetBytes(body, "error")
 	msg := errObj.Get("message").String()
@@ -491,6 +594,9 @@ func (c *call) providerError(resp *upstream.Response, body []byte) error {
 	}
 	msg = fmt.Sprintf("provider %q answered %d: %s", c.prov.name, resp.Status, apierror.Truncate(msg, 512))
 	e := &apierror.Error{Kind: apierror.Upstream, Message: msg, RetryAfter: resp.Get("Retry-After")}
+	if resp.Status >= 400 && resp.Status <= 599 {
+		e.Status = resp.Status
+	}
 	if resp.Status < 500 {
 		e.Status = resp.Status
 		e.Type = errObj.Get("type").String()
@@ -505,7 +611,22 @@ func (c *call) providerError(resp *upstream.Response, body []byte) error {
 // ErrorReply renders an API error as a reply; the server uses it too, for the
 // errors it finds itself (body too large, unknown path).
 func ErrorReply(e *apierror.Error, requestID string) *Reply {
-	r := &Reply{Status: e.HTTPStatus(), Body: e.JSON()}
+	return errorReply(e, requestID, apiOpenAI)
+}
+
+// AnthropicErrorReply is ErrorReply in Anthropic's error shape, for the
+// server's own errors on the Messages endpoint.
+func AnthropicErrorReply(e *apierror.Error, requestID string) *Reply {
+	return errorReply(e, requestID, apiAnthropic)
+}
+
+func errorReply(e *apierror.Error, requestID string, a api) *Reply {
+	r := &Reply{Status: e.HTTPStatus()}
+	if a == apiAnthropic {
+		r.Body = e.AnthropicJSON()
+	} else {
+		r.Body = e.JSON()
+	}
 	if requestID != "" {
 		r.Header.Set("x-request-id", requestID)
 	}

@@ -36,6 +36,14 @@ func (c *call) pump(ctx context.Context, body io.Reader, w Flusher) {
 			line = line[:0]
 		}
 		if err != nil && len(frag) == 0 {
+			if errors.Is(err, io.EOF) && data == nil {
+				if v, _ := c.ex.Attr(abi.AttrUpstreamDone); v == "true" {
+					// A provider whose streams end without [DONE]; its
+					// adapter saw the last event.
+					c.done(w)
+					return
+				}
+			}
 			msg := "the provider's stream ended before [DONE]"
 			if !errors.Is(err, io.EOF) {
 				msg = "the provider's stream broke off"
@@ -50,8 +58,7 @@ func (c *call) pump(ctx context.Context, body io.Reader, w Flusher) {
 				continue
 			}
 			if bytes.Equal(data, []byte("[DONE]")) {
-				_, _ = w.Write(doneEvent)
-				_ = w.Flush()
+				c.done(w)
 				return
 			}
 			if !c.relay(ctx, data, w) {
@@ -80,7 +87,10 @@ func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
 			return false
 		}
 	}
-	for i := len(c.pipe.slots) - 1; i >= 0; i-- {
+	if out := ex.FinalChunk(); len(out) > 0 {
+		ex.Chunk, ex.ChunkSet = normalizeUsage(out), true
+	}
+	for i := c.pipelineLen() - 1; i >= 0; i-- {
 		if _, err := c.hook(ctx, i, abi.PhaseChunk); err != nil {
 			c.streamError(w, err)
 			return false
@@ -90,10 +100,17 @@ func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
 	if len(out) == 0 {
 		return true // dropped by a plugin
 	}
-	_, _ = w.Write(dataPrefix)
-	_, _ = w.Write([]byte{' '})
-	_, _ = w.Write(out)
-	_, _ = w.Write([]byte("\n\n"))
+	if c.anth != nil {
+		if err := c.anth.Chunk(w, out); err != nil {
+			c.streamError(w, err)
+			return false
+		}
+	} else {
+		_, _ = w.Write(dataPrefix)
+		_, _ = w.Write([]byte{' '})
+		_, _ = w.Write(out)
+		_, _ = w.Write([]byte("\n\n"))
+	}
 	if err := w.Flush(); err != nil {
 		return false // the client went away
 	}
@@ -106,6 +123,20 @@ func (c *call) streamError(w Flusher, err error) {
 	if e.Cause != nil || e.Kind == apierror.Internal {
 		c.g.logger.Warn("stream failed", "request_id", c.ex.RequestIDAttr(), "error", err)
 	}
-	_, _ = fmt.Fprintf(w, "data: %s\n\n", e.JSON())
+	if c.anth != nil {
+		c.anth.Error(w, e)
+	} else {
+		_, _ = fmt.Fprintf(w, "data: %s\n\n", e.JSON())
+	}
+	_ = w.Flush()
+}
+
+// done ends a complete stream in the client's format.
+func (c *call) done(w Flusher) {
+	if c.anth != nil {
+		c.anth.Done(w)
+	} else {
+		_, _ = w.Write(doneEvent)
+	}
 	_ = w.Flush()
 }

@@ -95,6 +95,11 @@ type Exchange struct {
 	top     []topEntry
 	topFull bool
 	members []jsonscan.Member // IndexRequest's scratch
+	// elems are the elements of one top-level array of the request (the
+	// messages, mostly), so that a path into element i starts at it instead
+	// of walking the array again; elemKey is that array's key ("" = none).
+	elemKey string
+	elems   []gjson.Result
 
 	// Outcome of send_response / send_error in the last hook.
 	ShortStatus int
@@ -113,6 +118,7 @@ func (ex *Exchange) Reset() {
 		attrs:        ex.attrs[:0],
 		top:          ex.top[:0],
 		members:      ex.members[:0],
+		elems:        ex.elems[:0],
 	}
 }
 
@@ -126,6 +132,7 @@ type topEntry struct {
 // SetRequest replaces the canonical request body.
 func (ex *Exchange) SetRequest(b []byte) {
 	ex.Request, ex.top, ex.topFull = b, ex.top[:0], false
+	ex.elemKey, ex.elems = "", ex.elems[:0]
 }
 
 func (ex *Exchange) requestView() string {
@@ -191,6 +198,45 @@ func (ex *Exchange) Top(key string) (gjson.Result, bool) {
 	v := gjson.Get(ex.requestView(), key)
 	ex.top = append(ex.top, topEntry{key: key, val: v, found: v.Exists(), elems: -1})
 	return v, v.Exists()
+}
+
+// requestPath is the value at a path of the request. Lookups start at the
+// remembered top-level field, and, for an index into a top-level array, at
+// the remembered element: a plugin walking the messages does not rescan
+// them for every message.
+func (ex *Exchange) requestPath(path string) gjson.Result {
+	key, rest, ok := topKey(path)
+	if !ok {
+		return gjson.Get(ex.requestView(), path)
+	}
+	r, ok := ex.Top(key)
+	if !ok || rest == "" {
+		return r
+	}
+	if i, tail, isIndex := indexKey(rest); isIndex && r.IsArray() {
+		if r, ok = ex.elem(key, r, i); ok && tail != "" {
+			r = gjson.Get(r.Raw, tail)
+		}
+		return r
+	}
+	return gjson.Get(r.Raw, rest)
+}
+
+// elem returns element i of the top-level array arr found under key,
+// remembering every element's position on the first call for that key.
+func (ex *Exchange) elem(key string, arr gjson.Result, i int) (gjson.Result, bool) {
+	if ex.elemKey != key {
+		ex.elems = ex.elems[:0]
+		arr.ForEach(func(_, v gjson.Result) bool {
+			ex.elems = append(ex.elems, v)
+			return true
+		})
+		ex.elemKey = key
+	}
+	if i < len(ex.elems) {
+		return ex.elems[i], true
+	}
+	return gjson.Result{}, false
 }
 
 // Attr returns an attribute.

@@ -3,6 +3,8 @@ package host
 import (
 	"testing"
 	"unsafe"
+
+	"github.com/tidwall/gjson"
 )
 
 func TestTopKey(t *testing.T) {
@@ -116,5 +118,32 @@ func TestInternTableCopiesAndReuses(t *testing.T) {
 	}
 	if got := tab.get(make([]byte, 600)); len(got) != 600 {
 		t.Fatalf("long value: %d bytes", len(got))
+	}
+}
+
+// The request's path lookups, which start at remembered fields and array
+// elements, answer as a lookup over the whole body does.
+func TestRequestPath(t *testing.T) {
+	body := `{"model":"m","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"t"}]},` +
+		`{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":"{\"a\":1}"}}]}],"n":2,"a.b":{"c":1}}`
+	ex := &Exchange{}
+	ex.SetRequest([]byte(body))
+	for round := 0; round < 2; round++ { // the second round reads remembered entries
+		for _, p := range []string{"model", "messages", "messages.0", "messages.0.role", "messages.1.content.0.text",
+			"messages.2.tool_calls.0.function.arguments", "messages.2.tool_calls.0.function.arguments|@fromstr|@valid",
+			"messages.3", "messages.3.role", "messages.#", "messages.#.role", "messages.-1", "messages.01.role", "messages.1x",
+			"n", "n.0", "nope", "a\\.b.c", "messages.999999999.role"} {
+			got, want := ex.requestPath(p), gjson.Get(body, p)
+			if got.Raw != want.Raw || got.Exists() != want.Exists() {
+				t.Errorf("round %d %q: %q, want %q", round, p, got.Raw, want.Raw)
+			}
+		}
+		if round == 0 {
+			ex.IndexRequest()
+		}
+	}
+	ex.SetRequest([]byte(`{"messages":[{"role":"user"}]}`))
+	if got := ex.requestPath("messages.0.role").Str; got != "user" {
+		t.Fatalf("stale element after a new body: %q", got)
 	}
 }

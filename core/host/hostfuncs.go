@@ -210,15 +210,13 @@ func hJSONGet(in *Instance, s []uint64) int32 {
 	}
 	path, flags := in.readString(s[1], s[2]), uint32(s[3])
 	var r gjson.Result
-	if key, rest, ok := topKey(path); ok && abi.Object(s[0]) == abi.ObjRequest {
-		if rest == "#" {
+	if abi.Object(s[0]) == abi.ObjRequest {
+		if key, rest, ok := topKey(path); ok && rest == "#" {
 			if n, ok := in.ex.TopElems(key); ok {
 				return in.giveString(s[4], s[5], strconv.Itoa(n)) // no allocation below 100
 			}
 		}
-		if r, ok = in.ex.Top(key); ok && rest != "" {
-			r = gjson.Get(r.Raw, rest)
-		}
+		r = in.ex.requestPath(path)
 	} else {
 		r = gjson.Get(unsafe.String(unsafe.SliceData(b), len(b)), path)
 	}
@@ -248,6 +246,25 @@ func topKey(path string) (key, rest string, ok bool) {
 		}
 	}
 	return path, "", path != ""
+}
+
+// indexKey splits a path that starts with an array index ("3.content")
+// into the index and the rest.
+func indexKey(path string) (i int, rest string, ok bool) {
+	n := 0
+	for n < len(path) && path[n] >= '0' && path[n] <= '9' && n < 9 {
+		i = i*10 + int(path[n]-'0')
+		n++
+	}
+	switch {
+	case n == 0 || n == 9:
+		return 0, "", false
+	case n == len(path):
+		return i, "", true
+	case path[n] == '.' && n+1 < len(path):
+		return i, path[n+1:], true
+	}
+	return 0, "", false
 }
 
 var setOpts = &sjson.Options{Optimistic: true, ReplaceInPlace: true}
@@ -453,7 +470,10 @@ func hAttrSet(in *Instance, s []uint64) int32 {
 	}
 	name := in.readString(s[0], s[1])
 	if len(name) >= len(abi.AttrPrefix) && name[:len(abi.AttrPrefix)] == abi.AttrPrefix &&
-		(!abi.Writable(name) || in.phase != abi.PhaseRequest || in.adapter) { // routing attributes: routing.go
+		// Writable: the router's attributes (request phase, not the adapter,
+		// routing.go) and the adapter's end of stream (chunk phase).
+		(!abi.Writable(name) || in.phase != abi.PhaseRequest || in.adapter) &&
+		!(name == abi.AttrUpstreamDone && in.adapter && in.phase == abi.PhaseChunk) {
 		return abi.ErrDenied
 	}
 	if name == "" {

@@ -52,6 +52,7 @@ type chatCall struct {
 	promptTokens  int
 	faults        faults
 	contentLength int
+	tool          *toolCall // the answer is this tool call (for every choice)
 }
 
 func (h *handler) chatCompletions(w http.ResponseWriter, r *http.Request) {
@@ -169,7 +170,10 @@ func parseChat(w http.ResponseWriter, body []byte) (*chatCall, bool) {
 	}
 
 	c.segments = splitWords(replyPrefix + truncateUTF8(lastUser, maxEchoBytes))
-	if maxTokens > 0 && len(c.segments) > maxTokens {
+	if c.tool = chatTools(body, &req, truncateUTF8(lastUser, maxEchoBytes)); c.tool != nil {
+		c.segments, c.finish = splitWords(c.tool.args), "tool_calls"
+	}
+	if maxTokens > 0 && len(c.segments) > maxTokens && c.tool == nil {
 		c.segments = c.segments[:maxTokens]
 		c.finish = "length"
 	}
@@ -282,7 +286,10 @@ func (h *handler) appendCompletion(b []byte, c *chatCall) []byte {
 		b = append(b, `{"index":`...)
 		b = strconv.AppendInt(b, int64(i), 10)
 		b = append(b, `,"message":{"role":"assistant","content":`...)
-		if content != nil {
+		if c.tool != nil {
+			b = append(b, `null,"tool_calls":`...)
+			b = appendToolCall(b, c.tool, false, c.tool.args)
+		} else if content != nil {
 			b = append(b, content...)
 		} else {
 			b = appendContent(b, c.segments)
@@ -373,7 +380,33 @@ func (h *handler) streamChat(w http.ResponseWriter, r *http.Request, c *chatCall
 		return append(b, `,"choices":[`...)
 	}
 
-	for i, seg := range c.segments {
+	if c.tool != nil {
+		// The call's head, then its arguments in pieces.
+		for i, args := range append([]string{""}, c.tool.argPieces()...) {
+			for j := 0; j < c.n; j++ {
+				b := chunk(*bp)
+				b = append(b, `{"index":`...)
+				b = strconv.AppendInt(b, int64(j), 10)
+				b = append(b, `,"delta":{`...)
+				if i == 0 {
+					b = append(b, `"role":"assistant","content":null,`...)
+				}
+				b = append(b, `"tool_calls":`...)
+				b = appendToolCall(b, c.tool, true, args)
+				b = append(b, `},"logprobs":null,"finish_reason":null}`...)
+				b = append(b, tail...)
+				*bp = b
+				if !send(b) {
+					return
+				}
+			}
+		}
+	}
+	segs := c.segments
+	if c.tool != nil {
+		segs = nil // sent above
+	}
+	for i, seg := range segs {
 		for j := 0; j < c.n; j++ {
 			b := chunk(*bp)
 			b = append(b, `{"index":`...)

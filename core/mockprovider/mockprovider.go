@@ -16,8 +16,15 @@
 //
 //	POST /v1/chat/completions  chat.completion, or SSE chat.completion.chunk events with "stream": true
 //	POST /v1/embeddings        deterministic unit vectors (float or base64)
+//	POST /v1/messages          Anthropic's Messages API: a message, or its SSE events with "stream": true
 //	GET  /v1/models            fixed model list
 //	GET  /v1/models/{id}       one model of that list
+//
+// A chat request that offers tools, whose last message is the user's, is
+// answered with a call of the first tool (finish_reason "tool_calls"), its
+// first required property set to the user's text; streamed, the call's
+// arguments come in three pieces. The Messages API does the same with
+// tool_use blocks and input_json_delta events.
 //
 // Faults can be injected through the model name (directives below), which
 // makes it easy to exercise retries, timeouts and broken streams from tests:
@@ -201,7 +208,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	var want string
 	switch {
-	case path == pathChat, path == pathEmbeddings:
+	case path == pathChat, path == pathEmbeddings, path == pathMessages:
 		want = http.MethodPost
 	case path == pathModels, strings.HasPrefix(path, pathModels+"/"):
 		want = http.MethodGet
@@ -212,6 +219,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != want {
 		w.Header().Set("Allow", want)
 		writeError(w, http.StatusMethodNotAllowed, "Invalid method for URL ("+r.Method+" "+path+")", typeInvalidRequest, "", "")
+		return
+	}
+	if path == pathMessages {
+		h.messages(w, r) // Anthropic's API checks its own key header
 		return
 	}
 	if !h.authorized(w, r) {

@@ -1,5 +1,5 @@
-// Package server is wasmgate's HTTP front: the OpenAI-compatible API on
-// Fiber v2, health and readiness, and Prometheus metrics. It is the only
+// Package server is wasmgate's HTTP front: the OpenAI-compatible API (chat
+// completions, embeddings, models) and Anthropic's Messages API on Fiber v2, health and readiness, and Prometheus metrics. It is the only
 // package that knows Fiber; the request flow lives in package gateway.
 package server
 
@@ -45,7 +45,9 @@ func New(gw *gateway.Gateway, cfg config.Server, m *metrics.Metrics, logger *slo
 		ErrorHandler:          s.errorHandler,
 	})
 	s.app.Use(recover.New())
-	s.app.Post("/v1/chat/completions", s.chat)
+	s.app.Post("/v1/chat/completions", s.handle(gw.Chat))
+	s.app.Post("/v1/embeddings", s.handle(gw.Embeddings))
+	s.app.Post(messagesPath, s.handle(gw.Messages))
 	s.app.Get("/v1/models", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(gw.Models())
@@ -70,7 +72,15 @@ func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 // Shutdown stops accepting and waits for requests in flight (streams too).
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
-func (s *Server) chat(c *fiber.Ctx) error {
+// messagesPath is Anthropic's Messages API: its errors take Anthropic's shape.
+const messagesPath = "/v1/messages"
+
+// handle serves one gateway endpoint.
+func (s *Server) handle(serve func(context.Context, *gateway.Request) *gateway.Reply) fiber.Handler {
+	return func(c *fiber.Ctx) error { return s.serve(c, serve) }
+}
+
+func (s *Server) serve(c *fiber.Ctx, serve func(context.Context, *gateway.Request) *gateway.Reply) error {
 	rid := c.Get("X-Request-Id")
 	if !validRequestID(rid) {
 		rid = gateway.NewRequestID()
@@ -82,7 +92,7 @@ func (s *Server) chat(c *fiber.Ctx) error {
 	}
 	copyHeader(&req.Header, &c.Request().Header)
 	// The gateway applies server.request_timeout itself (see gateway.Options).
-	reply := s.gw.Chat(context.Background(), req)
+	reply := serve(context.Background(), req)
 	for _, h := range reply.Header {
 		c.Set(h.Name, h.Value)
 	}
@@ -147,6 +157,9 @@ func (s *Server) notFound(c *fiber.Ctx) error {
 
 func (s *Server) fail(c *fiber.Ctx, e *apierror.Error) error {
 	r := gateway.ErrorReply(e, "")
+	if c.Path() == messagesPath {
+		r = gateway.AnthropicErrorReply(e, "")
+	}
 	for _, h := range r.Header {
 		c.Set(h.Name, h.Value)
 	}

@@ -144,6 +144,13 @@ func start(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	url, gw := serve(t, cfg, logs)
+	return &env{url: url, gw: gw, mock: mock, dir: dir, logs: logs}
+}
+
+// serve runs a gateway with cfg on loopback until the test ends.
+func serve(t testing.TB, cfg *config.Config, logs io.Writer) (string, *gateway.Gateway) {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := metrics.New()
 	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir})
@@ -163,7 +170,7 @@ func start(t testing.TB) *env {
 		_ = srv.Shutdown(context.Background())
 		_ = gw.Close(context.Background())
 	})
-	return &env{url: "http://" + ln.Addr().String(), gw: gw, mock: mock, dir: dir, logs: logs}
+	return "http://" + ln.Addr().String(), gw
 }
 
 type apiError struct {
@@ -284,7 +291,7 @@ func TestErrors(t *testing.T) {
 		{"unknown model", chatBody("nope-1", false), 404, "invalid_request_error", "model", "model_not_found", `"nope-1" does not exist`},
 		{"body too large", `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"` + strings.Repeat("x", 70000) + `"}]}`, 413, "invalid_request_error", "", "request_too_large", "size limit"},
 		{"provider down", chatBody("dead", false), 502, "upstream_error", "", "upstream_error", `provider "down" is unreachable`},
-		{"provider 500", chatBody("mock-fail-500", false), 502, "upstream_error", "", "upstream_error", "answered 500"},
+		{"provider 500", chatBody("mock-fail-500", false), 500, "upstream_error", "", "upstream_error", "answered 500"},
 		{"provider 429", chatBody("mock-fail-429", false), 429, "requests", "", "rate_limit_exceeded", "answered 429"}, // the provider's type and code
 		{"plugin error action", chatBody("refuse", false), 429, "rate_limit_error", "", "", "slow down"},
 		{"plugin trap fail_closed", chatBody("trap-closed", false), 500, "plugin_error", "", "plugin_failed", `plugin "trap" failed`},
@@ -601,7 +608,7 @@ func TestMixedLoadEveryRequestAnswered(t *testing.T) {
 	e := start(t)
 	want := map[string]int{
 		"gpt-4o-mini": 200, "trap-open": 200, "short": 200, "inst": 200,
-		"trap-closed": 500, "garbage": 500, "loop": 500, "refuse": 429, "mock-fail-500": 502,
+		"trap-closed": 500, "garbage": 500, "loop": 500, "refuse": 429, "mock-fail-500": 500,
 	}
 	models := make([]string, 0, len(want))
 	for m := range want {

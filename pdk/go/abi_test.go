@@ -110,7 +110,7 @@ func TestABIDocument(t *testing.T) {
 	}
 
 	attrs := []string{AttrRequestID, AttrRoute, AttrPipeline, AttrModel, AttrStream, AttrProvider,
-		AttrProviderURL, AttrProviderModel, AttrProviderAPIKey}
+		AttrProviderURL, AttrProviderModel, AttrProviderAPIKey, AttrEndpoint, AttrUpstreamDone}
 	rows = tableRows(t, doc, "| attribute | value |")
 	if len(rows) != len(attrs) {
 		t.Errorf("attributes: ABI.md has %d, pdk %d", len(rows), len(attrs))
@@ -258,6 +258,8 @@ func TestABIHostConstants(t *testing.T) {
 		"AttrProviderURL":     AttrProviderURL,
 		"AttrProviderModel":   AttrProviderModel,
 		"AttrProviderAPIKey":  AttrProviderAPIKey,
+		"AttrEndpoint":        AttrEndpoint,
+		"AttrUpstreamDone":    AttrUpstreamDone,
 		"HeaderURL":           HeaderURL,
 		"HeaderMethod":        HeaderMethod,
 		"HeaderStatus":        HeaderStatus,

@@ -697,3 +697,15 @@ func TestExamplePrefixer(t *testing.T) {
 		t.Error("Init accepted an empty prefix")
 	}
 }
+
+func TestHeaderList(t *testing.T) {
+	h, err := pdk.HeaderList(map[string]string{"X-B": "2", " api-key ": "1"})
+	if err != nil || len(h) != 2 || h[0] != [2]string{"api-key", "1"} || h[1] != [2]string{"x-b", "2"} {
+		t.Fatalf("%v %v", h, err)
+	}
+	for _, bad := range []string{"", " ", ":url"} {
+		if _, err := pdk.HeaderList(map[string]string{bad: "v"}); err == nil {
+			t.Errorf("name %q accepted", bad)
+		}
+	}
+}

@@ -1,24 +1,37 @@
-// Command openai is the adapter for OpenAI-compatible providers. Its request
-// hook points the provider request at the provider's base URL plus a path,
-// adds the JSON content type and the bearer key, maps the model name and asks
-// for usage in streams. The canonical request is the provider's format, so
-// the body, the response and the stream pass through unchanged.
+// Command openai is the adapter for OpenAI and OpenAI-compatible providers
+// (Azure OpenAI, Mistral, Groq, Together, DeepSeek, OpenRouter, xAI,
+// Fireworks, Ollama, vLLM, ...). Its request hook points the provider
+// request at the provider's URL for the endpoint (chat completions or
+// embeddings), adds the JSON content type and the key, maps the model name
+// and asks for usage in streams. The canonical request is the provider's
+// format, so the body (text, images, tools, response_format, n, logprobs),
+// the response and the stream pass through unchanged.
 package main
 
 import (
 	"errors"
-	"sort"
+	"net/url"
 	"strings"
 
 	"github.com/wasmgate/wasmgate/pdk/go"
 )
 
-// DefaultPath is appended to the base URL when the config has no path.
-const DefaultPath = "/chat/completions"
+// Defaults of the config.
+const (
+	DefaultPath           = "/chat/completions"
+	DefaultEmbeddingsPath = "/embeddings"
+	DefaultAzureVersion   = "2024-10-21"
+)
 
 type adapter struct {
-	Path    string            `json:"path"`
-	Headers map[string]string `json:"headers"`
+	Preset         string            `json:"preset"`
+	Path           string            `json:"path"`
+	EmbeddingsPath string            `json:"embeddings_path"`
+	Headers        map[string]string `json:"headers"`
+	AuthHeader     string            `json:"auth_header"`
+	AuthScheme     *string           `json:"auth_scheme"`
+	APIVersion     string            `json:"api_version"`
+	Deployments    bool              `json:"deployments"`
 
 	headers [][2]string // Headers in name order, names lower case
 
@@ -27,8 +40,10 @@ type adapter struct {
 	// allocation costs more than a host call. They hold provider settings,
 	// never request data.
 	attr, model   []byte // read buffers
-	baseURL, url  string // base_url as read; base_url without trailing "/" + Path
-	key, auth     string // api_key as read; "Bearer " + key
+	baseURL       string // base_url as read
+	urls          [2]string
+	deployment    string // the provider model the URLs were built for
+	key, auth     string // api_key as read; scheme + key
 	providerModel string
 }
 
@@ -36,40 +51,104 @@ func (a *adapter) Init(cfg pdk.Config) error {
 	if err := cfg.UnmarshalStrict(a); err != nil {
 		return errors.New("openai: config: " + err.Error())
 	}
+	switch a.Preset {
+	case "":
+	case "azure":
+		// Azure OpenAI: deployment URLs, api-version, the key in api-key.
+		a.Deployments = true
+		if a.AuthHeader == "" {
+			a.AuthHeader = "api-key"
+		}
+		if a.AuthScheme == nil {
+			none := ""
+			a.AuthScheme = &none
+		}
+		if a.APIVersion == "" {
+			a.APIVersion = DefaultAzureVersion
+		}
+	default:
+		return errors.New(`openai: config: unknown preset "` + a.Preset + `" (known: azure)`)
+	}
 	if a.Path == "" {
 		a.Path = DefaultPath
 	}
-	if !strings.HasPrefix(a.Path, "/") {
-		return errors.New(`openai: config: path must start with "/"`)
+	if a.EmbeddingsPath == "" {
+		a.EmbeddingsPath = DefaultEmbeddingsPath
 	}
-	for name, value := range a.Headers {
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name == "" || strings.HasPrefix(name, ":") {
-			return errors.New("openai: config: bad header name " + `"` + name + `"`)
+	for key, p := range map[string]string{"path": a.Path, "embeddings_path": a.EmbeddingsPath} {
+		if !strings.HasPrefix(p, "/") {
+			return errors.New("openai: config: " + key + ` must start with "/"`)
 		}
-		a.headers = append(a.headers, [2]string{name, value})
 	}
-	sort.Slice(a.headers, func(i, j int) bool { return a.headers[i][0] < a.headers[j][0] })
+	if a.AuthHeader == "" {
+		a.AuthHeader = "authorization"
+	}
+	a.AuthHeader = strings.ToLower(a.AuthHeader)
+	if a.AuthScheme == nil {
+		bearer := "Bearer"
+		a.AuthScheme = &bearer
+	}
+	var err error
+	if a.headers, err = pdk.HeaderList(a.Headers); err != nil {
+		return errors.New("openai: config: " + err.Error())
+	}
 	return nil
+}
+
+// buildURLs makes the chat and embeddings URLs of a base URL (and, with
+// deployments, of a deployment).
+func (a *adapter) buildURLs(deployment string) {
+	base := strings.TrimRight(a.baseURL, "/")
+	if a.Deployments {
+		base += "/openai/deployments/" + url.PathEscape(deployment)
+	}
+	for i, p := range [...]string{a.Path, a.EmbeddingsPath} {
+		u := base + p
+		if a.APIVersion != "" {
+			sep := "?"
+			if strings.Contains(p, "?") {
+				sep = "&"
+			}
+			u += sep + "api-version=" + url.QueryEscape(a.APIVersion)
+		}
+		if !httpURL(u) {
+			u = ""
+		}
+		a.urls[i] = u
+	}
+	a.deployment = deployment
 }
 
 func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 	var ok bool
+	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); !ok {
+		a.attr = a.attr[:0]
+	}
+	if string(a.attr) != a.providerModel {
+		a.providerModel = string(a.attr)
+	}
 	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderURL); !ok || len(a.attr) == 0 {
 		return pdk.Error(500, "plugin_error", "openai: the provider has no base_url")
 	}
-	if string(a.attr) != a.baseURL {
-		a.baseURL = string(a.attr)
-		a.url = strings.TrimRight(a.baseURL, "/") + a.Path
-		if !httpURL(a.url) {
-			a.url = ""
+	deployment := ""
+	if a.Deployments {
+		if deployment = a.providerModel; deployment == "" {
+			deployment = req.Model()
 		}
 	}
-	if a.url == "" {
+	if string(a.attr) != a.baseURL || deployment != a.deployment {
+		a.baseURL = string(a.attr)
+		a.buildURLs(deployment)
+	}
+	which := 0
+	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrEndpoint); ok && string(a.attr) == "embeddings" {
+		which = 1
+	}
+	if a.urls[which] == "" {
 		return pdk.Error(500, "plugin_error", "openai: set url: the provider base_url is not an http(s) URL")
 	}
 	up := pdk.Upstream()
-	if err := up.SetURL(a.url); err != nil {
+	if err := up.SetURL(a.urls[which]); err != nil {
 		return fail("set url", err)
 	}
 	if err := up.SetMethod("POST"); err != nil {
@@ -81,10 +160,13 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderAPIKey); ok && len(a.attr) > 0 {
 		if string(a.attr) != a.key {
 			a.key = string(a.attr)
-			a.auth = "Bearer " + a.key
+			a.auth = a.key
+			if *a.AuthScheme != "" {
+				a.auth = *a.AuthScheme + " " + a.key
+			}
 		}
-		if err := up.SetHeader("authorization", a.auth); err != nil {
-			return fail("set authorization", err)
+		if err := up.SetHeader(a.AuthHeader, a.auth); err != nil {
+			return fail("set "+a.AuthHeader, err)
 		}
 	}
 	for _, h := range a.headers {
@@ -92,18 +174,18 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 			return fail("set header "+h[0], err)
 		}
 	}
-	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); ok && len(a.attr) > 0 {
+	if a.providerModel != "" {
 		a.model, _ = req.AppendString(a.model[:0], "model")
-		if string(a.model) != string(a.attr) {
-			if string(a.attr) != a.providerModel {
-				a.providerModel = string(a.attr)
-			}
+		if string(a.model) != a.providerModel {
 			if err := req.SetModel(a.providerModel); err != nil {
 				return fail("set model", err)
 			}
 		}
 	}
-	if req.Stream() && !req.Has("stream_options.include_usage") {
+	// Usage of streamed answers: asked for even when the client did not, so
+	// that the gateway and its plugins can count tokens; the client gets
+	// the final usage chunk either way.
+	if which == 0 && req.Stream() && !req.Has("stream_options.include_usage") {
 		if err := req.SetBool("stream_options.include_usage", true); err != nil {
 			return fail("set stream_options", err)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -203,5 +204,74 @@ func TestProviderChanges(t *testing.T) {
 			t.Errorf("%+v: url %s auth %q model %s", p, res.Upstream.URL, res.Upstream.Headers["authorization"],
 				res.RequestPath("model"))
 		}
+	}
+}
+
+// Presets and settings for the OpenAI-compatible family: Azure's deployment
+// URLs, api-version and api-key header; embeddings; other auth headers.
+func TestEndpointsAndAuth(t *testing.T) {
+	tests := []struct {
+		name, config, endpoint, body string
+		opts                         []pdktest.Option
+		wantURL                      string
+		wantHeaders                  map[string]string
+	}{
+		{"embeddings", `{}`, "embeddings", `{"model":"text-embedding-3-small","input":"hi"}`,
+			provider("https://api.openai.com/v1", "sk-1", ""), "https://api.openai.com/v1/embeddings",
+			map[string]string{"content-type": "application/json", "authorization": "Bearer sk-1"}},
+		{"azure chat", `{"preset":"azure"}`, "chat", `{"model":"gpt-4o","messages":[]}`,
+			provider("https://my-resource.openai.azure.com/", "az-key", "gpt-4o-prod"),
+			"https://my-resource.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21",
+			map[string]string{"content-type": "application/json", "api-key": "az-key"}},
+		{"azure embeddings with version", `{"preset":"azure","api_version":"2025-01-01-preview"}`, "embeddings", `{"model":"emb","input":["a"]}`,
+			provider("https://my-resource.openai.azure.com", "az-key", ""),
+			"https://my-resource.openai.azure.com/openai/deployments/emb/embeddings?api-version=2025-01-01-preview",
+			map[string]string{"content-type": "application/json", "api-key": "az-key"}},
+		{"custom auth header without scheme", `{"auth_header":"X-Api-Key","auth_scheme":""}`, "chat", `{"model":"m","messages":[]}`,
+			provider("http://127.0.0.1:8000/v1", "k", ""), "http://127.0.0.1:8000/v1/chat/completions",
+			map[string]string{"content-type": "application/json", "x-api-key": "k"}},
+		{"no key (Ollama)", `{}`, "chat", `{"model":"llama3.2","messages":[]}`,
+			provider("http://127.0.0.1:11434/v1", "", ""), "http://127.0.0.1:11434/v1/chat/completions",
+			map[string]string{"content-type": "application/json"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := append([]pdktest.Option{pdktest.WithConfig(tt.config), pdktest.WithAttr(pdk.AttrEndpoint, tt.endpoint)}, tt.opts...)
+			res := pdktest.Request(t, &adapter{}, tt.body, opts...)
+			if res.Error != nil || res.Failure != "" {
+				t.Fatal(res.Error, res.Failure)
+			}
+			if res.Upstream.URL != tt.wantURL {
+				t.Errorf("url %s, want %s", res.Upstream.URL, tt.wantURL)
+			}
+			if len(res.Upstream.Headers) != len(tt.wantHeaders) {
+				t.Errorf("headers %v, want %v", res.Upstream.Headers, tt.wantHeaders)
+			}
+			for k, v := range tt.wantHeaders {
+				if res.Upstream.Headers[k] != v {
+					t.Errorf("header %s = %q, want %q", k, res.Upstream.Headers[k], v)
+				}
+			}
+			if tt.endpoint == "embeddings" && res.RequestPath("stream_options") != "" {
+				t.Error("stream_options set on an embeddings request")
+			}
+		})
+	}
+	if _, refused := pdktest.Init(t, &adapter{}, pdktest.WithConfig(`{"preset":"bedrock"}`)); refused == nil || !strings.Contains(refused.Message, "unknown preset") {
+		t.Errorf("unknown preset: %v", refused)
+	}
+}
+
+// The body passes through byte for byte: images, tools, response_format, n
+// and logprobs reach the provider as the client sent them (recorded request
+// of OpenAI's API reference).
+func TestBodyPassesThrough(t *testing.T) {
+	body, err := os.ReadFile("testdata/request-full.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := pdktest.Request(t, &adapter{}, string(body), provider("https://api.openai.com/v1", "sk", "")...)
+	if res.Error != nil || res.Upstream.BodySet || string(res.Upstream.Body) != string(body) {
+		t.Fatalf("error %v, body set %v:\n%s", res.Error, res.Upstream.BodySet, res.Upstream.Body)
 	}
 }

@@ -415,8 +415,9 @@ func (h *Host) AttrSet(name, val string, del bool) int32 {
 	if h.Phase == PhaseInit {
 		return NotAvailable
 	}
-	if strings.HasPrefix(name, "wasmgate.") && (name != "wasmgate.targets" && name != "wasmgate.fallback_on" ||
-		h.Phase != PhaseRequest || h.Adapter) {
+	routing := (name == "wasmgate.targets" || name == "wasmgate.fallback_on") && h.Phase == PhaseRequest && !h.Adapter
+	done := name == "wasmgate.upstream.done" && h.Adapter && h.Phase == PhaseChunk
+	if strings.HasPrefix(name, "wasmgate.") && !routing && !done {
 		return Denied
 	}
 	if name == "" {
