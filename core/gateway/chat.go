@@ -61,6 +61,7 @@ type call struct {
 	start    time.Time
 	deadline time.Time // the whole request's
 	stream   bool
+	finished bool // a relayed chunk carried a finish_reason
 }
 
 var callPool = sync.Pool{New: func() any { return new(call) }}
@@ -430,7 +431,13 @@ func (c *call) streamReply(ctx context.Context, resp *upstream.Response, cancel 
 		b, _ := io.ReadAll(io.LimitReader(resp.Stream, 1<<20))
 		return nil, c.providerError(resp, b)
 	}
-	if ct := resp.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+	ct := resp.Get("Content-Type")
+	pump := c.pump
+	switch {
+	case strings.HasPrefix(ct, "text/event-stream"):
+	case strings.HasPrefix(ct, eventStreamType):
+		pump = c.pumpEventStream
+	default:
 		resp.Stream.Close()
 		cancel()
 		return nil, apierror.Newf(apierror.Upstream, "provider %q did not stream (content type %q)", c.prov.name, apierror.Truncate(ct, 64))
@@ -438,7 +445,7 @@ func (c *call) streamReply(ctx context.Context, resp *upstream.Response, cancel 
 	return &Reply{Status: http.StatusOK, Header: c.replyHeader(), Stream: func(w Flusher) {
 		defer cancel()
 		defer resp.Stream.Close()
-		c.pump(ctx, resp.Stream, w)
+		pump(ctx, resp.Stream, w)
 	}}, nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/apierror"
 )
@@ -36,11 +38,13 @@ func (c *call) pump(ctx context.Context, body io.Reader, w Flusher) {
 			line = line[:0]
 		}
 		if err != nil && len(frag) == 0 {
-			msg := "the provider's stream ended before [DONE]"
-			if !errors.Is(err, io.EOF) {
-				msg = "the provider's stream broke off"
+			if data != nil && errors.Is(err, io.EOF) {
+				// A last event without its blank line.
+				if !c.relay(ctx, data, w) {
+					return
+				}
 			}
-			c.streamError(w, apierror.Wrap(apierror.Upstream, msg, err))
+			c.streamEnd(w, err)
 			return
 		}
 		frag = bytes.TrimRight(frag, "\r\n")
@@ -90,6 +94,9 @@ func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
 	if len(out) == 0 {
 		return true // dropped by a plugin
 	}
+	if !c.finished {
+		c.finished = hasFinishReason(out)
+	}
 	_, _ = w.Write(dataPrefix)
 	_, _ = w.Write([]byte{' '})
 	_, _ = w.Write(out)
@@ -98,6 +105,34 @@ func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
 		return false // the client went away
 	}
 	return true
+}
+
+// streamEnd ends a stream whose provider closed it (or broke off) without
+// [DONE]. Only OpenAI-format providers send [DONE]; for the others (Gemini,
+// Cohere, Bedrock, Anthropic) the end of the body is the end of the stream,
+// and it is a complete answer if a chunk carried a finish_reason. The client
+// gets the [DONE] it expects; a stream cut short gets an error event.
+func (c *call) streamEnd(w Flusher, err error) {
+	if c.finished && errors.Is(err, io.EOF) {
+		_, _ = w.Write(doneEvent)
+		_ = w.Flush()
+		return
+	}
+	msg := "the provider's stream ended before [DONE]"
+	if !errors.Is(err, io.EOF) {
+		msg = "the provider's stream broke off"
+	}
+	c.streamError(w, apierror.Wrap(apierror.Upstream, msg, err))
+}
+
+// hasFinishReason reports whether a canonical chunk ends a choice.
+func hasFinishReason(chunk []byte) bool {
+	found := false
+	gjson.GetBytes(chunk, "choices").ForEach(func(_, ch gjson.Result) bool {
+		found = ch.Get("finish_reason").Type == gjson.String
+		return !found
+	})
+	return found
 }
 
 // streamError ends a stream with an error event.

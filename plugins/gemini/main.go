@@ -1,0 +1,565 @@
+// Command gemini is the adapter for Google's Gemini API (generateContent and
+// streamGenerateContent with alt=sse). Its request hook turns the canonical
+// request into a Gemini request: system messages become systemInstruction,
+// assistant turns the "model" role, tool calls and results functionCall and
+// functionResponse parts, tools functionDeclarations whose JSON schemas are
+// cleaned of what Gemini refuses. Its response and chunk hooks turn Gemini's
+// candidates and usageMetadata back into a chat.completion and its chunks;
+// a blocked prompt or a candidate stopped for safety becomes an API error.
+package main
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/wasmgate/wasmgate/pdk/go"
+	"github.com/wasmgate/wasmgate/plugins/internal/openaichat"
+)
+
+// DefaultBaseURL is used when the provider has no base_url.
+const DefaultBaseURL = "https://generativelanguage.googleapis.com/v1beta"
+
+type adapter struct {
+	// SafetySettings are passed to Gemini as they are (its safetySettings).
+	SafetySettings []map[string]string `json:"safety_settings"`
+	safety         []byte
+
+	// Per request: reset in OnRequest.
+	body    []byte // the canonical request, then the provider request
+	out     []byte
+	meta    openaichat.Meta
+	stream  bool
+	started map[int]bool // a stream's choices that had their role
+	calls   map[int]int  // tool calls so far, per choice
+}
+
+// now is the clock; tests fix it.
+var now = time.Now
+
+func (a *adapter) Init(cfg pdk.Config) error {
+	if err := cfg.UnmarshalStrict(a); err != nil {
+		return errors.New("gemini: config: " + err.Error())
+	}
+	if len(a.SafetySettings) > 0 {
+		a.safety = []byte(`[`)
+		for i, s := range a.SafetySettings {
+			if s["category"] == "" || s["threshold"] == "" {
+				return errors.New("gemini: config: each safety_settings entry needs a category and a threshold")
+			}
+			if i > 0 {
+				a.safety = append(a.safety, ',')
+			}
+			a.safety = pdk.AppendJSONString(append(a.safety, `{"category":`...), s["category"])
+			a.safety = pdk.AppendJSONString(append(a.safety, `,"threshold":`...), s["threshold"])
+			a.safety = append(a.safety, '}')
+		}
+		a.safety = append(a.safety, ']')
+	}
+	return nil
+}
+
+func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
+	a.stream, a.started, a.calls = req.Stream(), map[int]bool{}, map[int]int{}
+	a.body, _ = req.AppendBody(a.body[:0])
+	r := openaichat.Parse(a.body)
+
+	model, _ := pdk.Attr(pdk.AttrProviderModel)
+	if model == "" {
+		model = r.Get("model").Str
+	}
+	a.meta = openaichat.NewMeta(now().Unix(), model)
+	base, _ := pdk.Attr(pdk.AttrProviderURL)
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	url := strings.TrimRight(base, "/") + "/models/" + model
+	if a.stream {
+		url += ":streamGenerateContent?alt=sse"
+	} else {
+		url += ":generateContent"
+	}
+	up := pdk.Upstream()
+	if err := up.SetURL(url); err != nil {
+		return fail("set url", err)
+	}
+	if err := up.SetHeader("content-type", "application/json"); err != nil {
+		return fail("set content-type", err)
+	}
+	if key, ok := pdk.Attr(pdk.AttrProviderAPIKey); ok && key != "" {
+		if err := up.SetHeader("x-goog-api-key", key); err != nil {
+			return fail("set x-goog-api-key", err)
+		}
+	}
+	out, err := a.translate(a.out[:0], r)
+	a.out = out
+	if err != nil {
+		return pdk.Error(400, "invalid_request_error", "gemini: "+err.Error())
+	}
+	if err := up.SetBody(a.out); err != nil {
+		return fail("set body", err)
+	}
+	return pdk.Continue
+}
+
+// translate appends the Gemini request for the canonical request r.
+func (a *adapter) translate(b []byte, r gjson.Result) ([]byte, error) {
+	msgs := r.Get("messages")
+	names := openaichat.ToolNames(msgs)
+	var system []string
+	b = append(b, `{"contents":[`...)
+	lastRole, nContents := "", 0
+	var err error
+	msgs.ForEach(func(_, m gjson.Result) bool {
+		role := m.Get("role").Str
+		var parts []byte
+		switch role {
+		case "system", "developer":
+			system = append(system, openaichat.Text(m.Get("content")))
+			return true
+		case "user":
+			parts, err = appendContentParts(nil, m.Get("content"))
+		case "assistant":
+			role = "model"
+			if t := openaichat.Text(m.Get("content")); t != "" {
+				parts = pdk.AppendJSONString(append(parts, `{"text":`...), t)
+				parts = append(parts, '}')
+			}
+			m.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
+				if len(parts) > 0 {
+					parts = append(parts, ',')
+				}
+				parts = pdk.AppendJSONString(append(parts, `{"functionCall":{"name":`...), tc.Get("function.name").Str)
+				parts = append(append(parts, `,"args":`...), openaichat.Args(tc.Get("function.arguments").Str)...)
+				parts = append(parts, "}}"...)
+				return true
+			})
+		case "tool":
+			role = "user"
+			name := names[m.Get("tool_call_id").Str]
+			if name == "" {
+				name = m.Get("name").Str
+			}
+			if name == "" {
+				err = errors.New("a tool message's tool_call_id matches no tool call of an assistant message")
+				return false
+			}
+			parts = pdk.AppendJSONString(append(parts, `{"functionResponse":{"name":`...), name)
+			parts = append(append(parts, `,"response":`...), toolResponse(openaichat.Text(m.Get("content")))...)
+			parts = append(parts, "}}"...)
+		default:
+			err = errors.New("unknown message role " + strconv.Quote(role))
+			return false
+		}
+		if err != nil || len(parts) == 0 {
+			return err == nil
+		}
+		// Gemini wants turns to alternate: a role that repeats (tool results
+		// after one another, a user message after them) joins the turn.
+		if role == lastRole {
+			b = append(append(b[:len(b)-2], ','), parts...)
+			b = append(b, "]}"...)
+			return true
+		}
+		if nContents > 0 {
+			b = append(b, ',')
+		}
+		nContents++
+		lastRole = role
+		b = append(append(b, `{"role":"`...), role...)
+		b = append(append(append(b, `","parts":[`...), parts...), "]}"...)
+		return true
+	})
+	if err != nil {
+		return b, err
+	}
+	if nContents == 0 {
+		return b, errors.New("messages need at least one user or assistant message")
+	}
+	b = append(b, ']')
+	if len(system) > 0 {
+		b = pdk.AppendJSONString(append(b, `,"systemInstruction":{"parts":[{"text":`...), strings.Join(system, "\n\n"))
+		b = append(b, "}]}"...)
+	}
+	if tools := r.Get("tools"); tools.IsArray() && len(tools.Array()) > 0 {
+		b = append(b, `,"tools":[{"functionDeclarations":[`...)
+		i := 0
+		tools.ForEach(func(_, t gjson.Result) bool {
+			fn := t.Get("function")
+			if t.Get("type").Str != "function" || !fn.Exists() {
+				return true
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			i++
+			b = pdk.AppendJSONString(append(b, `{"name":`...), fn.Get("name").Str)
+			if d := fn.Get("description"); d.Exists() {
+				b = append(append(b, `,"description":`...), d.Raw...)
+			}
+			// Gemini refuses an object schema without properties.
+			if p := fn.Get("parameters"); p.IsObject() && p.Get("properties.@keys.#").Int() > 0 {
+				b = cleanSchema(append(b, `,"parameters":`...), p)
+			}
+			b = append(b, '}')
+			return true
+		})
+		b = append(b, "]}]"...)
+		b = appendToolConfig(b, r.Get("tool_choice"))
+	}
+	if a.safety != nil {
+		b = append(append(b, `,"safetySettings":`...), a.safety...)
+	}
+	b = appendGenerationConfig(b, r)
+	return append(b, '}'), nil
+}
+
+// appendContentParts appends the Gemini parts of a user content.
+func appendContentParts(b []byte, content gjson.Result) ([]byte, error) {
+	var err error
+	openaichat.Parts(content, func(p gjson.Result, typ string) {
+		if err != nil {
+			return
+		}
+		part := len(b)
+		if part > 0 {
+			b = append(b, ',')
+		}
+		switch typ {
+		case "text":
+			text := p.Str
+			if p.IsObject() {
+				text = p.Get("text").Str
+			}
+			b = pdk.AppendJSONString(append(b, `{"text":`...), text)
+			b = append(b, '}')
+		case "image_url", "input_audio", "file":
+			url := p.Get("image_url.url").Str
+			if mime, data, ok := openaichat.DataURL(url); ok {
+				b = pdk.AppendJSONString(append(b, `{"inlineData":{"mimeType":`...), mime)
+				b = pdk.AppendJSONString(append(b, `,"data":`...), data)
+				b = append(b, "}}"...)
+			} else if typ == "image_url" && url != "" {
+				b = pdk.AppendJSONString(append(b, `{"fileData":{"mimeType":`...), mimeOf(url))
+				b = pdk.AppendJSONString(append(b, `,"fileUri":`...), url)
+				b = append(b, "}}"...)
+			} else {
+				err = errors.New("a content part of type " + strconv.Quote(typ) + " needs an image_url with a data: or http(s) URL")
+			}
+		default:
+			err = errors.New("unsupported content part type " + strconv.Quote(typ))
+		}
+	})
+	return b, err
+}
+
+// mimeOf guesses an image's type from its URL; Gemini needs one for
+// fileData.
+func mimeOf(url string) string {
+	url, _, _ = strings.Cut(url, "?")
+	switch {
+	case strings.HasSuffix(url, ".png"):
+		return "image/png"
+	case strings.HasSuffix(url, ".webp"):
+		return "image/webp"
+	case strings.HasSuffix(url, ".gif"):
+		return "image/gif"
+	case strings.HasSuffix(url, ".pdf"):
+		return "application/pdf"
+	}
+	return "image/jpeg"
+}
+
+// toolResponse is a functionResponse's response, which must be an object: a
+// JSON object result as it is, anything else as {"content": ...}.
+func toolResponse(s string) string {
+	t := strings.TrimSpace(s)
+	if len(t) > 0 && t[0] == '{' && gjson.Valid(t) {
+		return t
+	}
+	return string(pdk.AppendJSONString([]byte(`{"content":`), s)) + "}"
+}
+
+func appendToolConfig(b []byte, choice gjson.Result) []byte {
+	mode, name := "", ""
+	switch {
+	case choice.Str == "none":
+		mode = "NONE"
+	case choice.Str == "required":
+		mode = "ANY"
+	case choice.Str == "auto":
+		mode = "AUTO"
+	case choice.IsObject():
+		mode, name = "ANY", choice.Get("function.name").Str
+	default:
+		return b
+	}
+	b = append(append(b, `,"toolConfig":{"functionCallingConfig":{"mode":"`...), mode...)
+	b = append(b, '"')
+	if name != "" {
+		b = pdk.AppendJSONString(append(b, `,"allowedFunctionNames":[`...), name)
+		b = append(b, ']')
+	}
+	return append(b, "}}"...)
+}
+
+func appendGenerationConfig(b []byte, r gjson.Result) []byte {
+	mark := len(b)
+	b = append(b, `,"generationConfig":{`...)
+	first := true
+	b, first = openaichat.AppendField(b, "temperature", r.Get("temperature"), first)
+	b, first = openaichat.AppendField(b, "topP", r.Get("top_p"), first)
+	b, first = openaichat.AppendField(b, "maxOutputTokens", openaichat.MaxTokens(r), first)
+	b, first = openaichat.AppendField(b, "candidateCount", r.Get("n"), first)
+	b, first = openaichat.AppendField(b, "seed", r.Get("seed"), first)
+	b, first = openaichat.AppendField(b, "presencePenalty", r.Get("presence_penalty"), first)
+	b, first = openaichat.AppendField(b, "frequencyPenalty", r.Get("frequency_penalty"), first)
+	if stops := openaichat.Stops(r.Get("stop")); len(stops) > 0 {
+		if !first {
+			b = append(b, ',')
+		}
+		b, first = openaichat.AppendStrings(append(b, `"stopSequences":`...), stops), false
+	}
+	switch rf := r.Get("response_format"); rf.Get("type").Str {
+	case "json_object", "json_schema":
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, `"responseMimeType":"application/json"`...)
+		if s := rf.Get("json_schema.schema"); s.IsObject() {
+			b = cleanSchema(append(b, `,"responseSchema":`...), s)
+		}
+	}
+	if first {
+		return b[:mark]
+	}
+	return append(b, '}')
+}
+
+// parse parses a Gemini answer (or stream event) in a.body; ok is false with
+// the error for an error object or a blocked prompt.
+func (a *adapter) parse() (r gjson.Result, act pdk.Action, ok bool) {
+	r = openaichat.Parse(a.body)
+	if r.Get("error").Exists() {
+		return r, pdk.Error(502, "upstream_error", "gemini: "+r.Get("error.message").Str), false
+	}
+	if act, blocked := blockError(r); blocked {
+		return r, act, false
+	}
+	if v := r.Get("modelVersion").Str; v != "" {
+		a.meta.Model = v
+	}
+	return r, pdk.Continue, true
+}
+
+func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
+	a.body, _ = pdk.UpstreamResponse().AppendBody(a.body[:0])
+	r, act, ok := a.parse()
+	if !ok {
+		return act
+	}
+	var choices []openaichat.Choice
+	var stopped pdk.Action
+	blocked := false
+	r.Get("candidates").ForEach(func(_, cand gjson.Result) bool {
+		c := a.choice(cand)
+		reason := cand.Get("finishReason").Str
+		if safetyStop(reason) && !c.HasContent && len(c.ToolCalls) == 0 {
+			stopped, blocked = safetyError(reason, cand), true
+			return false
+		}
+		c.Finish = finishReason(reason, len(c.ToolCalls) > 0)
+		choices = append(choices, c)
+		return true
+	})
+	if blocked {
+		return stopped
+	}
+	if len(choices) == 0 {
+		return pdk.Error(502, "upstream_error", "gemini: the response has no candidates")
+	}
+	u := usage(r.Get("usageMetadata"))
+	a.out = openaichat.AppendCompletion(a.out[:0], &a.meta, choices, &u)
+	if err := resp.SetBody(a.out); err != nil {
+		return fail("set response", err)
+	}
+	return pdk.Continue
+}
+
+func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
+	a.body, _ = pdk.UpstreamChunk().AppendBody(a.body[:0])
+	r, act, ok := a.parse()
+	if !ok {
+		return act
+	}
+	var choices []openaichat.Choice
+	var stopped pdk.Action
+	blocked, final := false, false
+	r.Get("candidates").ForEach(func(_, cand gjson.Result) bool {
+		ch := a.choice(cand)
+		if a.started == nil {
+			a.started = map[int]bool{}
+		}
+		if !a.started[ch.Index] {
+			ch.Role, a.started[ch.Index] = true, true
+		}
+		if reason := cand.Get("finishReason").Str; reason != "" {
+			if safetyStop(reason) {
+				stopped, blocked = safetyError(reason, cand), true
+				return false
+			}
+			ch.Finish = finishReason(reason, a.calls[ch.Index] > 0)
+			final = true
+		}
+		choices = append(choices, ch)
+		return true
+	})
+	if blocked {
+		return stopped
+	}
+	if len(choices) == 0 && !final {
+		return dropped(c)
+	}
+	// Gemini repeats usageMetadata on every event; the final event's counts
+	// go out with the finish reason.
+	var u *openaichat.Usage
+	if final {
+		v := usage(r.Get("usageMetadata"))
+		u = &v
+	}
+	a.out = openaichat.AppendChunk(a.out[:0], &a.meta, choices, u)
+	if err := c.SetBody(a.out); err != nil {
+		return fail("set chunk", err)
+	}
+	return pdk.Continue
+}
+
+// choice turns a candidate's parts into a choice: text parts joined, function
+// calls as tool calls, thought summaries left out.
+func (a *adapter) choice(cand gjson.Result) openaichat.Choice {
+	c := openaichat.Choice{Index: int(cand.Get("index").Int())}
+	var text strings.Builder
+	cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
+		switch {
+		case p.Get("thought").Bool():
+		case p.Get("functionCall").Exists():
+			c.ToolCalls = append(c.ToolCalls, a.toolCall(c.Index, p.Get("functionCall")))
+		case p.Get("text").Exists():
+			text.WriteString(p.Get("text").Str)
+			c.HasContent = true
+		}
+		return true
+	})
+	c.Content = text.String()
+	return c
+}
+
+func dropped(c *pdk.Chunk) pdk.Action {
+	if err := c.Drop(); err != nil {
+		return fail("drop chunk", err)
+	}
+	return pdk.Continue
+}
+
+// toolCall turns a functionCall into a tool call. Gemini gives calls no id
+// (or, lately, one): the canonical id is Gemini's, or made from the request
+// id and the call's position, so it is stable within a stream.
+func (a *adapter) toolCall(choice int, fc gjson.Result) openaichat.ToolCall {
+	if a.calls == nil {
+		a.calls = map[int]int{}
+	}
+	n := a.calls[choice]
+	a.calls[choice] = n + 1
+	id := fc.Get("id").Str
+	if id == "" {
+		id = "call_" + strings.TrimPrefix(a.meta.ID, "chatcmpl-") + "_" + strconv.Itoa(choice) + "_" + strconv.Itoa(n)
+	}
+	args := openaichat.Compact(fc.Get("args").Raw)
+	if args == "" {
+		args = "{}"
+	}
+	return openaichat.ToolCall{Index: n, ID: id, Name: fc.Get("name").Str, Args: args}
+}
+
+func finishReason(reason string, toolCalls bool) string {
+	switch reason {
+	case "MAX_TOKENS":
+		return openaichat.FinishLength
+	case "MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL":
+		return openaichat.FinishStop
+	}
+	if toolCalls {
+		return openaichat.FinishToolCalls
+	}
+	return openaichat.FinishStop
+}
+
+// safetyStop reports whether a finish reason means Gemini withheld the
+// answer.
+func safetyStop(reason string) bool {
+	switch reason {
+	case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY":
+		return true
+	}
+	return false
+}
+
+// blockError is the error for a prompt Gemini refused (promptFeedback).
+func blockError(r gjson.Result) (pdk.Action, bool) {
+	reason := r.Get("promptFeedback.blockReason").Str
+	if reason == "" {
+		return pdk.Continue, false
+	}
+	msg := "gemini: the prompt was blocked (" + reason + ")"
+	if cats := blockedCategories(r.Get("promptFeedback.safetyRatings")); cats != "" {
+		msg += ": " + cats
+	}
+	return pdk.Error(400, "invalid_request_error", msg), true
+}
+
+// safetyError is the error for a candidate stopped for safety.
+func safetyError(reason string, cand gjson.Result) pdk.Action {
+	msg := "gemini: the answer was withheld (finishReason " + reason + ")"
+	if cats := blockedCategories(cand.Get("safetyRatings")); cats != "" {
+		msg += ": " + cats
+	}
+	return pdk.Error(400, "invalid_request_error", msg)
+}
+
+// blockedCategories names the safety categories rated as blocked or of
+// high probability.
+func blockedCategories(ratings gjson.Result) string {
+	var cats []string
+	ratings.ForEach(func(_, r gjson.Result) bool {
+		if r.Get("blocked").Bool() || r.Get("probability").Str == "HIGH" {
+			cats = append(cats, r.Get("category").Str)
+		}
+		return true
+	})
+	return strings.Join(cats, ", ")
+}
+
+// usage maps usageMetadata; completion tokens include the thinking tokens,
+// as OpenAI counts reasoning.
+func usage(m gjson.Result) openaichat.Usage {
+	thoughts := int(m.Get("thoughtsTokenCount").Int())
+	return openaichat.Usage{
+		Prompt:     int(m.Get("promptTokenCount").Int()),
+		Completion: int(m.Get("candidatesTokenCount").Int()) + thoughts,
+		Total:      int(m.Get("totalTokenCount").Int()),
+		Cached:     int(m.Get("cachedContentTokenCount").Int()),
+		Reasoning:  thoughts,
+	}
+}
+
+func fail(what string, err error) pdk.Action {
+	return pdk.Error(500, "plugin_error", "gemini: "+what+": "+err.Error())
+}
+
+func init() { pdk.Register(&adapter{}) }
+
+func main() {}

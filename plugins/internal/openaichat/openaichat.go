@@ -1,0 +1,349 @@
+// Package openaichat reads the canonical request (OpenAI chat completions)
+// and writes the canonical response and stream chunks, for the adapters that
+// translate to and from another provider's format. It builds JSON by
+// appending to byte slices and reads it with gjson: encoding/json's
+// reflection costs much more in a Wasm guest.
+package openaichat
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/wasmgate/wasmgate/pdk/go"
+)
+
+// Finish reasons of the canonical format.
+const (
+	FinishStop          = "stop"
+	FinishLength        = "length"
+	FinishToolCalls     = "tool_calls"
+	FinishContentFilter = "content_filter"
+)
+
+// Usage is the token usage of an answer. Completion includes Reasoning, as
+// OpenAI counts it.
+type Usage struct {
+	Prompt, Completion, Total int
+	Cached, Reasoning         int
+}
+
+// ToolCall is one function call of the assistant. In a chunk, Index is the
+// call's position in the message, and ID and Name are only sent with its
+// first delta.
+type ToolCall struct {
+	Index    int
+	ID, Name string
+	Args     string
+}
+
+// Choice is one choice of a response or chunk: the message (or delta) and
+// the finish reason ("" while a stream goes on).
+type Choice struct {
+	Index      int
+	Role       bool // a chunk: include "role":"assistant"
+	Content    string
+	HasContent bool // content is present (even empty)
+	ToolCalls  []ToolCall
+	Finish     string
+}
+
+// Meta is what every response or chunk of one answer shares.
+type Meta struct {
+	ID      string
+	Created int64
+	Model   string
+}
+
+// AppendCompletion appends a chat.completion.
+func AppendCompletion(b []byte, m *Meta, choices []Choice, u *Usage) []byte {
+	return appendAnswer(b, m, choices, u, false)
+}
+
+// AppendChunk appends a chat.completion.chunk. With no choices it is the
+// usage chunk that ends a stream.
+func AppendChunk(b []byte, m *Meta, choices []Choice, u *Usage) []byte {
+	return appendAnswer(b, m, choices, u, true)
+}
+
+func appendAnswer(b []byte, m *Meta, choices []Choice, u *Usage, chunk bool) []byte {
+	object := "chat.completion"
+	if chunk {
+		object = "chat.completion.chunk"
+	}
+	b = appendHead(b, m, object)
+	for i := range choices {
+		c := &choices[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"index":`...)
+		b = strconv.AppendInt(b, int64(c.Index), 10)
+		if chunk {
+			b = appendDelta(b, c)
+		} else {
+			b = appendMessage(b, c)
+		}
+		b = append(b, `},"logprobs":null,"finish_reason":`...)
+		b = appendFinish(b, c.Finish)
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	if u != nil {
+		b = AppendUsage(append(b, `,"usage":`...), u)
+	}
+	return append(b, '}')
+}
+
+func appendMessage(b []byte, c *Choice) []byte {
+	b = append(b, `,"message":{"role":"assistant","content":`...)
+	if c.HasContent || len(c.ToolCalls) == 0 {
+		b = pdk.AppendJSONString(b, c.Content)
+	} else {
+		b = append(b, "null"...)
+	}
+	if len(c.ToolCalls) > 0 {
+		b = appendToolCalls(b, c.ToolCalls, false, false)
+	}
+	return b
+}
+
+func appendDelta(b []byte, c *Choice) []byte {
+	b = append(b, `,"delta":{`...)
+	sep := false
+	if c.Role {
+		b = append(b, `"role":"assistant"`...)
+		sep = true
+	}
+	if c.HasContent {
+		if sep {
+			b = append(b, ',')
+		}
+		b = pdk.AppendJSONString(append(b, `"content":`...), c.Content)
+		sep = true
+	}
+	if len(c.ToolCalls) > 0 {
+		b = appendToolCalls(b, c.ToolCalls, !sep, true)
+	}
+	return b
+}
+
+func appendHead(b []byte, m *Meta, object string) []byte {
+	b = pdk.AppendJSONString(append(b, `{"id":`...), m.ID)
+	b = append(b, `,"object":"`...)
+	b = append(b, object...)
+	b = strconv.AppendInt(append(b, `","created":`...), m.Created, 10)
+	b = pdk.AppendJSONString(append(b, `,"model":`...), m.Model)
+	return append(b, `,"choices":[`...)
+}
+
+// appendToolCalls appends `,"tool_calls":[...]` (without the comma when
+// first); in a chunk each call carries its index.
+func appendToolCalls(b []byte, calls []ToolCall, first, chunk bool) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	b = append(b, `"tool_calls":[`...)
+	for i, tc := range calls {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		if chunk {
+			b = strconv.AppendInt(append(b, `"index":`...), int64(tc.Index), 10)
+			b = append(b, ',')
+		}
+		if tc.ID != "" {
+			b = pdk.AppendJSONString(append(b, `"id":`...), tc.ID)
+			b = append(b, `,"type":"function",`...)
+		}
+		b = append(b, `"function":{`...)
+		if tc.Name != "" {
+			b = pdk.AppendJSONString(append(b, `"name":`...), tc.Name)
+			b = append(b, ',')
+		}
+		b = pdk.AppendJSONString(append(b, `"arguments":`...), tc.Args)
+		b = append(b, "}}"...)
+	}
+	return append(b, ']')
+}
+
+func appendFinish(b []byte, finish string) []byte {
+	if finish == "" {
+		return append(b, "null"...)
+	}
+	return pdk.AppendJSONString(b, finish)
+}
+
+// AppendUsage appends the usage object, with the cached and reasoning token
+// details.
+func AppendUsage(b []byte, u *Usage) []byte {
+	total := u.Total
+	if total == 0 {
+		total = u.Prompt + u.Completion
+	}
+	b = strconv.AppendInt(append(b, `{"prompt_tokens":`...), int64(u.Prompt), 10)
+	b = strconv.AppendInt(append(b, `,"completion_tokens":`...), int64(u.Completion), 10)
+	b = strconv.AppendInt(append(b, `,"total_tokens":`...), int64(total), 10)
+	b = strconv.AppendInt(append(b, `,"prompt_tokens_details":{"cached_tokens":`...), int64(u.Cached), 10)
+	b = strconv.AppendInt(append(b, `},"completion_tokens_details":{"reasoning_tokens":`...), int64(u.Reasoning), 10)
+	return append(b, "}}"...)
+}
+
+// Parse parses JSON held in b without copying it; the result is valid as
+// long as b is not changed.
+func Parse(b []byte) gjson.Result {
+	return gjson.Parse(unsafe.String(unsafe.SliceData(b), len(b)))
+}
+
+// Text returns the text of a message content: a string, or the text parts of
+// an array joined.
+func Text(content gjson.Result) string {
+	if content.Type == gjson.String {
+		return content.Str
+	}
+	if !content.IsArray() {
+		return ""
+	}
+	var sb strings.Builder
+	content.ForEach(func(_, part gjson.Result) bool {
+		if part.Get("type").Str == "text" {
+			sb.WriteString(part.Get("text").Str)
+		}
+		return true
+	})
+	return sb.String()
+}
+
+// Parts calls fn for each part of a message content; a string content is
+// one text part.
+func Parts(content gjson.Result, fn func(part gjson.Result, typ string)) {
+	if content.Type == gjson.String {
+		fn(content, "text")
+		return
+	}
+	content.ForEach(func(_, part gjson.Result) bool {
+		fn(part, part.Get("type").Str)
+		return true
+	})
+}
+
+// DataURL splits a "data:<mime>;base64,<data>" URL.
+func DataURL(url string) (mime, data string, ok bool) {
+	rest, ok := strings.CutPrefix(url, "data:")
+	if !ok {
+		return "", "", false
+	}
+	head, data, ok := strings.Cut(rest, ",")
+	if !ok {
+		return "", "", false
+	}
+	mime, b64 := strings.CutSuffix(head, ";base64")
+	if !b64 {
+		return "", "", false
+	}
+	return mime, data, true
+}
+
+// Stops returns the stop sequences: "stop" may be a string or an array.
+func Stops(stop gjson.Result) []string {
+	if stop.Type == gjson.String {
+		return []string{stop.Str}
+	}
+	var out []string
+	stop.ForEach(func(_, s gjson.Result) bool {
+		out = append(out, s.Str)
+		return true
+	})
+	return out
+}
+
+// MaxTokens is max_completion_tokens, or the older max_tokens.
+func MaxTokens(req gjson.Result) gjson.Result {
+	if v := req.Get("max_completion_tokens"); v.Exists() {
+		return v
+	}
+	return req.Get("max_tokens")
+}
+
+// AppendStrings appends a JSON array of strings.
+func AppendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = pdk.AppendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// AppendField appends `,"name":<raw>` when v exists; b must already hold a
+// field or the object's "{" (first then leaves the comma out).
+func AppendField(b []byte, name string, v gjson.Result, first bool) ([]byte, bool) {
+	if !v.Exists() || v.Type == gjson.Null {
+		return b, first
+	}
+	if !first {
+		b = append(b, ',')
+	}
+	b = pdk.AppendJSONString(b, name)
+	b = append(b, ':')
+	return append(b, v.Raw...), false
+}
+
+// Args returns a tool call's arguments as a JSON object text: Gemini and
+// Bedrock take an object where OpenAI has a string. Anything that is not an
+// object is wrapped as {"value": ...}; no arguments are {}.
+func Args(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "{}"
+	}
+	if gjson.Valid(s) && s[0] == '{' {
+		return s
+	}
+	if gjson.Valid(s) {
+		return `{"value":` + s + `}`
+	}
+	return string(pdk.AppendJSONString([]byte(`{"value":`), s)) + "}"
+}
+
+// Compact returns JSON text without insignificant space: tool arguments are
+// a string in the canonical format, where the provider's indentation would
+// show.
+func Compact(raw string) string {
+	var out bytes.Buffer
+	if json.Compact(&out, []byte(raw)) != nil {
+		return raw
+	}
+	return out.String()
+}
+
+// ToolNames maps the ids of the assistant's tool calls to the functions'
+// names: a tool message carries only the id, where Gemini wants the name.
+func ToolNames(messages gjson.Result) map[string]string {
+	names := map[string]string{}
+	messages.ForEach(func(_, m gjson.Result) bool {
+		m.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
+			names[tc.Get("id").Str] = tc.Get("function.name").Str
+			return true
+		})
+		return true
+	})
+	return names
+}
+
+// NewMeta builds the id, time and model of an answer: the id follows the
+// gateway's request id, so every chunk of a stream has the same one.
+func NewMeta(now int64, model string) Meta {
+	id, _ := pdk.Attr(pdk.AttrRequestID)
+	if model == "" {
+		model, _ = pdk.Attr(pdk.AttrModel)
+	}
+	return Meta{ID: "chatcmpl-" + id, Created: now, Model: model}
+}
