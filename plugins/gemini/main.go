@@ -67,40 +67,21 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 	a.body, _ = req.AppendBody(a.body[:0])
 	r := openaichat.Parse(a.body)
 
-	model, _ := pdk.Attr(pdk.AttrProviderModel)
-	if model == "" {
-		model = r.Get("model").Str
-	}
-	a.meta = openaichat.NewMeta(now().Unix(), model)
-	base, _ := pdk.Attr(pdk.AttrProviderURL)
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	url := strings.TrimRight(base, "/") + "/models/" + model
+	t := openaichat.ReadTarget(r, DefaultBaseURL)
+	a.meta = openaichat.NewMeta(now().Unix(), t.Model)
+	url := t.BaseURL + "/models/" + t.Model
 	if a.stream {
 		url += ":streamGenerateContent?alt=sse"
 	} else {
 		url += ":generateContent"
-	}
-	up := pdk.Upstream()
-	if err := up.SetURL(url); err != nil {
-		return fail("set url", err)
-	}
-	if err := up.SetHeader("content-type", "application/json"); err != nil {
-		return fail("set content-type", err)
-	}
-	if key, ok := pdk.Attr(pdk.AttrProviderAPIKey); ok && key != "" {
-		if err := up.SetHeader("x-goog-api-key", key); err != nil {
-			return fail("set x-goog-api-key", err)
-		}
 	}
 	out, err := a.translate(a.out[:0], r)
 	a.out = out
 	if err != nil {
 		return pdk.Error(400, "invalid_request_error", "gemini: "+err.Error())
 	}
-	if err := up.SetBody(a.out); err != nil {
-		return fail("set body", err)
+	if err := openaichat.Send(url, a.out, "content-type", "application/json", "x-goog-api-key", t.Key); err != nil {
+		return fail("provider request", err)
 	}
 	return pdk.Continue
 }

@@ -15,14 +15,7 @@ import (
 func init() { now = func() time.Time { return time.Unix(1764000000, 0) } }
 
 func session(t *testing.T, body string, extra ...pdktest.Option) (*pdktest.Session, *pdktest.Result) {
-	opts := append([]pdktest.Option{
-		pdktest.WithAttr(pdk.AttrRequestID, "req_1"),
-		pdktest.WithAttr(pdk.AttrModel, "gemini-flash"),
-		pdktest.WithAttr(pdk.AttrProviderModel, "gemini-2.5-flash"),
-		pdktest.WithAttr(pdk.AttrProviderURL, "https://generativelanguage.googleapis.com/v1beta/"),
-		pdktest.WithAttr(pdk.AttrProviderAPIKey, "AIza-test-key"),
-	}, extra...)
-	return adaptertest.Request(t, &adapter{}, body, opts...)
+	return adaptertest.Request(t, &adapter{}, body, append(append([]pdktest.Option(nil), opts...), extra...)...)
 }
 
 const textRequest = `{"model":"gemini-flash","messages":[{"role":"user","content":"What is the capital of France?"}]}`
@@ -82,20 +75,23 @@ func TestSchemaCleaning(t *testing.T) {
 	}
 }
 
+var opts = []pdktest.Option{
+	pdktest.WithAttr(pdk.AttrRequestID, "req_1"),
+	pdktest.WithAttr(pdk.AttrModel, "gemini-flash"),
+	pdktest.WithAttr(pdk.AttrProviderModel, "gemini-2.5-flash"),
+	pdktest.WithAttr(pdk.AttrProviderURL, "https://generativelanguage.googleapis.com/v1beta/"),
+	pdktest.WithAttr(pdk.AttrProviderAPIKey, "AIza-test-key"),
+}
+
+func newAdapter() any { return &adapter{} }
+
+const streamRequest = `{"model":"gemini-flash","stream":true,"messages":[{"role":"user","content":"hi"}]}`
+
 func TestResponseTranslation(t *testing.T) {
-	for _, tc := range []struct{ name, request, recorded, golden string }{
-		{"tools", adaptertest.Read(t, "tools.request.json"), "tools.response.gemini.json", "tools.response.json"},
-		{"text", textRequest, "text.response.gemini.json", "text.response.json"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s, _ := session(t, tc.request)
-			res := s.Response("", pdktest.WithUpstreamResponse(200, adaptertest.Read(t, tc.recorded)))
-			if res.Failure != "" || res.Action != pdk.Continue {
-				t.Fatalf("action %d, error %v, failure %q", res.Action, res.Error, res.Failure)
-			}
-			adaptertest.Golden(t, tc.golden, res.Response)
-		})
-	}
+	adaptertest.Responses(t, newAdapter, opts, []adaptertest.Case{
+		{Name: "tools", Request: adaptertest.Read(t, "tools.request.json"), Recorded: "tools.response.gemini.json", Golden: "tools.response.json"},
+		{Name: "text", Request: textRequest, Recorded: "text.response.gemini.json", Golden: "text.response.json"},
+	})
 }
 
 func TestResponseToolCall(t *testing.T) {
@@ -140,19 +136,10 @@ func TestSafetyBlocks(t *testing.T) {
 }
 
 func TestStreamTranslation(t *testing.T) {
-	for _, tc := range []struct{ name, recorded, golden string }{
-		{"tools", "tools.stream.gemini.sse", "tools.stream.json"},
-		{"text", "text.stream.gemini.sse", "text.stream.json"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s, _ := session(t, `{"model":"gemini-flash","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
-			chunks, errReply := adaptertest.Stream(t, s, adaptertest.SSEData(adaptertest.Read(t, tc.recorded)))
-			if errReply != nil {
-				t.Fatalf("error %v", errReply)
-			}
-			adaptertest.GoldenLines(t, tc.golden, chunks)
-		})
-	}
+	adaptertest.Streams(t, newAdapter, opts, []adaptertest.Case{
+		{Name: "tools", Request: streamRequest, Recorded: "tools.stream.gemini.sse", Golden: "tools.stream.json"},
+		{Name: "text", Request: streamRequest, Recorded: "text.stream.gemini.sse", Golden: "text.stream.json"},
+	}, adaptertest.SSEFile)
 }
 
 func TestStreamToolCallFinish(t *testing.T) {

@@ -109,3 +109,45 @@ func Request(t testing.TB, plugin any, body string, opts ...pdktest.Option) (*pd
 	}
 	return s, res
 }
+
+// Case is one recorded exchange.
+type Case struct {
+	Name     string
+	Request  string // the canonical request, JSON text
+	Recorded string // testdata file: the provider's answer (for streams, read by Events)
+	Golden   string // testdata file: the canonical answer
+}
+
+// Responses replays recorded non-streamed answers through the response hook,
+// each after the request hook in one session, and compares the canonical
+// responses with their golden files.
+func Responses(t *testing.T, plugin func() any, opts []pdktest.Option, cases []Case) {
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			s, _ := Request(t, plugin(), tc.Request, opts...)
+			res := s.Response("", pdktest.WithUpstreamResponse(200, Read(t, tc.Recorded)))
+			if res.Failure != "" || res.Action != pdk.Continue {
+				t.Fatalf("action %d, error %v, failure %q", res.Action, res.Error, res.Failure)
+			}
+			Golden(t, tc.Golden, res.Response)
+		})
+	}
+}
+
+// Streams replays recorded streams through the chunk hook: events splits a
+// recorded file into the events' data.
+func Streams(t *testing.T, plugin func() any, opts []pdktest.Option, cases []Case, events func(testing.TB, string) []string) {
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			s, _ := Request(t, plugin(), tc.Request, opts...)
+			chunks, errReply := Stream(t, s, events(t, tc.Recorded))
+			if errReply != nil {
+				t.Fatalf("error %v", errReply)
+			}
+			GoldenLines(t, tc.Golden, chunks)
+		})
+	}
+}
+
+// SSEFile returns the data of each event of a recorded SSE stream in testdata.
+func SSEFile(t testing.TB, name string) []string { return SSEData(Read(t, name)) }

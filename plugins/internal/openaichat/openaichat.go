@@ -8,6 +8,7 @@ package openaichat
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -346,4 +347,46 @@ func NewMeta(now int64, model string) Meta {
 		model, _ = pdk.Attr(pdk.AttrModel)
 	}
 	return Meta{ID: "chatcmpl-" + id, Created: now, Model: model}
+}
+
+// Target is where a request goes: the provider's model name (the model
+// mapping's, else the request's), base URL (else the adapter's default) and
+// key.
+type Target struct {
+	Model, BaseURL, Key string
+}
+
+// ReadTarget reads the provider attributes for the canonical request r.
+func ReadTarget(r gjson.Result, defaultBaseURL string) Target {
+	var t Target
+	if t.Model, _ = pdk.Attr(pdk.AttrProviderModel); t.Model == "" {
+		t.Model = r.Get("model").Str
+	}
+	if t.BaseURL, _ = pdk.Attr(pdk.AttrProviderURL); t.BaseURL == "" {
+		t.BaseURL = defaultBaseURL
+	}
+	t.BaseURL = strings.TrimRight(t.BaseURL, "/")
+	t.Key, _ = pdk.Attr(pdk.AttrProviderAPIKey)
+	return t
+}
+
+// Send sets the provider request: its URL, headers given as name, value
+// pairs (a pair with an empty value is left out) and body.
+func Send(url string, body []byte, headers ...string) error {
+	up := pdk.Upstream()
+	if err := up.SetURL(url); err != nil {
+		return fmt.Errorf("set url: %w", err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			continue
+		}
+		if err := up.SetHeader(headers[i], headers[i+1]); err != nil {
+			return fmt.Errorf("set header %s: %w", headers[i], err)
+		}
+	}
+	if err := up.SetBody(body); err != nil {
+		return fmt.Errorf("set body: %w", err)
+	}
+	return nil
 }
