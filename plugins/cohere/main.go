@@ -216,9 +216,9 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 		a.meta.ID = id
 	}
 	u := usage(r.Get("usage"))
-	a.out = openaichat.AppendCompletion(a.out[:0], &a.meta, []openaichat.Choice{c}, &u)
-	if err := resp.SetBody(a.out); err != nil {
-		return fail("set response", err)
+	var err error
+	if a.out, err = openaichat.SetCompletion(resp, a.out, &a.meta, []openaichat.Choice{c}, &u); err != nil {
+		return fail("answer", err)
 	}
 	return pdk.Continue
 }
@@ -271,9 +271,9 @@ func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
 		return pdk.Continue
 	}
 	a.started = true
-	a.out = openaichat.AppendChunk(a.out[:0], &a.meta, []openaichat.Choice{ch}, u)
-	if err := c.SetBody(a.out); err != nil {
-		return fail("set chunk", err)
+	var err error
+	if a.out, err = openaichat.SetChunk(c, a.out, &a.meta, []openaichat.Choice{ch}, u); err != nil {
+		return fail("answer", err)
 	}
 	return pdk.Continue
 }

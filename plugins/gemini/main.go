@@ -92,7 +92,7 @@ func (a *adapter) translate(b []byte, r gjson.Result) ([]byte, error) {
 	names := openaichat.ToolNames(msgs)
 	var system []string
 	b = append(b, `{"contents":[`...)
-	lastRole, nContents := "", 0
+	lastRole := ""
 	var err error
 	msgs.ForEach(func(_, m gjson.Result) bool {
 		role := m.Get("role").Str
@@ -140,24 +140,14 @@ func (a *adapter) translate(b []byte, r gjson.Result) ([]byte, error) {
 		}
 		// Gemini wants turns to alternate: a role that repeats (tool results
 		// after one another, a user message after them) joins the turn.
-		if role == lastRole {
-			b = append(append(b[:len(b)-2], ','), parts...)
-			b = append(b, "]}"...)
-			return true
-		}
-		if nContents > 0 {
-			b = append(b, ',')
-		}
-		nContents++
+		b = openaichat.AppendTurn(b, lastRole, role, "parts", parts)
 		lastRole = role
-		b = append(append(b, `{"role":"`...), role...)
-		b = append(append(append(b, `","parts":[`...), parts...), "]}"...)
 		return true
 	})
 	if err != nil {
 		return b, err
 	}
-	if nContents == 0 {
+	if lastRole == "" {
 		return b, errors.New("messages need at least one user or assistant message")
 	}
 	b = append(b, ']')
@@ -364,9 +354,9 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 		return pdk.Error(502, "upstream_error", "gemini: the response has no candidates")
 	}
 	u := usage(r.Get("usageMetadata"))
-	a.out = openaichat.AppendCompletion(a.out[:0], &a.meta, choices, &u)
-	if err := resp.SetBody(a.out); err != nil {
-		return fail("set response", err)
+	var err error
+	if a.out, err = openaichat.SetCompletion(resp, a.out, &a.meta, choices, &u); err != nil {
+		return fail("answer", err)
 	}
 	return pdk.Continue
 }
@@ -412,9 +402,9 @@ func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
 		v := usage(r.Get("usageMetadata"))
 		u = &v
 	}
-	a.out = openaichat.AppendChunk(a.out[:0], &a.meta, choices, u)
-	if err := c.SetBody(a.out); err != nil {
-		return fail("set chunk", err)
+	var err error
+	if a.out, err = openaichat.SetChunk(c, a.out, &a.meta, choices, u); err != nil {
+		return fail("answer", err)
 	}
 	return pdk.Continue
 }

@@ -390,3 +390,41 @@ func Send(url string, body []byte, headers ...string) error {
 	}
 	return nil
 }
+
+// AppendTurn appends a turn {"role":role,"<key>":[parts]} to the array of
+// turns being built in b, or adds parts to the previous turn when it has the
+// same role: Gemini and Converse want user and model turns to alternate, so
+// tool results and the user message after them join one turn. last is the
+// previous turn's role, "" for the first.
+func AppendTurn(b []byte, last, role, key string, parts []byte) []byte {
+	if role == last {
+		b = append(append(b[:len(b)-2], ','), parts...)
+		return append(b, "]}"...)
+	}
+	if last != "" {
+		b = append(b, ',')
+	}
+	b = append(append(b, `{"role":"`...), role...)
+	b = append(append(b, `","`...), key...)
+	return append(append(append(b, `":[`...), parts...), "]}"...)
+}
+
+// SetCompletion builds a chat.completion in buf and makes it the response;
+// it returns buf for reuse.
+func SetCompletion(resp *pdk.Response, buf []byte, m *Meta, choices []Choice, u *Usage) ([]byte, error) {
+	buf = AppendCompletion(buf[:0], m, choices, u)
+	if err := resp.SetBody(buf); err != nil {
+		return buf, fmt.Errorf("set response: %w", err)
+	}
+	return buf, nil
+}
+
+// SetChunk builds a chat.completion.chunk in buf and makes it the chunk; it
+// returns buf for reuse.
+func SetChunk(c *pdk.Chunk, buf []byte, m *Meta, choices []Choice, u *Usage) ([]byte, error) {
+	buf = AppendChunk(buf[:0], m, choices, u)
+	if err := c.SetBody(buf); err != nil {
+		return buf, fmt.Errorf("set chunk: %w", err)
+	}
+	return buf, nil
+}
