@@ -2,12 +2,9 @@ package server_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,10 +15,6 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/wasmgate/wasmgate/core/config"
-	"github.com/wasmgate/wasmgate/core/gateway"
-	"github.com/wasmgate/wasmgate/core/metrics"
-	"github.com/wasmgate/wasmgate/core/server"
 	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
@@ -150,30 +143,8 @@ func startAdapters(t *testing.T) (string, *recordedProvider) {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := config.Parse([]byte(fmt.Sprintf(adaptersConfig, up.URL)), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := metrics.New()
-	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gw.Reload(context.Background(), cfg); err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(gw, cfg.Server, m, logger)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		_ = srv.Shutdown(context.Background())
-		_ = gw.Close(context.Background())
-	})
-	return "http://" + ln.Addr().String(), rp
+	url, _ := launch(t, fmt.Sprintf(adaptersConfig, up.URL), dir, io.Discard)
+	return url, rp
 }
 
 const toolsChat = `{"model":%q,"stream":%v,"messages":[{"role":"system","content":"You are a weather assistant."},{"role":"user","content":"Weather in Lyon?"}],

@@ -139,11 +139,19 @@ func start(t testing.TB) *env {
 	t.Cleanup(func() { mock.Close() })
 	dir := t.TempDir()
 	wasmFiles(t, dir)
-	cfg, err := config.Parse([]byte(fmt.Sprintf(baseConfig, mock.URL())), dir)
+	logs := &syncBuffer{}
+	url, gw := launch(t, fmt.Sprintf(baseConfig, mock.URL()), dir, logs)
+	return &env{url: url, gw: gw, mock: mock, dir: dir, logs: logs}
+}
+
+// launch serves a gateway with the config text (plugin paths relative to
+// dir) on loopback until the test ends.
+func launch(t testing.TB, cfgText, dir string, logs io.Writer) (string, *gateway.Gateway) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(cfgText), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := metrics.New()
 	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir})
@@ -163,7 +171,7 @@ func start(t testing.TB) *env {
 		_ = srv.Shutdown(context.Background())
 		_ = gw.Close(context.Background())
 	})
-	return &env{url: "http://" + ln.Addr().String(), gw: gw, mock: mock, dir: dir, logs: logs}
+	return "http://" + ln.Addr().String(), gw
 }
 
 type apiError struct {
