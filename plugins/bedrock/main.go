@@ -25,11 +25,13 @@ type adapter struct {
 	Region string `json:"region"`
 
 	// Per request: reset in OnRequest.
-	body   []byte
-	out    []byte
-	meta   openaichat.Meta
-	blocks map[int]int // a stream's content block index -> tool call index
-	calls  int
+	f         openaichat.Fields // the top-level fields of body
+	body      []byte
+	out       []byte
+	blocksBuf []byte // one message's content blocks
+	meta      openaichat.Meta
+	blocks    map[int]int // a stream's content block index -> tool call index
+	calls     int
 }
 
 func (a *adapter) Init(cfg pdk.Config) error {
@@ -40,9 +42,14 @@ func (a *adapter) Init(cfg pdk.Config) error {
 }
 
 func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
-	a.blocks, a.calls = map[int]int{}, 0
+	if a.blocks == nil {
+		a.blocks = map[int]int{}
+	}
+	clear(a.blocks)
+	a.calls = 0
 	a.body, _ = req.AppendBody(a.body[:0])
-	r := openaichat.Parse(a.body)
+	a.f.Reset(a.body)
+	r := &a.f
 	t := openaichat.ReadTarget(r, "")
 	a.meta = openaichat.NewMeta(now().Unix(), t.Model)
 	if t.BaseURL == "" {
@@ -54,7 +61,7 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 		url += "-stream"
 		accept = "application/vnd.amazon.eventstream"
 	}
-	out, err := translate(a.out[:0], r)
+	out, err := a.translate(a.out[:0], r)
 	a.out = out
 	if err != nil {
 		return pdk.Error(400, "invalid_request_error", "bedrock: "+err.Error())
@@ -85,20 +92,21 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 }
 
 // translate appends the Converse request for the canonical request r.
-func translate(b []byte, r gjson.Result) ([]byte, error) {
+func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 	var system []string
 	var err error
 	b = append(b, `{"messages":[`...)
 	lastRole := ""
 	r.Get("messages").ForEach(func(_, m gjson.Result) bool {
 		role := m.Get("role").Str
-		var blocks []byte
+		blocks := a.blocksBuf[:0]
+		defer func() { a.blocksBuf = blocks }()
 		switch role {
 		case "system", "developer":
 			system = append(system, openaichat.Text(m.Get("content")))
 			return true
 		case "user":
-			blocks, err = appendUserBlocks(nil, m.Get("content"))
+			blocks, err = appendUserBlocks(blocks, m.Get("content"))
 		case "assistant":
 			if t := openaichat.Text(m.Get("content")); t != "" {
 				blocks = appendText(blocks, t)
@@ -254,7 +262,8 @@ func appendUserBlocks(b []byte, content gjson.Result) ([]byte, error) {
 
 func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 	a.body, _ = pdk.UpstreamResponse().AppendBody(a.body[:0])
-	r := openaichat.Parse(a.body)
+	a.f.Reset(a.body)
+	r := &a.f
 	msg := r.Get("output.message")
 	if !msg.Exists() {
 		return pdk.Error(502, "upstream_error", "bedrock: the response has no output message")
@@ -288,7 +297,8 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 // block index.
 func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
 	a.body, _ = pdk.UpstreamChunk().AppendBody(a.body[:0])
-	r := openaichat.Parse(a.body)
+	a.f.Reset(a.body)
+	r := &a.f
 	choices := []openaichat.Choice{{}}
 	var u *openaichat.Usage
 	block := int(r.Get("contentBlockIndex").Int())

@@ -24,6 +24,7 @@ const DefaultBaseURL = "https://api.cohere.com"
 
 type adapter struct {
 	// Per request: reset in OnRequest.
+	f       openaichat.Fields // the top-level fields of body
 	body    []byte
 	out     []byte
 	meta    openaichat.Meta
@@ -44,7 +45,8 @@ func (a *adapter) Init(cfg pdk.Config) error {
 func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 	a.started, a.calls = false, 0
 	a.body, _ = req.AppendBody(a.body[:0])
-	r := openaichat.Parse(a.body)
+	a.f.Reset(a.body)
+	r := &a.f
 	t := openaichat.ReadTarget(r, DefaultBaseURL)
 	a.meta = openaichat.NewMeta(now().Unix(), t.Model)
 	out, err := translate(a.out[:0], r, t.Model)
@@ -64,7 +66,7 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 }
 
 // translate appends the Cohere v2 request for the canonical request r.
-func translate(b []byte, r gjson.Result, model string) ([]byte, error) {
+func translate(b []byte, r *openaichat.Fields, model string) ([]byte, error) {
 	b = pdk.AppendJSONString(append(b, `{"model":`...), model)
 	b = append(b, `,"messages":[`...)
 	var err error
@@ -182,7 +184,8 @@ func appendUserParts(b []byte, content gjson.Result) ([]byte, error) {
 
 func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 	a.body, _ = pdk.UpstreamResponse().AppendBody(a.body[:0])
-	r := openaichat.Parse(a.body)
+	a.f.Reset(a.body)
+	r := &a.f
 	msg := r.Get("message")
 	if !msg.Exists() {
 		return pdk.Error(502, "upstream_error", "cohere: the response has no message")
@@ -225,7 +228,8 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 
 func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
 	a.body, _ = pdk.UpstreamChunk().AppendBody(a.body[:0])
-	r := openaichat.Parse(a.body)
+	a.f.Reset(a.body)
+	r := &a.f
 	delta := r.Get("delta")
 	ch := openaichat.Choice{Role: !a.started}
 	var u *openaichat.Usage

@@ -29,8 +29,10 @@ type adapter struct {
 	safety         []byte
 
 	// Per request: reset in OnRequest.
-	body    []byte // the canonical request, then the provider request
+	f       openaichat.Fields // the top-level fields of body
+	body    []byte            // the canonical request, then the provider request
 	out     []byte
+	parts   []byte // one message's parts
 	meta    openaichat.Meta
 	stream  bool
 	started map[int]bool // a stream's choices that had their role
@@ -63,9 +65,15 @@ func (a *adapter) Init(cfg pdk.Config) error {
 }
 
 func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
-	a.stream, a.started, a.calls = req.Stream(), map[int]bool{}, map[int]int{}
+	a.stream = req.Stream()
+	if a.started == nil {
+		a.started, a.calls = map[int]bool{}, map[int]int{}
+	}
+	clear(a.started)
+	clear(a.calls)
 	a.body, _ = req.AppendBody(a.body[:0])
-	r := openaichat.Parse(a.body)
+	a.f.Reset(a.body)
+	r := &a.f
 
 	t := openaichat.ReadTarget(r, DefaultBaseURL)
 	a.meta = openaichat.NewMeta(now().Unix(), t.Model)
@@ -87,22 +95,23 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 }
 
 // translate appends the Gemini request for the canonical request r.
-func (a *adapter) translate(b []byte, r gjson.Result) ([]byte, error) {
+func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 	msgs := r.Get("messages")
-	names := openaichat.ToolNames(msgs)
+	var names map[string]string // tool call ids to names, when a tool message needs them
 	var system []string
 	b = append(b, `{"contents":[`...)
 	lastRole := ""
 	var err error
 	msgs.ForEach(func(_, m gjson.Result) bool {
 		role := m.Get("role").Str
-		var parts []byte
+		parts := a.parts[:0]
+		defer func() { a.parts = parts }()
 		switch role {
 		case "system", "developer":
 			system = append(system, openaichat.Text(m.Get("content")))
 			return true
 		case "user":
-			parts, err = appendContentParts(nil, m.Get("content"))
+			parts, err = appendContentParts(parts, m.Get("content"))
 		case "assistant":
 			role = "model"
 			if t := openaichat.Text(m.Get("content")); t != "" {
@@ -120,6 +129,9 @@ func (a *adapter) translate(b []byte, r gjson.Result) ([]byte, error) {
 			})
 		case "tool":
 			role = "user"
+			if names == nil {
+				names = openaichat.ToolNames(msgs)
+			}
 			name := names[m.Get("tool_call_id").Str]
 			if name == "" {
 				name = m.Get("name").Str
@@ -155,7 +167,7 @@ func (a *adapter) translate(b []byte, r gjson.Result) ([]byte, error) {
 		b = pdk.AppendJSONString(append(b, `,"systemInstruction":{"parts":[{"text":`...), strings.Join(system, "\n\n"))
 		b = append(b, "}]}"...)
 	}
-	if tools := r.Get("tools"); tools.IsArray() && len(tools.Array()) > 0 {
+	if tools := r.Get("tools"); tools.IsArray() && tools.Get("#").Int() > 0 {
 		b = append(b, `,"tools":[{"functionDeclarations":[`...)
 		i := 0
 		tools.ForEach(func(_, t gjson.Result) bool {
@@ -277,7 +289,7 @@ func appendToolConfig(b []byte, choice gjson.Result) []byte {
 	return append(b, "}}"...)
 }
 
-func appendGenerationConfig(b []byte, r gjson.Result) []byte {
+func appendGenerationConfig(b []byte, r *openaichat.Fields) []byte {
 	mark := len(b)
 	b = append(b, `,"generationConfig":{`...)
 	first := true
@@ -313,8 +325,9 @@ func appendGenerationConfig(b []byte, r gjson.Result) []byte {
 
 // parse parses a Gemini answer (or stream event) in a.body; ok is false with
 // the error for an error object or a blocked prompt.
-func (a *adapter) parse() (r gjson.Result, act pdk.Action, ok bool) {
-	r = openaichat.Parse(a.body)
+func (a *adapter) parse() (r *openaichat.Fields, act pdk.Action, ok bool) {
+	a.f.Reset(a.body)
+	r = &a.f
 	if r.Get("error").Exists() {
 		return r, pdk.Error(502, "upstream_error", "gemini: "+r.Get("error.message").Str), false
 	}
@@ -480,7 +493,7 @@ func safetyStop(reason string) bool {
 }
 
 // blockError is the error for a prompt Gemini refused (promptFeedback).
-func blockError(r gjson.Result) (pdk.Action, bool) {
+func blockError(r *openaichat.Fields) (pdk.Action, bool) {
 	reason := r.Get("promptFeedback.blockReason").Str
 	if reason == "" {
 		return pdk.Continue, false
