@@ -29,6 +29,7 @@ type adapter struct {
 	body      []byte
 	out       []byte
 	blocksBuf []byte // one message's content blocks
+	text      []byte // a stream event's text
 	meta      openaichat.Meta
 	blocks    map[int]int // a stream's content block index -> tool call index
 	calls     int
@@ -296,7 +297,18 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 // delta, messageStop stopReason, metadata usage, contentBlockStop only the
 // block index.
 func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
-	a.body, _ = pdk.UpstreamChunk().AppendBody(a.body[:0])
+	// Most events are text deltas: one host lookup finds the text without
+	// parsing the event in the guest.
+	up := pdk.UpstreamChunk()
+	var ok bool
+	if a.text, ok = up.AppendString(a.text[:0], "delta.text"); ok {
+		var err error
+		if a.out, err = openaichat.TextChunk(c, a.out, &a.meta, 0, false, a.text); err != nil {
+			return fail("answer", err)
+		}
+		return pdk.Continue
+	}
+	a.body, _ = up.AppendBody(a.body[:0])
 	a.f.Reset(a.body)
 	r := &a.f
 	choices := []openaichat.Choice{{}}

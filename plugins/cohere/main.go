@@ -27,6 +27,7 @@ type adapter struct {
 	f       openaichat.Fields // the top-level fields of body
 	body    []byte
 	out     []byte
+	text    []byte // a stream event's type or text
 	meta    openaichat.Meta
 	started bool // a stream's first chunk (with the role) went out
 	calls   int  // tool calls started in a stream
@@ -216,7 +217,7 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 		return pdk.Error(502, "upstream_error", "cohere: the answer ended with "+r.Get("finish_reason").Str)
 	}
 	if id := r.Get("id").Str; id != "" {
-		a.meta.ID = id
+		a.meta.ID = strings.Clone(id) // id points into the reused body buffer
 	}
 	u := usage(r.Get("usage"))
 	var err error
@@ -227,7 +228,22 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 }
 
 func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
-	a.body, _ = pdk.UpstreamChunk().AppendBody(a.body[:0])
+	// Most events are content deltas: two host lookups find the text
+	// without parsing the event in the guest.
+	up := pdk.UpstreamChunk()
+	var ok bool
+	if a.text, ok = up.AppendString(a.text[:0], "type"); ok && string(a.text) == "content-delta" {
+		if a.text, ok = up.AppendString(a.text[:0], "delta.message.content.text"); ok {
+			role := !a.started
+			a.started = true
+			var err error
+			if a.out, err = openaichat.TextChunk(c, a.out, &a.meta, 0, role, a.text); err != nil {
+				return fail("answer", err)
+			}
+			return pdk.Continue
+		}
+	}
+	a.body, _ = up.AppendBody(a.body[:0])
 	a.f.Reset(a.body)
 	r := &a.f
 	delta := r.Get("delta")
@@ -236,7 +252,7 @@ func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
 	switch r.Get("type").Str {
 	case "message-start":
 		if id := r.Get("id").Str; id != "" {
-			a.meta.ID = id
+			a.meta.ID = strings.Clone(id) // id points into the reused body buffer
 		}
 		ch.HasContent = true // the role, with empty content, as OpenAI's first chunk
 	case "content-delta":

@@ -33,6 +33,7 @@ type adapter struct {
 	body    []byte            // the canonical request, then the provider request
 	out     []byte
 	parts   []byte // one message's parts
+	text    []byte // a stream event's text
 	meta    openaichat.Meta
 	stream  bool
 	started map[int]bool // a stream's choices that had their role
@@ -334,9 +335,6 @@ func (a *adapter) parse() (r *openaichat.Fields, act pdk.Action, ok bool) {
 	if act, blocked := blockError(r); blocked {
 		return r, act, false
 	}
-	if v := r.Get("modelVersion").Str; v != "" {
-		a.meta.Model = v
-	}
 	return r, pdk.Continue, true
 }
 
@@ -345,6 +343,11 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 	r, act, ok := a.parse()
 	if !ok {
 		return act
+	}
+	// The model version names the answer; a stream keeps the model it
+	// started with, as its fast path does not read it.
+	if v := r.Get("modelVersion").Str; v != "" {
+		a.meta.Model = strings.Clone(v) // v points into the reused body buffer
 	}
 	var choices []openaichat.Choice
 	var stopped pdk.Action
@@ -375,6 +378,9 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 }
 
 func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
+	if act, done := a.textChunk(c); done {
+		return act
+	}
 	a.body, _ = pdk.UpstreamChunk().AppendBody(a.body[:0])
 	r, act, ok := a.parse()
 	if !ok {
@@ -420,6 +426,38 @@ func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
 		return fail("answer", err)
 	}
 	return pdk.Continue
+}
+
+// textChunk handles the common event, one candidate with one text part and
+// no finish reason, with a few host lookups; done is false for any other
+// event.
+func (a *adapter) textChunk(c *pdk.Chunk) (act pdk.Action, done bool) {
+	up := pdk.UpstreamChunk()
+	if n, _ := up.GetInt("candidates.#"); n != 1 {
+		return act, false
+	}
+	if n, _ := up.GetInt("candidates.0.content.parts.#"); n != 1 {
+		return act, false
+	}
+	if up.Has("candidates.0.finishReason") || up.Has("candidates.0.content.parts.0.thought") ||
+		up.Has("promptFeedback.blockReason") || up.Has("error") {
+		return act, false
+	}
+	var ok bool
+	if a.text, ok = up.AppendString(a.text[:0], "candidates.0.content.parts.0.text"); !ok {
+		return act, false
+	}
+	index, _ := up.GetInt("candidates.0.index")
+	if a.started == nil {
+		a.started = map[int]bool{}
+	}
+	role := !a.started[index]
+	a.started[index] = true
+	var err error
+	if a.out, err = openaichat.TextChunk(c, a.out, &a.meta, index, role, a.text); err != nil {
+		return fail("answer", err), true
+	}
+	return pdk.Continue, true
 }
 
 // choice turns a candidate's parts into a choice: text parts joined, function

@@ -467,3 +467,12 @@ func (f *Fields) Get(path string) gjson.Result {
 	}
 	return gjson.Result{}
 }
+
+// TextChunk sets the chunk to a text delta of choice index, built in buf
+// (returned for reuse). It is the fast path of the adapters' chunk hooks:
+// most stream events are one text delta, which a few host lookups find
+// without the guest parsing the event. text is only read during the call.
+func TextChunk(c *pdk.Chunk, buf []byte, m *Meta, index int, role bool, text []byte) ([]byte, error) {
+	ch := [1]Choice{{Index: index, Role: role, HasContent: true, Content: unsafe.String(unsafe.SliceData(text), len(text))}}
+	return SetChunk(c, buf, m, ch[:], nil)
+}
