@@ -55,12 +55,16 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 	if err != nil {
 		return pdk.Error(400, "invalid_request_error", "cohere: "+err.Error())
 	}
+	accept := "application/json"
+	if r.Get("stream").Bool() {
+		accept = "text/event-stream"
+	}
 	bearer := ""
 	if t.Key != "" {
 		bearer = "Bearer " + t.Key
 	}
 	if err := openaichat.Send(t.BaseURL+"/v2/chat", a.out,
-		"content-type", "application/json", "accept", "application/json", "authorization", bearer); err != nil {
+		"content-type", "application/json", "accept", accept, "authorization", bearer); err != nil {
 		return fail("provider request", err)
 	}
 	return pdk.Continue
