@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tidwall/gjson"
 
@@ -98,6 +99,11 @@ func (p *recordedProvider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") || !strings.Contains(auth, "/us-east-1/bedrock/aws4_request") ||
 			r.Header.Get("X-Amz-Date") == "" || !gjson.GetBytes(body, "messages.0.content.0.text").Exists() {
 			p.problem("bedrock: authorization %q, body %s", auth, body)
+		}
+		// The signature's time is the host's clock, read by the guest
+		// through WASI: AWS refuses a request more than 5 minutes off.
+		if d, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date")); err != nil || time.Since(d).Abs() > 5*time.Minute {
+			p.problem("bedrock: x-amz-date %q is not the current time", r.Header.Get("X-Amz-Date"))
 		}
 		switch path {
 		case "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse":
