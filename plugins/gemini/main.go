@@ -20,6 +20,10 @@ import (
 	"github.com/wasmgate/wasmgate/plugins/internal/openaichat"
 )
 
+// signatureMark separates a tool call's id from the Gemini thought
+// signature carried in it ("~" is in neither base64 alphabet).
+const signatureMark = "~sig~"
+
 // DefaultBaseURL is used when the provider has no base_url.
 const DefaultBaseURL = "https://generativelanguage.googleapis.com/v1beta"
 
@@ -125,7 +129,11 @@ func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 				}
 				parts = pdk.AppendJSONString(append(parts, `{"functionCall":{"name":`...), tc.Get("function.name").Str)
 				parts = append(append(parts, `,"args":`...), openaichat.Args(tc.Get("function.arguments").Str)...)
-				parts = append(parts, "}}"...)
+				parts = append(parts, '}')
+				if _, sig, ok := strings.Cut(tc.Get("id").Str, signatureMark); ok {
+					parts = pdk.AppendJSONString(append(parts, `,"thoughtSignature":`...), sig)
+				}
+				parts = append(parts, '}')
 				return true
 			})
 		case "tool":
@@ -469,7 +477,7 @@ func (a *adapter) choice(cand gjson.Result) openaichat.Choice {
 		switch {
 		case p.Get("thought").Bool():
 		case p.Get("functionCall").Exists():
-			c.ToolCalls = append(c.ToolCalls, a.toolCall(c.Index, p.Get("functionCall")))
+			c.ToolCalls = append(c.ToolCalls, a.toolCall(c.Index, p))
 		case p.Get("text").Exists():
 			text.WriteString(p.Get("text").Str)
 			c.HasContent = true
@@ -490,7 +498,13 @@ func dropped(c *pdk.Chunk) pdk.Action {
 // toolCall turns a functionCall into a tool call. Gemini gives calls no id
 // (or, lately, one): the canonical id is Gemini's, or made from the request
 // id and the call's position, so it is stable within a stream.
-func (a *adapter) toolCall(choice int, fc gjson.Result) openaichat.ToolCall {
+//
+// Gemini 3 refuses a conversation whose function calls come back without
+// the thoughtSignature it gave them; the canonical format has no place for
+// it, so it travels in the tool call's id after signatureMark, which clients
+// send back unchanged, and the request hook puts it back on the call.
+func (a *adapter) toolCall(choice int, part gjson.Result) openaichat.ToolCall {
+	fc := part.Get("functionCall")
 	if a.calls == nil {
 		a.calls = map[int]int{}
 	}
@@ -499,6 +513,9 @@ func (a *adapter) toolCall(choice int, fc gjson.Result) openaichat.ToolCall {
 	id := fc.Get("id").Str
 	if id == "" {
 		id = "call_" + strings.TrimPrefix(a.meta.ID, "chatcmpl-") + "_" + strconv.Itoa(choice) + "_" + strconv.Itoa(n)
+	}
+	if sig := part.Get("thoughtSignature").Str; sig != "" {
+		id += signatureMark + sig
 	}
 	args := openaichat.Compact(fc.Get("args").Raw)
 	if args == "" {

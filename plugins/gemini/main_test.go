@@ -186,3 +186,23 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("safetySettings %s", res.Upstream.Body)
 	}
 }
+
+// TestThoughtSignatureRoundTrip: the signature Gemini put on a function call
+// comes back on that call in the next turn, which Gemini 3 requires.
+func TestThoughtSignatureRoundTrip(t *testing.T) {
+	s, _ := session(t, adaptertest.Read(t, "tools.request.json"))
+	res := s.Response("", pdktest.WithUpstreamResponse(200, adaptertest.Read(t, "tools.response.gemini.json")))
+	call := gjson.GetBytes(res.Response, "choices.0.message.tool_calls.0")
+	next := `{"model":"gemini-flash","messages":[{"role":"user","content":"Weather in Lyon?"},
+		{"role":"assistant","content":null,"tool_calls":[` + call.Raw + `]},
+		{"role":"tool","tool_call_id":` + call.Get("id").Raw + `,"content":"{\"temperature\":21}"}]}`
+	_, req := session(t, next)
+	body := gjson.ParseBytes(req.Upstream.Body)
+	want := gjson.Get(adaptertest.Read(t, "tools.response.gemini.json"), "candidates.0.content.parts.0.thoughtSignature").Str
+	if got := body.Get("contents.1.parts.0.thoughtSignature").Str; want == "" || got != want {
+		t.Fatalf("thoughtSignature %q, want %q in %s", got, want, req.Upstream.Body)
+	}
+	if body.Get("contents.2.parts.0.functionResponse.name").Str != "get_weather" || body.Get("contents.1.parts.0.functionCall.args.city").Str != "Lyon" {
+		t.Fatalf("request %s", req.Upstream.Body)
+	}
+}
