@@ -109,8 +109,8 @@ func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 		case "user":
 			blocks, err = appendUserBlocks(blocks, m.Get("content"))
 		case "assistant":
-			if t := openaichat.Text(m.Get("content")); t != "" {
-				blocks = appendText(blocks, t)
+			if c := m.Get("content"); openaichat.HasText(c) {
+				blocks = appendText(blocks, c)
 			}
 			m.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
 				if len(blocks) > 0 {
@@ -126,7 +126,7 @@ func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 			role = "user"
 			blocks = pdk.AppendJSONString(append(blocks, `{"toolResult":{"toolUseId":`...), m.Get("tool_call_id").Str)
 			blocks = append(blocks, `,"content":[`...)
-			blocks = appendText(blocks, openaichat.Text(m.Get("content")))
+			blocks = appendText(blocks, m.Get("content"))
 			blocks = append(blocks, `],"status":"success"}}`...)
 		default:
 			err = errors.New("unknown message role " + strconv.Quote(role))
@@ -153,7 +153,7 @@ func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendText(b, s)
+			b = append(pdk.AppendJSONString(append(b, `{"text":`...), s), '}')
 		}
 		b = append(b, ']')
 	}
@@ -213,8 +213,9 @@ func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-func appendText(b []byte, s string) []byte {
-	b = pdk.AppendJSONString(append(b, `{"text":`...), s)
+// appendText appends a text block of a content's text.
+func appendText(b []byte, content gjson.Result) []byte {
+	b = openaichat.AppendText(append(b, `{"text":`...), content)
 	return append(b, '}')
 }
 
@@ -232,15 +233,14 @@ func appendUserBlocks(b []byte, content gjson.Result) ([]byte, error) {
 		}
 		switch typ {
 		case "text":
-			text := p.Str
 			if p.IsObject() {
-				text = p.Get("text").Str
+				p = p.Get("text")
 			}
-			if text == "" { // Converse refuses empty text blocks
+			if !openaichat.HasText(p) { // Converse refuses empty text blocks
 				b = b[:mark]
 				return
 			}
-			b = appendText(b, text)
+			b = appendText(b, p)
 		case "image_url":
 			mime, data, ok := openaichat.DataURL(p.Get("image_url.url").Str)
 			format, known := strings.CutPrefix(mime, "image/")

@@ -84,18 +84,18 @@ func translate(b []byte, r *openaichat.Fields, model string) ([]byte, error) {
 		n++
 		switch role {
 		case "system", "developer":
-			b = pdk.AppendJSONString(append(b, `{"role":"system","content":`...), openaichat.Text(m.Get("content")))
+			b = openaichat.AppendText(append(b, `{"role":"system","content":`...), m.Get("content"))
 		case "user":
 			b = append(b, `{"role":"user","content":`...)
 			if c := m.Get("content"); c.IsArray() {
 				b, err = appendUserParts(b, c)
 			} else {
-				b = pdk.AppendJSONString(b, c.Str)
+				b = openaichat.AppendText(b, c)
 			}
 		case "assistant":
 			b = append(b, `{"role":"assistant"`...)
-			if t := openaichat.Text(m.Get("content")); t != "" {
-				b = pdk.AppendJSONString(append(b, `,"content":`...), t)
+			if c := m.Get("content"); openaichat.HasText(c) {
+				b = openaichat.AppendText(append(b, `,"content":`...), c)
 			}
 			if tcs := m.Get("tool_calls"); tcs.IsArray() {
 				b = append(b, `,"tool_calls":[`...)
@@ -115,7 +115,7 @@ func translate(b []byte, r *openaichat.Fields, model string) ([]byte, error) {
 			}
 		case "tool":
 			b = pdk.AppendJSONString(append(b, `{"role":"tool","tool_call_id":`...), m.Get("tool_call_id").Str)
-			b = pdk.AppendJSONString(append(b, `,"content":`...), openaichat.Text(m.Get("content")))
+			b = openaichat.AppendText(append(b, `,"content":`...), m.Get("content"))
 		default:
 			err = errors.New("unknown message role " + strconv.Quote(role))
 		}

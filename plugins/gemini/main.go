@@ -119,8 +119,8 @@ func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 			parts, err = appendContentParts(parts, m.Get("content"))
 		case "assistant":
 			role = "model"
-			if t := openaichat.Text(m.Get("content")); t != "" {
-				parts = pdk.AppendJSONString(append(parts, `{"text":`...), t)
+			if c := m.Get("content"); openaichat.HasText(c) {
+				parts = openaichat.AppendText(append(parts, `{"text":`...), c)
 				parts = append(parts, '}')
 			}
 			m.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
@@ -222,11 +222,10 @@ func appendContentParts(b []byte, content gjson.Result) ([]byte, error) {
 		}
 		switch typ {
 		case "text":
-			text := p.Str
 			if p.IsObject() {
-				text = p.Get("text").Str
+				p = p.Get("text")
 			}
-			b = pdk.AppendJSONString(append(b, `{"text":`...), text)
+			b = openaichat.AppendText(append(b, `{"text":`...), p)
 			b = append(b, '}')
 		case "image_url", "input_audio", "file":
 			url := p.Get("image_url.url").Str

@@ -476,3 +476,22 @@ func TextChunk(c *pdk.Chunk, buf []byte, m *Meta, index int, role bool, text []b
 	ch := [1]Choice{{Index: index, Role: role, HasContent: true, Content: unsafe.String(unsafe.SliceData(text), len(text))}}
 	return SetChunk(c, buf, m, ch[:], nil)
 }
+
+// AppendText appends the text of a message content (or of a text part's
+// "text") as a JSON string literal. A string is copied as it stands in the
+// request, which was checked as JSON by the host, rather than escaped again
+// byte by byte; an array's text parts are joined.
+func AppendText(b []byte, content gjson.Result) []byte {
+	if content.Type == gjson.String {
+		return append(b, content.Raw...)
+	}
+	return pdk.AppendJSONString(b, Text(content))
+}
+
+// HasText reports whether a message content has any text.
+func HasText(content gjson.Result) bool {
+	if content.Type == gjson.String {
+		return content.Str != ""
+	}
+	return Text(content) != ""
+}
