@@ -584,14 +584,27 @@ func blockedCategories(ratings gjson.Result) string {
 // usage maps usageMetadata; completion tokens include the thinking tokens,
 // as OpenAI counts reasoning.
 func usage(m gjson.Result) openaichat.Usage {
-	thoughts := int(m.Get("thoughtsTokenCount").Int())
-	return openaichat.Usage{
-		Prompt:     int(m.Get("promptTokenCount").Int()),
-		Completion: int(m.Get("candidatesTokenCount").Int()) + thoughts,
-		Total:      int(m.Get("totalTokenCount").Int()),
-		Cached:     int(m.Get("cachedContentTokenCount").Int()),
-		Reasoning:  thoughts,
-	}
+	// One pass over the object: it is long (per-modality details), and
+	// each lookup by path would scan it again.
+	var u openaichat.Usage
+	candidates := 0
+	m.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "promptTokenCount":
+			u.Prompt = int(v.Int())
+		case "candidatesTokenCount":
+			candidates = int(v.Int())
+		case "totalTokenCount":
+			u.Total = int(v.Int())
+		case "cachedContentTokenCount":
+			u.Cached = int(v.Int())
+		case "thoughtsTokenCount":
+			u.Reasoning = int(v.Int())
+		}
+		return true
+	})
+	u.Completion = candidates + u.Reasoning
+	return u
 }
 
 func fail(what string, err error) pdk.Action {
