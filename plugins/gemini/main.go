@@ -360,8 +360,7 @@ func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 	var stopped pdk.Action
 	blocked := false
 	r.Get("candidates").ForEach(func(_, cand gjson.Result) bool {
-		c := a.choice(cand)
-		reason := cand.Get("finishReason").Str
+		c, reason := a.choice(cand)
 		if safetyStop(reason) && !c.HasContent && len(c.ToolCalls) == 0 {
 			stopped, blocked = safetyError(reason, cand), true
 			return false
@@ -397,14 +396,14 @@ func (a *adapter) OnChunk(c *pdk.Chunk) pdk.Action {
 	var stopped pdk.Action
 	blocked, final := false, false
 	r.Get("candidates").ForEach(func(_, cand gjson.Result) bool {
-		ch := a.choice(cand)
+		ch, reason := a.choice(cand)
 		if a.started == nil {
 			a.started = map[int]bool{}
 		}
 		if !a.started[ch.Index] {
 			ch.Role, a.started[ch.Index] = true, true
 		}
-		if reason := cand.Get("finishReason").Str; reason != "" {
+		if reason != "" {
 			if safetyStop(reason) {
 				stopped, blocked = safetyError(reason, cand), true
 				return false
@@ -469,22 +468,48 @@ func (a *adapter) textChunk(c *pdk.Chunk) (act pdk.Action, done bool) {
 
 // choice turns a candidate's parts into a choice: text parts joined, function
 // calls as tool calls, thought summaries left out.
-func (a *adapter) choice(cand gjson.Result) openaichat.Choice {
-	c := openaichat.Choice{Index: int(cand.Get("index").Int())}
+func (a *adapter) choice(cand gjson.Result) (c openaichat.Choice, finishReason string) {
+	// One pass over the candidate's fields: lookups by path would each scan
+	// its parts and safety ratings again.
+	var parts gjson.Result
+	cand.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "index":
+			c.Index = int(v.Int())
+		case "finishReason":
+			finishReason = v.Str
+		case "content":
+			parts = v.Get("parts")
+		}
+		return true
+	})
 	var text strings.Builder
-	cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
+	parts.ForEach(func(_, p gjson.Result) bool {
+		var txt gjson.Result
+		thought, call := false, false
+		p.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "thought":
+				thought = v.Bool()
+			case "functionCall":
+				call = true
+			case "text":
+				txt = v
+			}
+			return true
+		})
 		switch {
-		case p.Get("thought").Bool():
-		case p.Get("functionCall").Exists():
+		case thought:
+		case call:
 			c.ToolCalls = append(c.ToolCalls, a.toolCall(c.Index, p))
-		case p.Get("text").Exists():
-			text.WriteString(p.Get("text").Str)
+		case txt.Exists():
+			text.WriteString(txt.Str)
 			c.HasContent = true
 		}
 		return true
 	})
 	c.Content = text.String()
-	return c
+	return c, finishReason
 }
 
 func dropped(c *pdk.Chunk) pdk.Action {
