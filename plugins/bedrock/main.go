@@ -94,20 +94,12 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 
 // translate appends the Converse request for the canonical request r.
 func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
-	var system []string
-	var err error
-	b = append(b, `{"messages":[`...)
-	lastRole := ""
-	r.Get("messages").ForEach(func(_, m gjson.Result) bool {
-		role := m.Get("role").Str
-		blocks := a.blocksBuf[:0]
-		defer func() { a.blocksBuf = blocks }()
+	b = append(b, `{"messages":`...)
+	b, system, scratch, err := openaichat.AppendTurns(b, r.Get("messages"), "content", a.blocksBuf, func(m gjson.Result, role string, blocks []byte) (string, []byte, error) {
 		switch role {
-		case "system", "developer":
-			system = append(system, openaichat.Text(m.Get("content")))
-			return true
 		case "user":
-			blocks, err = appendUserBlocks(blocks, m.Get("content"))
+			blocks, err := appendUserBlocks(blocks, m.Get("content"))
+			return "user", blocks, err
 		case "assistant":
 			if c := m.Get("content"); openaichat.HasText(c) {
 				blocks = appendText(blocks, c)
@@ -122,31 +114,21 @@ func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 				blocks = append(blocks, "}}"...)
 				return true
 			})
+			return "assistant", blocks, nil
 		case "tool":
-			role = "user"
+			// A toolResult is a user block: Converse joins it with the user
+			// message after it into one turn.
 			blocks = pdk.AppendJSONString(append(blocks, `{"toolResult":{"toolUseId":`...), m.Get("tool_call_id").Str)
 			blocks = append(blocks, `,"content":[`...)
 			blocks = appendText(blocks, m.Get("content"))
-			blocks = append(blocks, `],"status":"success"}}`...)
-		default:
-			err = errors.New("unknown message role " + strconv.Quote(role))
+			return "user", append(blocks, `],"status":"success"}}`...), nil
 		}
-		if err != nil || len(blocks) == 0 {
-			return err == nil
-		}
-		// Converse wants user and assistant turns to alternate: tool
-		// results and the user message after them join one turn.
-		b = openaichat.AppendTurn(b, lastRole, role, "content", blocks)
-		lastRole = role
-		return true
+		return "", blocks, errors.New("unknown message role " + strconv.Quote(role))
 	})
+	a.blocksBuf = scratch
 	if err != nil {
 		return b, err
 	}
-	if lastRole == "" {
-		return b, errors.New("messages need at least one user or assistant message")
-	}
-	b = append(b, ']')
 	if len(system) > 0 {
 		b = append(b, `,"system":[`...)
 		for i, s := range system {

@@ -103,22 +103,13 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 	msgs := r.Get("messages")
 	var names map[string]string // tool call ids to names, when a tool message needs them
-	var system []string
-	b = append(b, `{"contents":[`...)
-	lastRole := ""
-	var err error
-	msgs.ForEach(func(_, m gjson.Result) bool {
-		role := m.Get("role").Str
-		parts := a.parts[:0]
-		defer func() { a.parts = parts }()
+	b = append(b, `{"contents":`...)
+	b, system, scratch, err := openaichat.AppendTurns(b, msgs, "parts", a.parts, func(m gjson.Result, role string, parts []byte) (string, []byte, error) {
 		switch role {
-		case "system", "developer":
-			system = append(system, openaichat.Text(m.Get("content")))
-			return true
 		case "user":
-			parts, err = appendContentParts(parts, m.Get("content"))
+			parts, err := appendContentParts(parts, m.Get("content"))
+			return "user", parts, err
 		case "assistant":
-			role = "model"
 			if c := m.Get("content"); openaichat.HasText(c) {
 				parts = openaichat.AppendText(append(parts, `{"text":`...), c)
 				parts = append(parts, '}')
@@ -136,8 +127,8 @@ func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 				parts = append(parts, '}')
 				return true
 			})
+			return "model", parts, nil
 		case "tool":
-			role = "user"
 			if names == nil {
 				names = openaichat.ToolNames(msgs)
 			}
@@ -146,32 +137,20 @@ func (a *adapter) translate(b []byte, r *openaichat.Fields) ([]byte, error) {
 				name = m.Get("name").Str
 			}
 			if name == "" {
-				err = errors.New("a tool message's tool_call_id matches no tool call of an assistant message")
-				return false
+				return "", parts, errors.New("a tool message's tool_call_id matches no tool call of an assistant message")
 			}
+			// A functionResponse is a user part: Gemini joins it with the
+			// user message after it into one turn.
 			parts = pdk.AppendJSONString(append(parts, `{"functionResponse":{"name":`...), name)
 			parts = append(append(parts, `,"response":`...), toolResponse(openaichat.Text(m.Get("content")))...)
-			parts = append(parts, "}}"...)
-		default:
-			err = errors.New("unknown message role " + strconv.Quote(role))
-			return false
+			return "user", append(parts, "}}"...), nil
 		}
-		if err != nil || len(parts) == 0 {
-			return err == nil
-		}
-		// Gemini wants turns to alternate: a role that repeats (tool results
-		// after one another, a user message after them) joins the turn.
-		b = openaichat.AppendTurn(b, lastRole, role, "parts", parts)
-		lastRole = role
-		return true
+		return "", parts, errors.New("unknown message role " + strconv.Quote(role))
 	})
+	a.parts = scratch
 	if err != nil {
 		return b, err
 	}
-	if lastRole == "" {
-		return b, errors.New("messages need at least one user or assistant message")
-	}
-	b = append(b, ']')
 	if len(system) > 0 {
 		b = pdk.AppendJSONString(append(b, `,"systemInstruction":{"parts":[{"text":`...), strings.Join(system, "\n\n"))
 		b = append(b, "}]}"...)

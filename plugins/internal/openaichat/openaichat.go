@@ -8,6 +8,7 @@ package openaichat
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -494,4 +495,39 @@ func HasText(content gjson.Result) bool {
 		return content.Str != ""
 	}
 	return Text(content) != ""
+}
+
+// PartsFunc appends the parts of one user, assistant or tool message to
+// parts and says which turn they belong to ("user" or the provider's name
+// for the assistant); no parts leave the message out.
+type PartsFunc func(m gjson.Result, role string, parts []byte) (turn string, out []byte, err error)
+
+// AppendTurns appends the array of turns for messages, for providers that
+// want the system prompt apart and user and model turns alternating (Gemini,
+// Converse): system and developer messages are returned as text, every
+// other message's parts come from fn under key, and consecutive turns of
+// one role are joined. scratch is fn's buffer, returned for reuse.
+func AppendTurns(b []byte, messages gjson.Result, key string, scratch []byte, fn PartsFunc) (out []byte, system []string, _ []byte, err error) {
+	b = append(b, '[')
+	last := ""
+	messages.ForEach(func(_, m gjson.Result) bool {
+		role := m.Get("role").Str
+		if role == "system" || role == "developer" {
+			system = append(system, Text(m.Get("content")))
+			return true
+		}
+		var turn string
+		if turn, scratch, err = fn(m, role, scratch[:0]); err != nil {
+			return false
+		}
+		if len(scratch) > 0 {
+			b = AppendTurn(b, last, turn, key, scratch)
+			last = turn
+		}
+		return true
+	})
+	if err == nil && last == "" {
+		err = errors.New("messages need at least one user or assistant message")
+	}
+	return append(b, ']'), system, scratch, err
 }
