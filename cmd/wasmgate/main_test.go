@@ -271,19 +271,6 @@ func waitFor(t *testing.T, g *gatewayProc, ok func() bool) {
 	t.Fatalf("condition not met in 10s; log:\n%s", g.logs.String())
 }
 
-// firstPartyPlugins lists the plugins under plugins/ that have a README.
-func firstPartyPlugins(t *testing.T) []string {
-	readmes, err := filepath.Glob(filepath.Join("..", "..", "plugins", "*", "README.md"))
-	if err != nil || len(readmes) == 0 {
-		t.Fatalf("no plugin READMEs: %v", err)
-	}
-	var names []string
-	for _, r := range readmes {
-		names = append(names, filepath.Base(filepath.Dir(r)))
-	}
-	return names
-}
-
 // TestPluginREADMEExamples validates the example config of every first-party
 // plugin's README, as a user would copy it, beside the built plugins.
 func TestPluginREADMEExamples(t *testing.T) {
