@@ -72,7 +72,8 @@ type call struct {
 	endpoint     endpoint
 	api          api
 	// anth translates the stream for an Anthropic client.
-	anth *anthropicapi.Stream
+	anth     *anthropicapi.Stream
+	finished bool // a relayed chunk carried a finish_reason
 }
 
 // endpoint is what the client asked for: chat or embeddings.
@@ -535,7 +536,13 @@ func (c *call) streamReply(ctx context.Context, resp *upstream.Response, cancel 
 		b, _ := io.ReadAll(io.LimitReader(resp.Stream, 1<<20))
 		return nil, c.providerError(resp, b)
 	}
-	if ct := resp.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+	ct := resp.Get("Content-Type")
+	pump := c.pump
+	switch {
+	case strings.HasPrefix(ct, "text/event-stream"):
+	case strings.HasPrefix(ct, eventStreamType):
+		pump = c.pumpEventStream
+	default:
 		resp.Stream.Close()
 		cancel()
 		return nil, apierror.Newf(apierror.Upstream, "provider %q did not stream (content type %q)", c.prov.name, apierror.Truncate(ct, 64))
@@ -543,7 +550,7 @@ func (c *call) streamReply(ctx context.Context, resp *upstream.Response, cancel 
 	return &Reply{Status: http.StatusOK, Header: c.replyHeader(), Stream: func(w Flusher) {
 		defer cancel()
 		defer resp.Stream.Close()
-		c.pump(ctx, resp.Stream, w)
+		pump(ctx, resp.Stream, w)
 	}}, nil
 }
 

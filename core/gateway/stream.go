@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/apierror"
 )
@@ -36,19 +38,13 @@ func (c *call) pump(ctx context.Context, body io.Reader, w Flusher) {
 			line = line[:0]
 		}
 		if err != nil && len(frag) == 0 {
-			if errors.Is(err, io.EOF) && data == nil {
-				if v, _ := c.ex.Attr(abi.AttrUpstreamDone); v == "true" {
-					// A provider whose streams end without [DONE]; its
-					// adapter saw the last event.
-					c.done(w)
+			if data != nil && errors.Is(err, io.EOF) {
+				// A last event without its blank line.
+				if !c.relay(ctx, data, w) {
 					return
 				}
 			}
-			msg := "the provider's stream ended before [DONE]"
-			if !errors.Is(err, io.EOF) {
-				msg = "the provider's stream broke off"
-			}
-			c.streamError(w, apierror.Wrap(apierror.Upstream, msg, err))
+			c.streamEnd(w, err)
 			return
 		}
 		frag = bytes.TrimRight(frag, "\r\n")
@@ -100,6 +96,9 @@ func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
 	if len(out) == 0 {
 		return true // dropped by a plugin
 	}
+	if !c.finished {
+		c.finished = hasFinishReason(out)
+	}
 	if c.anth != nil {
 		if err := c.anth.Chunk(w, out); err != nil {
 			c.streamError(w, err)
@@ -115,6 +114,37 @@ func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
 		return false // the client went away
 	}
 	return true
+}
+
+// streamEnd ends a stream whose provider closed it (or broke off) without
+// [DONE]. Only OpenAI-format providers send [DONE]; for the others (Gemini,
+// Cohere, Bedrock, Anthropic) the end of the body is the end of the stream,
+// and it is a complete answer if a chunk carried a finish_reason. The client
+// gets the [DONE] it expects; a stream cut short gets an error event.
+func (c *call) streamEnd(w Flusher, err error) {
+	if errors.Is(err, io.EOF) {
+		// Providers whose streams end without [DONE]: the adapter said it
+		// saw the last event, or a chunk already finished the answer.
+		if v, _ := c.ex.Attr(abi.AttrUpstreamDone); v == "true" || c.finished {
+			c.done(w)
+			return
+		}
+	}
+	msg := "the provider's stream ended before [DONE]"
+	if !errors.Is(err, io.EOF) {
+		msg = "the provider's stream broke off"
+	}
+	c.streamError(w, apierror.Wrap(apierror.Upstream, msg, err))
+}
+
+// hasFinishReason reports whether a canonical chunk ends a choice.
+func hasFinishReason(chunk []byte) bool {
+	found := false
+	gjson.GetBytes(chunk, "choices").ForEach(func(_, ch gjson.Result) bool {
+		found = ch.Get("finish_reason").Type == gjson.String
+		return !found
+	})
+	return found
 }
 
 // streamError ends a stream with an error event.

@@ -139,13 +139,20 @@ func start(t testing.TB) *env {
 	t.Cleanup(func() { mock.Close() })
 	dir := t.TempDir()
 	wasmFiles(t, dir)
-	cfg, err := config.Parse([]byte(fmt.Sprintf(baseConfig, mock.URL())), dir)
+	logs := &syncBuffer{}
+	url, gw := launch(t, fmt.Sprintf(baseConfig, mock.URL()), dir, logs)
+	return &env{url: url, gw: gw, mock: mock, dir: dir, logs: logs}
+}
+
+// launch serves a gateway with the config text (plugin paths relative to
+// dir) on loopback until the test ends.
+func launch(t testing.TB, cfgText, dir string, logs io.Writer) (string, *gateway.Gateway) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(cfgText), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	url, gw := serve(t, cfg, logs)
-	return &env{url: url, gw: gw, mock: mock, dir: dir, logs: logs}
+	return serve(t, cfg, logs)
 }
 
 // serve runs a gateway with cfg on loopback until the test ends.
