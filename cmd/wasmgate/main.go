@@ -16,7 +16,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), validateCmd(), configCmd(), mockProviderCmd(), versionCmd(), newPluginCmd(), newRegistryCmd())
+	root.AddCommand(serveCmd(), validateCmd(), configCmd(), mockProviderCmd(), keysCmd(), versionCmd(), newPluginCmd(), newRegistryCmd())
 	if err := root.ExecuteContext(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "wasmgate:", err)
 		os.Exit(1)

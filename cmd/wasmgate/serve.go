@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wasmgate/wasmgate/core/admin"
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/gateway"
 	"github.com/wasmgate/wasmgate/core/metrics"
@@ -117,7 +118,13 @@ func serve(cmd *cobra.Command, file string) error {
 		return err
 	}
 	defer store.Close()
-	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir(cfg), RequestTimeout: cfg.Server.RequestTimeout, Secrets: store})
+	gov, closeGov, err := newGovernor(cfg, m, logger) // governance.go
+	if err != nil {
+		return err
+	}
+	defer closeGov()
+	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir(cfg), RequestTimeout: cfg.Server.RequestTimeout, Secrets: store,
+		Governor: gov})
 	if err != nil {
 		return err
 	}
@@ -139,6 +146,7 @@ func serve(cmd *cobra.Command, file string) error {
 			logger.Error("config reload failed; the running config stays", "trigger", why, "error", err)
 			return
 		}
+		applyGovernance(gov, cfg, next, logger) // governance.go
 		if next.Server != cfg.Server {
 			logger.Warn("server settings changed; they take effect on restart")
 		}
@@ -172,7 +180,7 @@ func serve(cmd *cobra.Command, file string) error {
 		}
 	}()
 
-	srv := server.New(gw, cfg.Server, m, logger)
+	srv := server.New(gw, cfg.Server, m, logger, server.WithHandler("/admin", admin.New(gov, logger)))
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("server.listen: %w", err)

@@ -29,6 +29,7 @@ const (
 	UpstreamTimeout              // the provider did not answer in time
 	Unavailable                  // the gateway is not ready or is shutting down
 	Plugin                       // an error a plugin chose to return (status and type are the plugin's)
+	BudgetExceeded               // a key's or team's budget is spent for the period
 )
 
 var kinds = [...]struct {
@@ -49,6 +50,7 @@ var kinds = [...]struct {
 	UpstreamTimeout:  {http.StatusGatewayTimeout, "upstream_error", "upstream_timeout"},
 	Unavailable:      {http.StatusServiceUnavailable, "server_error", "unavailable"},
 	Plugin:           {http.StatusBadRequest, "invalid_request_error", ""},
+	BudgetExceeded:   {http.StatusPaymentRequired, "insufficient_quota", "budget_exceeded"},
 }
 
 // Error is an error a client may see. Message, Param and Code are safe to

@@ -25,6 +25,7 @@ import (
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/wasmgate/wasmgate/core/pricing"
 	"github.com/wasmgate/wasmgate/core/secrets"
 )
 
@@ -44,6 +45,11 @@ type Config struct {
 	Secrets      Secrets              `koanf:"secrets"`
 	Registry     Registry             `koanf:"registry"`
 	Dispatch     Dispatch             `koanf:"dispatch"` // routing.go
+	// Governance, State, Pricing and Tracing: see governance.go.
+	Governance Governance               `koanf:"governance"`
+	State      string                   `koanf:"state"`
+	Pricing    map[string]pricing.Price `koanf:"pricing"`
+	Tracing    Tracing                  `koanf:"tracing"`
 
 	// Dir is the folder of the config file: plugin sources are relative to it.
 	Dir string `koanf:"-"`
@@ -384,6 +390,7 @@ func byteSizeHook(from, to reflect.Type, data any) (any, error) {
 
 func (c *Config) applyDefaults() {
 	c.Cache.applyDefaults()
+	c.governanceDefaults()
 	for name, p := range c.Providers {
 		p.applyPreset()
 		if p.Timeout == 0 {
@@ -596,6 +603,7 @@ func (c *Config) Validate() error {
 	c.validateCache(&e)
 	c.validateSecrets(&e)
 	c.validateRouting(&e)
+	c.validateGovernance(&e)
 	return e.err()
 }
 

@@ -73,7 +73,8 @@ type call struct {
 	api          api
 	// anth translates the stream for an Anthropic client.
 	anth     *anthropicapi.Stream
-	finished bool // a relayed chunk carried a finish_reason
+	finished bool    // a relayed chunk carried a finish_reason
+	gov      govCall // governance: key, limits, usage (governance.go)
 }
 
 // endpoint is what the client asked for: chat or embeddings.
@@ -168,6 +169,7 @@ func (g *Gateway) serve(ctx context.Context, req *Request, ep endpoint, a api, m
 // finish releases everything the call holds.
 func (c *call) finish(status int) {
 	g := c.g
+	c.settle(status) // governance: charge and record usage
 	elapsed := time.Since(c.start).Seconds()
 	if c.route != nil && c.model != nil {
 		// The common case, without label lookups: a cached pair of series.
@@ -207,6 +209,9 @@ func (c *call) slot(i int) *slot {
 }
 
 func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
+	if err := c.authenticate(ctx, req); err != nil { // governance: the wasmgate key
+		return nil, err
+	}
 	if c.endpoint == endpointEmbeddings {
 		return c.runEmbeddings(ctx, req)
 	}
@@ -229,6 +234,10 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 		c.stream = stream.Type == gjson.True
 	}
 	if err := c.resolve(req, m.Str); err != nil {
+		return nil, err
+	}
+
+	if err := c.admit(ctx, req, m.Str); err != nil { // governance: limits and budgets
 		return nil, err
 	}
 

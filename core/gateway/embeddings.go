@@ -31,6 +31,9 @@ func (c *call) runEmbeddings(ctx context.Context, req *Request) (*Reply, error) 
 	if err := c.resolve(req, m.Str); err != nil {
 		return nil, err
 	}
+	if err := c.admit(ctx, req, m.Str); err != nil { // governance: limits and budgets
+		return nil, err
+	}
 	return c.sendToTargets(ctx) // dispatch.go: retries, fallbacks and keys as for chat
 
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmgate/wasmgate/core/config"
+	"github.com/wasmgate/wasmgate/core/governance"
 	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/core/metrics"
 	"github.com/wasmgate/wasmgate/core/secrets"
@@ -30,7 +31,8 @@ type Gateway struct {
 	cur      atomic.Pointer[runtime]
 	reloadMu sync.Mutex
 	timeout  time.Duration
-	cache    *openCache // the latest cache service opened (under reloadMu)
+	cache    *openCache           // the latest cache service opened (under reloadMu)
+	gov      *governance.Governor // nil: no keys, limits or usage records
 }
 
 // Options for New.
@@ -44,6 +46,8 @@ type Options struct {
 	// Secrets resolves provider keys and plugin secrets (default: a store
 	// without Vault, for env:// and file:// references and literals).
 	Secrets *secrets.Store
+	// Governor authenticates keys and enforces limits (nil: off).
+	Governor *governance.Governor
 }
 
 // New makes a gateway with no runtime; call Reload with a config.
@@ -68,7 +72,7 @@ func New(opts Options) (*Gateway, error) {
 		}
 	}
 	return &Gateway{logger: opts.Logger, metrics: opts.Metrics, engine: eng, client: upstream.New(), secrets: opts.Secrets, timeout: opts.RequestTimeout,
-		routingMetrics: newRoutingMetrics(opts.Metrics)}, nil
+		routingMetrics: newRoutingMetrics(opts.Metrics), gov: opts.Governor}, nil
 }
 
 // Reload builds a whole new runtime from cfg and swaps it in. Requests in

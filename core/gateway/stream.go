@@ -93,6 +93,7 @@ func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
 		}
 	}
 	out := ex.FinalChunk()
+	c.noteChunk(out) // governance: a stream's usage
 	if len(out) == 0 {
 		return true // dropped by a plugin
 	}

@@ -33,7 +33,7 @@ type Server struct {
 
 // New builds the HTTP server. Settings that need a new listener (address,
 // body limit, timeouts) are taken from cfg once.
-func New(gw *gateway.Gateway, cfg config.Server, m *metrics.Metrics, logger *slog.Logger) *Server {
+func New(gw *gateway.Gateway, cfg config.Server, m *metrics.Metrics, logger *slog.Logger, opts ...Option) *Server {
 	s := &Server{gw: gw, logger: logger}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "wasmgate",
@@ -62,6 +62,9 @@ func New(gw *gateway.Gateway, cfg config.Server, m *metrics.Metrics, logger *slo
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
 	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})))
+	for _, o := range opts { // mounted handlers (the admin API): options.go
+		o(s)
+	}
 	s.app.Use(s.notFound)
 	return s
 }

@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/wasmgate/wasmgate/core/governance"
+	"github.com/wasmgate/wasmgate/core/keys"
+	"github.com/wasmgate/wasmgate/core/pricing"
+)
+
+// govCall is a request's part in governance (keys, limits, budgets, usage):
+// the request flow calls the methods below at a few marked places.
+type govCall struct {
+	key      *keys.Key
+	ticket   *governance.Ticket
+	usage    pricing.Usage
+	hasUsage bool
+}
+
+// authenticate checks the request's wasmgate key (when auth is on).
+func (c *call) authenticate(ctx context.Context, req *Request) error {
+	gov := c.g.gov
+	if gov == nil {
+		return nil
+	}
+	k, err := gov.Authenticate(ctx, req.Header.Get)
+	c.gov.key = k
+	return err
+}
+
+// admit reserves the request's share of its key's limits and budgets. It
+// runs once the model and provider are known and the request header is in
+// the exchange, and takes the client's key out of what plugins and the
+// provider see.
+func (c *call) admit(ctx context.Context, req *Request, model string) error {
+	gov := c.g.gov
+	if gov == nil {
+		return nil
+	}
+	if gov.AuthEnabled() {
+		c.ex.ReqHeader.Del("authorization")
+		c.ex.ReqHeader.Del("x-api-key")
+	}
+	a := governance.Admission{Key: c.gov.key, Model: model, RequestID: req.RequestID, Stream: c.stream}
+	if c.model != nil { // the default target; a router may pick another (settle says which served)
+		a.Upstream, a.Provider = c.model.upstream, c.model.provider.name
+	}
+	if msgs, ok := c.ex.Top("messages"); ok {
+		a.PromptTokens = governance.EstimateTokens(len(msgs.Raw))
+	}
+	for _, f := range []string{"max_completion_tokens", "max_tokens"} {
+		if v, ok := c.ex.Top(f); ok && v.Type == gjson.Number && v.Int() > 0 {
+			a.MaxTokens = v.Int()
+			break
+		}
+	}
+	if v, ok := req.Header.Get(gov.MetadataHeader()); ok {
+		a.Tags = governance.ParseTags(v)
+	}
+	t, err := gov.Admit(ctx, a)
+	c.gov.ticket = t
+	return err
+}
+
+// noteChunk keeps the usage a stream reports (in its last chunk).
+func (c *call) noteChunk(chunk []byte) {
+	if c.gov.ticket == nil {
+		return
+	}
+	if u := gjson.GetBytes(chunk, "usage"); u.IsObject() {
+		c.gov.usage, c.gov.hasUsage = usageOf(u), true
+	}
+}
+
+// settle charges what the request used and records it.
+func (c *call) settle(status int) {
+	t := c.gov.ticket
+	if t == nil {
+		return
+	}
+	o := governance.Outcome{Status: status}
+	if c.served != nil { // the target of the last attempt (dispatch.go)
+		o.Provider, o.Upstream = c.served.prov.name, c.served.model
+	}
+	if !c.stream {
+		body := c.ex.Response
+		if body == nil {
+			body = c.ex.ShortBody
+		}
+		if u := gjson.GetBytes(body, "usage"); status < 400 && u.IsObject() {
+			c.gov.usage, c.gov.hasUsage = usageOf(u), true
+		}
+	}
+	if c.gov.hasUsage {
+		o.Usage = &c.gov.usage
+	}
+	if v, ok := c.ex.Attr("cache.status"); ok {
+		o.Cache = v
+	}
+	t.Settle(context.Background(), o)
+}
+
+func usageOf(u gjson.Result) pricing.Usage {
+	return pricing.Usage{
+		Prompt:     u.Get("prompt_tokens").Int(),
+		Completion: u.Get("completion_tokens").Int(),
+		Cached:     u.Get("prompt_tokens_details.cached_tokens").Int(),
+	}
+}
