@@ -117,7 +117,10 @@ func startReplicaOn(t *testing.T, cfg *config.Config, st state.Store, now func()
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
-		srv.Shutdown(context.Background())
+		client.CloseIdleConnections()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
 		gw.Close(context.Background())
 	})
 	return &replica{url: "http://" + ln.Addr().String(), gov: gov, metrics: m, logs: logs}

@@ -195,7 +195,8 @@ func (g *Governor) Admit(ctx context.Context, a Admission) (*Ticket, error) {
 		return nil, apierror.Newf(apierror.Forbidden, "this key may not use the model %q", apierror.Truncate(a.Model, 128)).WithParam("model").WithCode("model_not_allowed")
 	}
 	var cs []state.Counter
-	reason := []string{}
+	var reason []string
+	var ends []time.Time // each counter's window end, for Retry-After
 	l := k.Limits
 	for _, w := range []struct {
 		win       window
@@ -203,13 +204,13 @@ func (g *Governor) Admit(ctx context.Context, a Admission) (*Ticket, error) {
 	}{{minuteOf(now), l.RequestsPerMinute, l.TokensPerMinute}, {hourOf(now), l.RequestsPerHour, l.TokensPerHour}, {dayOf(now), l.RequestsPerDay, l.TokensPerDay}} {
 		if w.req > 0 {
 			cs = append(cs, state.Counter{Key: "rl:" + k.ID + ":rq:" + w.win.id(), Inc: 1, Limit: w.req, TTL: w.win.ttl(now)})
-			reason = append(reason, "requests per "+unit(w.win.name))
+			reason, ends = append(reason, "requests per "+unit(w.win.name)), append(ends, w.win.end)
 		}
 		if w.toks > 0 {
 			c := state.Counter{Key: "rl:" + k.ID + ":tk:" + w.win.id(), Inc: a.PromptTokens, Limit: w.toks, TTL: w.win.ttl(now)}
 			cs = append(cs, c)
 			t.tokens = append(t.tokens, c)
-			reason = append(reason, "tokens per "+unit(w.win.name))
+			reason, ends = append(reason, "tokens per "+unit(w.win.name)), append(ends, w.win.end)
 		}
 	}
 	completion := a.MaxTokens
@@ -228,7 +229,7 @@ func (g *Governor) Admit(ctx context.Context, a Admission) (*Ticket, error) {
 		c := state.Counter{Key: "bud:" + key + ":" + w.id(), Inc: int64(t.estCost), Limit: int64(pricing.Dollars(b.Amount)), Soft: true, TTL: w.ttl(now)}
 		cs = append(cs, c)
 		t.budgets = append(t.budgets, c)
-		reason = append(reason, what)
+		reason, ends = append(reason, what), append(ends, w.end)
 	}
 	budget("key:"+k.ID, k.Budget, "budget")
 	if k.Team != "" {
@@ -245,7 +246,7 @@ func (g *Governor) Admit(ctx context.Context, a Admission) (*Ticket, error) {
 		return t, nil // fail open: served, not metered
 	}
 	if d != nil {
-		return nil, g.denied(cs[d.Index], reason[d.Index], d.Retry)
+		return nil, g.denied(cs[d.Index], reason[d.Index], ends[d.Index].Sub(now))
 	}
 	t.metered = true
 	return t, nil

@@ -17,6 +17,16 @@ type Redis struct {
 
 const prefix = "wasmgate:"
 
+func init() {
+	// go-redis prints to the standard logger; wasmgate logs (and counts)
+	// state errors itself, once per request, with the policy applied.
+	redis.SetLogger(quiet{})
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
 // OpenRedis connects to a redis:// URL. It does not dial: a Redis that is
 // down shows as errors of the calls, which the caller's policy (fail open
 // or closed) handles.
@@ -31,6 +41,8 @@ func OpenRedis(u string) (*Redis, error) {
 	opts.ReadTimeout = 500 * time.Millisecond
 	opts.WriteTimeout = 500 * time.Millisecond
 	opts.MaxRetries = 1
+	opts.DialerRetries = 1
+	opts.DialerRetryTimeout = 50 * time.Millisecond
 	return &Redis{c: redis.NewClient(opts)}, nil
 }
 

@@ -1,0 +1,95 @@
+package governance_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestUsageRecords: each request leaves a structured log record, metrics by
+// key and model, and totals that GET /admin/usage sums up; streams too.
+func TestUsageRecords(t *testing.T) {
+	r := startReplica(t, govConfig(t, mock(t), "memory", ""), nil)
+	id, secret := r.createKey(t, `{"team":"research","user":"ada"}`)
+	if a := r.chat(t, secret, "gpt-4o-mini", "x-wasmgate-metadata", "env=prod, feature=search,bad"); a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	if a := do(t, "POST", r.url+"/v1/chat/completions", secret, chatBody("gpt-4o", true)); a.status != 200 || !strings.HasSuffix(a.body, "data: [DONE]\n\n") {
+		t.Fatalf("stream: %d %s", a.status, a.body)
+	}
+	if a := r.chat(t, secret, "mock-fail-500"); a.status != 404 { // not a configured model: refused before admission
+		t.Fatalf("unknown model: %d", a.status)
+	}
+
+	type rec struct {
+		Msg              string
+		RequestID        string `json:"request_id"`
+		KeyID            string `json:"key_id"`
+		Team, User       string
+		Model, Provider  string
+		Status           int
+		Stream           bool
+		PromptTokens     int64   `json:"prompt_tokens"`
+		CompletionTokens int64   `json:"completion_tokens"`
+		CostUSD          float64 `json:"cost_usd"`
+		LatencyMS        float64 `json:"latency_ms"`
+		Cache            string
+		Tags             map[string]string
+	}
+	var recs []rec
+	sc := bufio.NewScanner(strings.NewReader(r.logs.String()))
+	for sc.Scan() {
+		var v rec
+		if json.Unmarshal(sc.Bytes(), &v) == nil && v.Msg == "usage" {
+			recs = append(recs, v)
+		}
+	}
+	if len(recs) != 2 {
+		t.Fatalf("%d usage records:\n%s", len(recs), r.logs.String())
+	}
+	// gpt-4o-mini: 9 prompt tokens at $0.15/M and 6 completion at $0.60/M
+	// make 4.95 micro-dollars, rounded up; gpt-4o 82.5.
+	want := rec{Msg: "usage", KeyID: id, Team: "research", User: "ada", Model: "gpt-4o-mini", Provider: "mock", Status: 200,
+		PromptTokens: 9, CompletionTokens: 6, CostUSD: 0.000005, Cache: "none", Tags: map[string]string{"env": "prod", "feature": "search"}}
+	got := recs[0]
+	if got.RequestID == "" || got.LatencyMS <= 0 {
+		t.Fatalf("record without request id or latency: %+v", got)
+	}
+	got.RequestID, got.LatencyMS = "", 0
+	if gj, _ := json.Marshal(got); string(gj) != mustJSON(want) {
+		t.Fatalf("record\n got %s\nwant %s", gj, mustJSON(want))
+	}
+	if s := recs[1]; !s.Stream || s.Model != "gpt-4o" || s.PromptTokens != 9 || s.CompletionTokens != 6 || s.CostUSD != 0.000083 {
+		t.Fatalf("stream record %+v", s)
+	}
+
+	// Metrics by key and model.
+	if v := counterValue(t, r, "wasmgate_usage_tokens_total", "key", id); v != 30 {
+		t.Fatalf("wasmgate_usage_tokens_total{key=%s} = %v, want 30", id, v)
+	}
+	if v := counterValue(t, r, "wasmgate_usage_requests_total", "model", "gpt-4o"); v != 1 {
+		t.Fatalf("wasmgate_usage_requests_total{model=gpt-4o} = %v", v)
+	}
+
+	// The summary.
+	s := usageOf(t, r, "")
+	if len(s.Data) != 2 || s.Total.Requests != 2 || s.Total.PromptTokens != 18 || s.Total.CompletionTokens != 12 || s.Total.CostUSD != 0.000088 {
+		t.Fatalf("summary %+v", s)
+	}
+	if s := usageOf(t, r, "?key=key_other"); len(s.Data) != 0 || s.Total.Requests != 0 {
+		t.Fatalf("another key's summary %+v", s)
+	}
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	if s := usageOf(t, r, "?from="+yesterday+"&to="+yesterday); s.Total.Requests != 0 {
+		t.Fatalf("yesterday %+v", s)
+	}
+	errorOf(t, do(t, "GET", r.url+"/admin/usage?from=2026-13-01", adminKey, ""), 400, "")
+	errorOf(t, do(t, "GET", r.url+"/admin/usage?from=2026-02-01&to=2026-01-01", adminKey, ""), 400, "")
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
