@@ -25,6 +25,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/mockprovider"
 	"github.com/wasmgate/wasmgate/core/secrets"
 	"github.com/wasmgate/wasmgate/core/server"
+	"github.com/wasmgate/wasmgate/core/tracing"
 )
 
 func serveCmd() *cobra.Command {
@@ -123,8 +124,13 @@ func serve(cmd *cobra.Command, file string) error {
 		return err
 	}
 	defer closeGov()
+	tracer, stopTracing, err := tracing.Setup(ctx, cfg.Tracing, version)
+	if err != nil {
+		return err
+	}
+	defer stopTracing(context.Background())
 	gw, err := gateway.New(gateway.Options{Logger: logger, Metrics: m, CacheDir: cacheDir(cfg), RequestTimeout: cfg.Server.RequestTimeout, Secrets: store,
-		Governor: gov})
+		Governor: gov, Tracer: tracer})
 	if err != nil {
 		return err
 	}

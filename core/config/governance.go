@@ -87,9 +87,9 @@ func (l RateLimits) Check() string {
 // Tracing exports OpenTelemetry spans over OTLP/HTTP.
 type Tracing struct {
 	Enabled bool `koanf:"enabled"`
-	// Endpoint is the collector's host:port (default 127.0.0.1:4318).
+	// Endpoint is the collector's OTLP/HTTP URL; its scheme decides TLS
+	// (default http://127.0.0.1:4318; without a path, /v1/traces).
 	Endpoint string `koanf:"endpoint"`
-	Insecure bool   `koanf:"insecure"`
 	// SampleRatio of requests traced (default 1).
 	SampleRatio float64       `koanf:"sample_ratio"`
 	ServiceName string        `koanf:"service_name"`
@@ -111,7 +111,7 @@ func (c *Config) governanceDefaults() {
 		c.State = "memory"
 	}
 	if c.Tracing.Endpoint == "" {
-		c.Tracing.Endpoint = "127.0.0.1:4318"
+		c.Tracing.Endpoint = "http://127.0.0.1:4318"
 	}
 	if c.Tracing.SampleRatio == 0 {
 		c.Tracing.SampleRatio = 1
@@ -156,6 +156,9 @@ func (c *Config) validateGovernance(e *Errors) {
 		if _, err := path.Match(model, ""); err != nil {
 			e.add("pricing."+model, "bad model name")
 		}
+	}
+	if u, err := url.Parse(c.Tracing.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		e.add("tracing.endpoint", "must be an http(s) URL, got %q", c.Tracing.Endpoint)
 	}
 	if c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1 {
 		e.add("tracing.sample_ratio", "must be between 0 and 1")

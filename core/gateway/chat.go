@@ -14,6 +14,7 @@ import (
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/anthropicapi"
@@ -73,8 +74,9 @@ type call struct {
 	api          api
 	// anth translates the stream for an Anthropic client.
 	anth     *anthropicapi.Stream
-	finished bool    // a relayed chunk carried a finish_reason
-	gov      govCall // governance: key, limits, usage (governance.go)
+	finished bool       // a relayed chunk carried a finish_reason
+	gov      govCall    // governance: key, limits, usage (governance.go)
+	span     trace.Span // tracing: the request's span (tracing.go)
 }
 
 // endpoint is what the client asked for: chat or embeddings.
@@ -141,6 +143,7 @@ func (g *Gateway) serve(ctx context.Context, req *Request, ep endpoint, a api, m
 	if a == apiAnthropic {
 		c.anth = anthropicapi.NewStream(model)
 	}
+	ctx = c.startSpan(ctx, req) // tracing
 	g.metrics.InFlight.Inc()
 	reply, err := c.run(ctx, req)
 	if err == nil && a == apiAnthropic && reply.Stream == nil {
@@ -169,7 +172,8 @@ func (g *Gateway) serve(ctx context.Context, req *Request, ep endpoint, a api, m
 // finish releases everything the call holds.
 func (c *call) finish(status int) {
 	g := c.g
-	c.settle(status) // governance: charge and record usage
+	c.settle(status)  // governance: charge and record usage
+	c.endSpan(status) // tracing
 	elapsed := time.Since(c.start).Seconds()
 	if c.route != nil && c.model != nil {
 		// The common case, without label lookups: a cached pair of series.
@@ -311,9 +315,11 @@ func (c *call) hook(ctx context.Context, i int, ph abi.Phase) (*Reply, error) {
 		}
 		c.inst[i] = in
 	}
+	sp := c.pluginSpan(ctx, s, ph) // tracing
 	t := time.Now()
 	act, err := in.Call(ph, &c.ex, s.adapter)
 	s.calls[ph].Observe(time.Since(t).Seconds())
+	endPluginSpan(sp, act, err) // tracing
 	if ph == abi.PhaseRequest && !c.later(s) {
 		// Nothing more for this plugin in this request: give the instance
 		// back now rather than hold it through the provider's answer, so a
@@ -501,12 +507,15 @@ func noCancel() {}
 // dispatch sends the provider request. A stream's body outlives send: its
 // context carries the deadline. A buffered exchange needs no context timer.
 func (c *call) dispatch(ctx context.Context, ureq *upstream.Request, deadline time.Time) (*upstream.Response, context.CancelFunc, error) {
+	ctx, sp := c.upstreamSpan(ctx, ureq) // tracing: a span per attempt
 	if c.stream {
 		sctx, cancel := context.WithDeadline(ctx, deadline)
 		resp, err := c.g.client.Stream(sctx, ureq)
+		endUpstreamSpan(sp, resp, err) // tracing
 		return resp, cancel, err
 	}
 	resp, err := c.g.client.Do(ctx, ureq)
+	endUpstreamSpan(sp, resp, err) // tracing
 	return resp, noCancel, err
 }
 

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/governance"
 	"github.com/wasmgate/wasmgate/core/host"
@@ -33,6 +35,7 @@ type Gateway struct {
 	timeout  time.Duration
 	cache    *openCache           // the latest cache service opened (under reloadMu)
 	gov      *governance.Governor // nil: no keys, limits or usage records
+	tracer   trace.Tracer         // nil: no spans
 }
 
 // Options for New.
@@ -48,6 +51,9 @@ type Options struct {
 	Secrets *secrets.Store
 	// Governor authenticates keys and enforces limits (nil: off).
 	Governor *governance.Governor
+	// Tracer makes spans per request, plugin call and upstream attempt
+	// (nil: off).
+	Tracer trace.Tracer
 }
 
 // New makes a gateway with no runtime; call Reload with a config.
@@ -72,7 +78,7 @@ func New(opts Options) (*Gateway, error) {
 		}
 	}
 	return &Gateway{logger: opts.Logger, metrics: opts.Metrics, engine: eng, client: upstream.New(), secrets: opts.Secrets, timeout: opts.RequestTimeout,
-		routingMetrics: newRoutingMetrics(opts.Metrics), gov: opts.Governor}, nil
+		routingMetrics: newRoutingMetrics(opts.Metrics), gov: opts.Governor, tracer: opts.Tracer}, nil
 }
 
 // Reload builds a whole new runtime from cfg and swaps it in. Requests in
