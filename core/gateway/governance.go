@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
+	"github.com/wasmgate/wasmgate/core/apierror"
 	"github.com/wasmgate/wasmgate/core/governance"
 	"github.com/wasmgate/wasmgate/core/keys"
 	"github.com/wasmgate/wasmgate/core/pricing"
@@ -61,6 +63,27 @@ func (c *call) admit(ctx context.Context, req *Request, model string) error {
 	}
 	t, err := gov.Admit(ctx, a)
 	c.gov.ticket = t
+	if err != nil {
+		return err
+	}
+	return c.askStreamUsage()
+}
+
+// askStreamUsage asks the provider for a stream's usage (OpenAI's
+// stream_options.include_usage), which is what a stream is charged.
+func (c *call) askStreamUsage() error {
+	if !c.stream {
+		return nil
+	}
+	if o, ok := c.ex.Top("stream_options"); ok && o.Get("include_usage").Type == gjson.True {
+		return nil
+	}
+	b, err := sjson.SetBytes(c.ex.Request, "stream_options.include_usage", true)
+	if err != nil {
+		return apierror.New(apierror.InvalidRequest, "stream_options must be an object").WithParam("stream_options")
+	}
+	c.ex.SetRequest(b)
+	_, err = c.ex.IndexRequest()
 	return err
 }
 

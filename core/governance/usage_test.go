@@ -19,6 +19,11 @@ func TestUsageRecords(t *testing.T) {
 	if a := do(t, "POST", r.url+"/v1/chat/completions", secret, chatBody("gpt-4o", true)); a.status != 200 || !strings.HasSuffix(a.body, "data: [DONE]\n\n") {
 		t.Fatalf("stream: %d %s", a.status, a.body)
 	}
+	// A stream that does not ask for usage is charged what the provider
+	// reports all the same (the gateway asks for it).
+	if a := do(t, "POST", r.url+"/v1/chat/completions", secret, `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Hello there, wasmgate!"}]}`); a.status != 200 || !strings.Contains(a.body, `"completion_tokens":6`) {
+		t.Fatalf("stream without stream_options: %d %s", a.status, a.body)
+	}
 	if a := r.chat(t, secret, "mock-fail-500"); a.status != 404 { // not a configured model: refused before admission
 		t.Fatalf("unknown model: %d", a.status)
 	}
@@ -46,7 +51,7 @@ func TestUsageRecords(t *testing.T) {
 			recs = append(recs, v)
 		}
 	}
-	if len(recs) != 2 {
+	if len(recs) != 3 {
 		t.Fatalf("%d usage records:\n%s", len(recs), r.logs.String())
 	}
 	// gpt-4o-mini: 9 prompt tokens at $0.15/M and 6 completion at $0.60/M
@@ -61,21 +66,23 @@ func TestUsageRecords(t *testing.T) {
 	if gj, _ := json.Marshal(got); string(gj) != mustJSON(want) {
 		t.Fatalf("record\n got %s\nwant %s", gj, mustJSON(want))
 	}
-	if s := recs[1]; !s.Stream || s.Model != "gpt-4o" || s.PromptTokens != 9 || s.CompletionTokens != 6 || s.CostUSD != 0.000083 {
-		t.Fatalf("stream record %+v", s)
+	for _, s := range recs[1:] {
+		if !s.Stream || s.Model != "gpt-4o" || s.PromptTokens != 9 || s.CompletionTokens != 6 || s.CostUSD != 0.000083 {
+			t.Fatalf("stream record %+v", s)
+		}
 	}
 
 	// Metrics by key and model.
-	if v := counterValue(t, r, "wasmgate_usage_tokens_total", "key", id); v != 30 {
-		t.Fatalf("wasmgate_usage_tokens_total{key=%s} = %v, want 30", id, v)
+	if v := counterValue(t, r, "wasmgate_usage_tokens_total", "key", id); v != 45 {
+		t.Fatalf("wasmgate_usage_tokens_total{key=%s} = %v, want 45", id, v)
 	}
-	if v := counterValue(t, r, "wasmgate_usage_requests_total", "model", "gpt-4o"); v != 1 {
+	if v := counterValue(t, r, "wasmgate_usage_requests_total", "model", "gpt-4o"); v != 2 {
 		t.Fatalf("wasmgate_usage_requests_total{model=gpt-4o} = %v", v)
 	}
 
 	// The summary.
 	s := usageOf(t, r, "")
-	if len(s.Data) != 2 || s.Total.Requests != 2 || s.Total.PromptTokens != 18 || s.Total.CompletionTokens != 12 || s.Total.CostUSD != 0.000088 {
+	if len(s.Data) != 2 || s.Total.Requests != 3 || s.Total.PromptTokens != 27 || s.Total.CompletionTokens != 18 || s.Total.CostUSD != 0.000171 {
 		t.Fatalf("summary %+v", s)
 	}
 	if s := usageOf(t, r, "?key=key_other"); len(s.Data) != 0 || s.Total.Requests != 0 {
