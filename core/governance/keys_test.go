@@ -2,14 +2,30 @@ package governance_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/wasmgate/wasmgate/core/mockprovider"
 )
 
 // TestVirtualKeys: clients need a wasmgate key; the admin API (with its own
 // credential) creates, lists, rotates and revokes them.
 func TestVirtualKeys(t *testing.T) {
-	r := startReplica(t, govConfig(t, mock(t), "memory", ""), nil)
+	// The provider stand-in notes the credentials it is sent.
+	var mu sync.Mutex
+	var sent []string
+	m := mockprovider.New(mockprovider.Options{})
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		sent = append(sent, req.Header.Get("Authorization")+req.Header.Get("x-api-key"))
+		mu.Unlock()
+		m.ServeHTTP(w, req)
+	}))
+	defer provider.Close()
+	r := startReplica(t, govConfig(t, provider.URL+"/v1", "memory", ""), nil)
 
 	// Admin API: its own credential.
 	errorOf(t, do(t, "GET", r.url+"/admin/keys", "", ""), 401, "invalid_api_key")
@@ -71,7 +87,17 @@ func TestVirtualKeys(t *testing.T) {
 	}
 	errorOf(t, r.chat(t, rot.Secret, "gpt-4o-mini"), 401, "invalid_api_key")
 
-	// The key never shows in the logs.
+	// The client's key never reaches the provider, nor the logs.
+	mu.Lock()
+	for _, s := range sent {
+		if strings.Contains(s, "wg-") {
+			t.Fatalf("the provider got the client's key: %q", s)
+		}
+	}
+	if len(sent) != 3 {
+		t.Fatalf("%d provider requests, want 3", len(sent))
+	}
+	mu.Unlock()
 	if logs := r.logs.String(); strings.Contains(logs, secret) || strings.Contains(logs, rot.Secret) || strings.Contains(logs, adminKey) {
 		t.Fatalf("a secret in the logs:\n%s", logs)
 	}
