@@ -23,9 +23,10 @@ providers:
 models: [{id: gpt-4o-mini, provider: up}]
 pipelines: {main: []}
 routes: [{pipeline: main}]
-governance: {auth: true}
+governance: {auth: true, admin_key: "env://WG_TEST_ADMIN_KEY"}
 `), 0o644)
-	g := serve(t, file, "WASMGATE_GOVERNANCE__ADMIN_KEY="+admin)
+	// The admin key is a secret reference, read by the secrets store.
+	g := serve(t, file, "WG_TEST_ADMIN_KEY="+admin)
 	keys := func(args ...string) (string, error) {
 		cmd := exec.Command(bin, append([]string{"keys", "--url", g.url}, args...)...)
 		cmd.Env = append(os.Environ(), "WASMGATE_ADMIN_KEY="+admin)

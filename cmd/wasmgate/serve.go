@@ -119,7 +119,7 @@ func serve(cmd *cobra.Command, file string) error {
 		return err
 	}
 	defer store.Close()
-	gov, closeGov, err := newGovernor(cfg, m, logger) // governance.go
+	gov, closeGov, err := newGovernor(ctx, cfg, store, m, logger) // governance.go
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func serve(cmd *cobra.Command, file string) error {
 			logger.Error("config reload failed; the running config stays", "trigger", why, "error", err)
 			return
 		}
-		applyGovernance(gov, cfg, next, logger) // governance.go
+		applyGovernance(ctx, gov, store, cfg, next, logger) // governance.go
 		if next.Server != cfg.Server {
 			logger.Warn("server settings changed; they take effect on restart")
 		}

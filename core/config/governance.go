@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"path"
 	"time"
+
+	"github.com/wasmgate/wasmgate/core/secrets"
 )
 
 // Governance is who may call the gateway and how much: virtual keys,
@@ -135,7 +137,7 @@ func (c *Config) validateGovernance(e *Errors) {
 	if g.Auth && g.AdminKey == "" {
 		e.add("governance.admin_key", "must be set when governance.auth is on (keys are made through the admin API)")
 	}
-	if k := g.AdminKey.Reveal(); k != "" && len(k) < 16 {
+	if k := g.AdminKey.Reveal(); k != "" && !secrets.IsRef(k) && len(k) < 16 {
 		e.add("governance.admin_key", "must be at least 16 characters")
 	}
 	for name, t := range g.Teams {

@@ -79,6 +79,9 @@ func (c *Config) SecretRefs() map[string]Secret {
 			refs["providers."+name+".api_key"] = p.APIKey
 		}
 	}
+	if k := c.Governance.AdminKey; k != "" {
+		refs["governance.admin_key"] = k
+	}
 	for name, p := range c.Plugins {
 		for sn, s := range p.Capabilities.Secrets {
 			refs["plugins."+name+".capabilities.secrets."+sn] = s

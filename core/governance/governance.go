@@ -23,6 +23,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/keys"
 	"github.com/wasmgate/wasmgate/core/pricing"
+	"github.com/wasmgate/wasmgate/core/secrets"
 	"github.com/wasmgate/wasmgate/core/state"
 	"github.com/wasmgate/wasmgate/core/usage"
 )
@@ -30,7 +31,6 @@ import (
 // settings are the parts of the config that a reload may change.
 type settings struct {
 	auth           bool
-	adminKey       config.Secret
 	failOpen       bool
 	completionEst  int64
 	metadataHeader string
@@ -46,6 +46,8 @@ type Governor struct {
 	logger *slog.Logger
 	now    func() time.Time
 	cur    atomic.Pointer[settings]
+	// adminKey reads the admin credential's current value.
+	adminKey atomic.Pointer[func() (string, bool)]
 
 	// lastGood remembers keys seen, by hash: with on_state_error fail_open
 	// a key can still be told from garbage while the state is down.
@@ -89,7 +91,12 @@ func New(opts Options) *Governor {
 // Apply takes the governance settings of a (re)loaded config.
 func (g *Governor) Apply(cfg *config.Config) {
 	gc := cfg.Governance
-	g.cur.Store(&settings{auth: gc.Auth, adminKey: gc.AdminKey, failOpen: gc.OnStateError == config.FailOpen,
+	if k := gc.AdminKey.Reveal(); !secrets.IsRef(k) {
+		g.SetAdminKey(func() (string, bool) { return k, true })
+	} else {
+		g.SetAdminKey(nil) // off until SetAdminKey gives the reference's value
+	}
+	g.cur.Store(&settings{auth: gc.Auth, failOpen: gc.OnStateError == config.FailOpen,
 		completionEst: gc.DefaultCompletionTokens, metadataHeader: gc.MetadataHeader,
 		teams: gc.Teams, prices: pricing.Default().With(cfg.Pricing)})
 }
@@ -100,8 +107,22 @@ func (g *Governor) Keys() *keys.Manager { return g.keys }
 // Usage is the usage recorder (the admin API's).
 func (g *Governor) Usage() *usage.Recorder { return g.usage }
 
+// SetAdminKey sets where the admin API's credential comes from: a
+// reference (vault://, env://, file://) is read by the secrets store, which
+// keeps it current.
+func (g *Governor) SetAdminKey(value func() (string, bool)) { g.adminKey.Store(&value) }
+
 // AdminKey is the admin API's credential ("" when it is off).
-func (g *Governor) AdminKey() string { return g.cur.Load().adminKey.Reveal() }
+func (g *Governor) AdminKey() string {
+	f := g.adminKey.Load()
+	if f == nil || *f == nil {
+		return ""
+	}
+	if v, ok := (*f)(); ok {
+		return v
+	}
+	return ""
+}
 
 // AuthEnabled reports whether requests need a key.
 func (g *Governor) AuthEnabled() bool { return g.cur.Load().auth }
