@@ -107,10 +107,11 @@ func Hash(secret string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Maps in the state store.
+// Maps in the state store. A live key's record is under its hash too, so
+// that a request finds it in one read.
 const (
 	byID   = "keys"    // id -> record
-	byHash = "keyhash" // hash -> id
+	byHash = "keyhash" // hash -> record of a live key
 )
 
 // Manager creates, finds, rotates and revokes keys in a state store, so
@@ -159,19 +160,23 @@ func (m *Manager) Create(ctx context.Context, s Spec) (*Key, string, error) {
 	if err := m.put(ctx, k); err != nil {
 		return nil, "", err
 	}
-	// The hash entry last: a key is usable only once its record exists.
-	if err := m.st.Put(ctx, byHash, k.Hash, []byte(k.ID)); err != nil {
-		return nil, "", err
-	}
 	return k, secret, nil
 }
 
+// put stores a key's record by id and, while the key is live, by hash (the
+// id first: a key is usable only once it can be listed and revoked).
 func (m *Manager) put(ctx context.Context, k *Key) error {
 	b, err := json.Marshal(record{Key: *k, StoredHash: k.Hash})
 	if err != nil {
 		return err
 	}
-	return m.st.Put(ctx, byID, k.ID, b)
+	if err := m.st.Put(ctx, byID, k.ID, b); err != nil {
+		return err
+	}
+	if k.RevokedAt != nil {
+		return nil
+	}
+	return m.st.Put(ctx, byHash, k.Hash, b)
 }
 
 func decode(b []byte) (*Key, error) {
@@ -238,9 +243,6 @@ func (m *Manager) Rotate(ctx context.Context, id string) (*Key, string, error) {
 	if err := m.put(ctx, k); err != nil {
 		return nil, "", err
 	}
-	if err := m.st.Put(ctx, byHash, k.Hash, []byte(k.ID)); err != nil {
-		return nil, "", err
-	}
 	if err := m.st.Delete(ctx, byHash, old); err != nil {
 		return nil, "", err
 	}
@@ -274,17 +276,14 @@ func (m *Manager) Authenticate(ctx context.Context, secret string) (*Key, error)
 		return nil, ErrInvalid
 	}
 	h := Hash(secret)
-	id, err := m.st.Fetch(ctx, byHash, h)
+	b, err := m.st.Fetch(ctx, byHash, h)
 	if errors.Is(err, state.ErrNotFound) {
 		return nil, ErrInvalid
 	}
 	if err != nil {
 		return nil, err
 	}
-	k, err := m.Get(ctx, string(id))
-	if errors.Is(err, ErrNotFound) {
-		return nil, ErrInvalid
-	}
+	k, err := decode(b)
 	if err != nil {
 		return nil, err
 	}
