@@ -158,6 +158,7 @@ func (g *Governor) Authenticate(ctx context.Context, header func(string) (string
 		g.lastGood.Store(k.Hash, k)
 		return k, nil
 	case errors.Is(err, keys.ErrInvalid):
+		g.lastGood.Delete(keys.Hash(secret)) // revoked or rotated: not even when the state is down
 		g.refused.WithLabelValues("invalid_key").Inc()
 		return nil, apierror.New(apierror.Unauthorized, "invalid or revoked wasmgate key")
 	}
