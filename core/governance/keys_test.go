@@ -34,6 +34,8 @@ func TestVirtualKeys(t *testing.T) {
 	errorOf(t, do(t, "POST", r.url+"/admin/keys", adminKey, `{"models":["[bad"]}`), 400, "")
 	errorOf(t, do(t, "POST", r.url+"/admin/keys", adminKey, `{"budget":{"amount":5,"period":"yearly"}}`), 400, "")
 	errorOf(t, do(t, "POST", r.url+"/admin/keys/key_x/rotate", adminKey, ""), 404, "key_not_found")
+	errorOf(t, do(t, "PUT", r.url+"/admin/keys", adminKey, "{}"), 404, "not_found")
+	errorOf(t, do(t, "GET", r.url+"/admin/nothing", adminKey, ""), 404, "not_found")
 
 	id, secret := r.createKey(t, `{"name":"ci","team":"research","user":"ada","models":["gpt-4o-*"]}`)
 	if !strings.HasPrefix(secret, "wg-") || len(secret) < 40 {
@@ -101,4 +103,22 @@ func TestVirtualKeys(t *testing.T) {
 	if logs := r.logs.String(); strings.Contains(logs, secret) || strings.Contains(logs, rot.Secret) || strings.Contains(logs, adminKey) {
 		t.Fatalf("a secret in the logs:\n%s", logs)
 	}
+}
+
+// TestAuthOff: without governance.auth (the quickstart) requests need no
+// key and leave no usage records; without an admin key there is no admin API.
+func TestAuthOff(t *testing.T) {
+	cfg := govConfig(t, mock(t), "memory", "")
+	cfg.Governance.Auth, cfg.Governance.AdminKey = false, ""
+	r := startReplica(t, cfg, nil)
+	if a := r.chat(t, "", "gpt-4o-mini"); a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	if a := r.chat(t, "sk-whatever", "gpt-4o-mini"); a.status != 200 {
+		t.Fatalf("a stray bearer token: %d %s", a.status, a.body)
+	}
+	if strings.Contains(r.logs.String(), `"msg":"usage"`) {
+		t.Fatal("usage recorded without auth")
+	}
+	errorOf(t, do(t, "GET", r.url+"/admin/keys", adminKey, ""), 404, "not_found")
 }
