@@ -25,6 +25,7 @@ func TestMatchesABIDoc(t *testing.T) {
 		abi.FnBodySet, abi.FnJSONGet, abi.FnJSONSet, abi.FnHeaderGet, abi.FnHeaderSet, abi.FnAttrGet, abi.FnAttrSet,
 		abi.FnSendResponse, abi.FnSendError, abi.FnSecretGet, abi.AttrRequestID, abi.AttrRoute, abi.AttrPipeline, abi.AttrModel,
 		abi.AttrStream, abi.AttrProvider, abi.AttrProviderURL, abi.AttrProviderModel, abi.AttrProviderAPIKey, abi.AttrEndpoint, abi.AttrUpstreamDone,
+		abi.AttrKeyID, abi.AttrKeyTeam, abi.AttrKeyUser, abi.AttrCacheStatus,
 		abi.HeaderURL, abi.HeaderMethod, abi.HeaderStatus} {
 		want = append(want, "`"+name+"`")
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
+	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/apierror"
 	"github.com/wasmgate/wasmgate/core/governance"
 	"github.com/wasmgate/wasmgate/core/keys"
@@ -45,6 +46,14 @@ func (c *call) admit(ctx context.Context, req *Request, model string) error {
 	}
 	c.ex.ReqHeader.Del("authorization")
 	c.ex.ReqHeader.Del("x-api-key")
+	k := c.gov.key
+	c.ex.SetAttr(abi.AttrKeyID, k.ID)
+	if k.Team != "" {
+		c.ex.SetAttr(abi.AttrKeyTeam, k.Team)
+	}
+	if k.User != "" {
+		c.ex.SetAttr(abi.AttrKeyUser, k.User)
+	}
 	a := governance.Admission{Key: c.gov.key, Model: model, RequestID: req.RequestID, Stream: c.stream}
 	if c.model != nil { // the default target; a router may pick another (settle says which served)
 		a.Upstream, a.Provider = c.model.upstream, c.model.provider.name
@@ -119,7 +128,7 @@ func (c *call) settle(status int) {
 	if c.gov.hasUsage {
 		o.Usage = &c.gov.usage
 	}
-	if v, ok := c.ex.Attr("cache.status"); ok {
+	if v, ok := c.ex.Attr(abi.AttrCacheStatus); ok {
 		o.Cache = v
 	}
 	t.Settle(context.Background(), o)

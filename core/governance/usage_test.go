@@ -3,9 +3,15 @@ package governance_test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmgate/wasmgate/core/config"
+	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
 // TestUsageRecords: each request leaves a structured log record, metrics by
@@ -99,4 +105,32 @@ func TestUsageRecords(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestKeyAttributes: plugins see the key's id, team and user as attributes,
+// and a plugin's cache.status lands in the usage record.
+func TestKeyAttributes(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keyprobe.wasm"), testwasm.GoPluginBytes(t, "testguests/keyprobe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+plugins: {keyprobe: {source: keyprobe.wasm}}
+providers: {mock: {base_url: %q}}
+models: [{id: gpt-4o-mini, provider: mock}]
+pipelines: {main: [{plugin: keyprobe}]}
+routes: [{pipeline: main}]
+governance: {auth: true, admin_key: %q}
+`, mock(t), adminKey)), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startReplica(t, cfg, nil)
+	id, secret := r.createKey(t, `{"team":"research","user":"ada"}`)
+	if a := r.chat(t, secret, "gpt-4o-mini"); a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	if want := `"cache":"` + id + `/research/ada"`; !strings.Contains(r.logs.String(), want) {
+		t.Fatalf("no %s in the usage record:\n%s", want, r.logs.String())
+	}
 }

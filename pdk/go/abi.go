@@ -87,7 +87,14 @@ const (
 	AttrProviderAPIKey = "wasmgate.provider.api_key"
 	AttrEndpoint       = "wasmgate.endpoint"
 	AttrUpstreamDone   = "wasmgate.upstream.done"
+	AttrKeyID          = "wasmgate.key.id"
+	AttrKeyTeam        = "wasmgate.key.team"
+	AttrKeyUser        = "wasmgate.key.user"
 )
+
+// AttrCacheStatus is set by a cache plugin (hit, miss, …); the host records
+// it with the request's usage.
+const AttrCacheStatus = "cache.status"
 
 // Pseudo-headers.
 const (

@@ -110,7 +110,8 @@ func TestABIDocument(t *testing.T) {
 	}
 
 	attrs := []string{AttrRequestID, AttrRoute, AttrPipeline, AttrModel, AttrStream, AttrProvider,
-		AttrProviderURL, AttrProviderModel, AttrProviderAPIKey, AttrEndpoint, AttrUpstreamDone}
+		AttrProviderURL, AttrProviderModel, AttrProviderAPIKey, AttrEndpoint, AttrUpstreamDone,
+		AttrKeyID, AttrKeyTeam, AttrKeyUser}
 	rows = tableRows(t, doc, "| attribute | value |")
 	if len(rows) != len(attrs) {
 		t.Errorf("attributes: ABI.md has %d, pdk %d", len(rows), len(attrs))
@@ -260,6 +261,10 @@ func TestABIHostConstants(t *testing.T) {
 		"AttrProviderAPIKey":  AttrProviderAPIKey,
 		"AttrEndpoint":        AttrEndpoint,
 		"AttrUpstreamDone":    AttrUpstreamDone,
+		"AttrKeyID":           AttrKeyID,
+		"AttrKeyTeam":         AttrKeyTeam,
+		"AttrKeyUser":         AttrKeyUser,
+		"AttrCacheStatus":     AttrCacheStatus,
 		"HeaderURL":           HeaderURL,
 		"HeaderMethod":        HeaderMethod,
 		"HeaderStatus":        HeaderStatus,
