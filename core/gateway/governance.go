@@ -130,6 +130,8 @@ func (c *call) settle(status int) {
 	}
 	if v, ok := c.ex.Attr(abi.AttrCacheStatus); ok {
 		o.Cache = v
+	} else if v, ok := c.ex.RespHeader.Get("x-wasmgate-cache"); ok { // the cache plugin's answer
+		o.Cache = v
 	}
 	t.Settle(context.Background(), o)
 }
