@@ -336,7 +336,12 @@ func (t *Ticket) Settle(ctx context.Context, o Outcome) {
 		t.a.Provider = o.Provider
 	}
 	cost := t.price.Cost(u)
-	if o.Usage == nil && o.Status < 400 {
+	switch {
+	case o.Cache == "hit":
+		// Answered from the gateway's cache: no provider tokens, no cost
+		// (the cache counts the tokens it saved).
+		u, cost = pricing.Usage{}, 0
+	case o.Usage == nil && o.Status < 400:
 		// Served, but nobody reported usage (a stream without
 		// include_usage): the estimate stands.
 		u.Prompt = t.a.PromptTokens

@@ -134,3 +134,45 @@ governance: {auth: true, admin_key: %q}
 		t.Fatalf("no %s in the usage record:\n%s", want, r.logs.String())
 	}
 }
+
+// TestCacheHitsCostNothing: with the cache plugin in the pipeline, the
+// usage records say miss, then hit; a hit costs nothing and uses no tokens.
+func TestCacheHitsCostNothing(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"cache", "openai"} {
+		if err := os.WriteFile(filepath.Join(dir, p+".wasm"), testwasm.GoPluginBytes(t, p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+plugins:
+  cache: {source: cache.wasm, capabilities: {cache: true}, limits: {timeout: 3s}}
+  openai: {source: openai.wasm}
+providers: {mock: {base_url: %q, adapter: openai}}
+models: [{id: gpt-4o, provider: mock}]
+pipelines: {main: [{plugin: cache, on_error: fail_open}]}
+routes: [{pipeline: main}]
+cache: {embedder: {kind: offline}}
+governance: {auth: true, admin_key: %q}
+`, mock(t), adminKey)), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startReplica(t, cfg, nil)
+	id, secret := r.createKey(t, `{"budget":{"amount":1,"period":"daily"}}`)
+	for _, want := range []string{"miss", "hit"} {
+		a := r.chat(t, secret, "gpt-4o")
+		if a.status != 200 || a.header.Get("x-wasmgate-cache") != want {
+			t.Fatalf("want a %s: %d %q %s", want, a.status, a.header.Get("x-wasmgate-cache"), a.body)
+		}
+	}
+	logs := r.logs.String()
+	if !strings.Contains(logs, `"cache":"miss"`) || !strings.Contains(logs, `"cache":"hit"`) {
+		t.Fatalf("cache statuses not recorded:\n%s", logs)
+	}
+	s := usageOf(t, r, "?key="+id)
+	// One provider answer: 9 prompt and 6 completion tokens of gpt-4o.
+	if s.Total.Requests != 2 || s.Total.PromptTokens != 9 || s.Total.CompletionTokens != 6 || s.Total.CostUSD != 0.000083 {
+		t.Fatalf("usage %+v", s.Total)
+	}
+}
