@@ -150,9 +150,9 @@ pricing:
 	const cost, estimate = 21000, 33000
 	_, secret := rs[0].createKey(t, `{"team":"research","budget":{"amount":0.4,"period":"daily"}}`)
 	body := `{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"Hello there, wasmgate!"}]}`
-	counts := hammer(t, rs, secret, 60, 24, func(int) string { return body })
+	counts := hammer(t, rs, secret, 200, 24, func(int) string { return body })
 	spent := counts[200] * cost
-	if spent > 400000+cost || spent < 400000-estimate || counts[402] != 60-counts[200] {
+	if spent > 400000+cost || spent < 400000-estimate || counts[402] != 200-counts[200] {
 		t.Fatalf("answers %v: spent %d micro-dollars of a 400000 budget", counts, spent)
 	}
 	a := rs[1].chat(t, secret, "gpt-4o")
@@ -169,7 +169,7 @@ pricing:
 	// The team budget is shared by the team's keys: a second key of the
 	// team spends the rest of the team's dollar.
 	_, second := rs[0].createKey(t, `{"team":"research"}`)
-	counts = hammer(t, rs, second, 60, 24, func(int) string { return body })
+	counts = hammer(t, rs, second, 200, 24, func(int) string { return body })
 	teamSpent := spent + counts[200]*cost
 	if teamSpent > 1000000+cost || teamSpent < 1000000-estimate {
 		t.Fatalf("team: answers %v, spent %d of 1000000", counts, teamSpent)
