@@ -30,7 +30,7 @@ func TestUsageRecords(t *testing.T) {
 	if a := do(t, "POST", r.url+"/v1/chat/completions", secret, `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Hello there, wasmgate!"}]}`); a.status != 200 || !strings.Contains(a.body, `"completion_tokens":6`) {
 		t.Fatalf("stream without stream_options: %d %s", a.status, a.body)
 	}
-	if a := r.chat(t, secret, "mock-fail-500"); a.status != 404 { // not a configured model: refused before admission
+	if a := r.chat(t, secret, "mock-fail-500"); a.status != 404 { // no model, no route: admitted, then 404, charged nothing
 		t.Fatalf("unknown model: %d", a.status)
 	}
 
@@ -57,7 +57,7 @@ func TestUsageRecords(t *testing.T) {
 			recs = append(recs, v)
 		}
 	}
-	if len(recs) != 3 {
+	if len(recs) != 4 || recs[3].Status != 404 || recs[3].CostUSD != 0 || recs[3].PromptTokens != 0 {
 		t.Fatalf("%d usage records:\n%s", len(recs), r.logs.String())
 	}
 	// gpt-4o-mini: 9 prompt tokens at $0.15/M and 6 completion at $0.60/M
@@ -72,7 +72,7 @@ func TestUsageRecords(t *testing.T) {
 	if gj, _ := json.Marshal(got); string(gj) != mustJSON(want) {
 		t.Fatalf("record\n got %s\nwant %s", gj, mustJSON(want))
 	}
-	for _, s := range recs[1:] {
+	for _, s := range recs[1:3] {
 		if !s.Stream || s.Model != "gpt-4o" || s.PromptTokens != 9 || s.CompletionTokens != 6 || s.CostUSD != 0.000083 {
 			t.Fatalf("stream record %+v", s)
 		}
@@ -88,7 +88,7 @@ func TestUsageRecords(t *testing.T) {
 
 	// The summary.
 	s := usageOf(t, r, "")
-	if len(s.Data) != 2 || s.Total.Requests != 3 || s.Total.PromptTokens != 27 || s.Total.CompletionTokens != 18 || s.Total.CostUSD != 0.000171 {
+	if len(s.Data) != 3 || s.Total.Requests != 4 || s.Total.Errors != 1 || s.Total.PromptTokens != 27 || s.Total.CompletionTokens != 18 || s.Total.CostUSD != 0.000171 {
 		t.Fatalf("summary %+v", s)
 	}
 	if s := usageOf(t, r, "?key=key_other"); len(s.Data) != 0 || s.Total.Requests != 0 {
