@@ -25,6 +25,7 @@ import (
 
 	"github.com/wasmgate/wasmgate/core/embed"
 	"github.com/wasmgate/wasmgate/core/host"
+	"github.com/wasmgate/wasmgate/core/pricing"
 	"github.com/wasmgate/wasmgate/core/vectorstore"
 )
 
@@ -53,6 +54,9 @@ type Options struct {
 	MaxTextBytes int
 	Logger       *slog.Logger
 	Registerer   prometheus.Registerer
+	// Prices turn the usage of the answers served from the cache into the
+	// money saved (nil: not counted).
+	Prices pricing.Table
 }
 
 // Service implements host.Cache.
@@ -65,6 +69,7 @@ type Service struct {
 
 	events   *prometheus.CounterVec
 	tokens   *prometheus.CounterVec
+	saved    prometheus.Counter
 	failures *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
@@ -105,6 +110,10 @@ func New(o Options) (*Service, error) {
 			Name: "wasmgate_cache_tokens_saved_total",
 			Help: "Tokens of answers served from the cache instead of a provider, by kind (prompt, completion).",
 		}, []string{"kind"}),
+		saved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wasmgate_cache_cost_saved_dollars_total",
+			Help: "What the answers served from the cache would have cost from the provider, at the pricing table's prices (US dollars).",
+		}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmgate_cache_backend_failures_total",
 			Help: "Cache operations that failed because the store or the embedder did not answer (the request is served without the cache).",
@@ -116,7 +125,7 @@ func New(o Options) (*Service, error) {
 		}, []string{"op", "store"}),
 	}
 	if o.Registerer != nil {
-		for _, c := range []prometheus.Collector{s.events, s.tokens, s.failures, s.latency} {
+		for _, c := range []prometheus.Collector{s.events, s.tokens, s.saved, s.failures, s.latency} {
 			if err := o.Registerer.Register(c); err != nil {
 				var are prometheus.AlreadyRegisteredError
 				if !errors.As(err, &are) {
@@ -267,7 +276,7 @@ func (s *Service) lookup(ctx context.Context, req []byte, o op) ([]byte, error) 
 		return nil, s.failed("store", err)
 	}
 	if ok {
-		return s.hit("exact", 1, e.Payload), nil
+		return s.hit(req, "exact", 1, e.Payload), nil
 	}
 	if !o.Semantic {
 		return nil, nil
@@ -287,20 +296,25 @@ func (s *Service) lookup(ctx context.Context, req []byte, o op) ([]byte, error) 
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	return s.hit("semantic", ms[0].Cosine, ms[0].Payload), nil
+	return s.hit(req, "semantic", ms[0].Cosine, ms[0].Payload), nil
 }
 
 // hit counts a hit and the tokens it saves, and answers it: a line of JSON
 // with the tier and the score, then the stored payload as it is, so that
 // a guest reads the metadata without decoding the payload.
-func (s *Service) hit(tier string, score float32, payload []byte) []byte {
+func (s *Service) hit(req []byte, tier string, score float32, payload []byte) []byte {
 	s.events.WithLabelValues("hit_" + tier).Inc()
 	u := gjson.GetBytes(payload, "usage")
-	if n := u.Get("prompt_tokens").Int(); n > 0 {
-		s.tokens.WithLabelValues("prompt").Add(float64(n))
+	use := pricing.Usage{Prompt: u.Get("prompt_tokens").Int(), Completion: u.Get("completion_tokens").Int(),
+		Cached: u.Get("prompt_tokens_details.cached_tokens").Int()}
+	if use.Prompt > 0 {
+		s.tokens.WithLabelValues("prompt").Add(float64(use.Prompt))
 	}
-	if n := u.Get("completion_tokens").Int(); n > 0 {
-		s.tokens.WithLabelValues("completion").Add(float64(n))
+	if use.Completion > 0 {
+		s.tokens.WithLabelValues("completion").Add(float64(use.Completion))
+	}
+	if p, ok := s.o.Prices.Lookup(gjson.GetBytes(req, "model").Str, gjson.GetBytes(payload, "model").Str); ok {
+		s.saved.Add(p.Cost(use).Dollars())
 	}
 	b := make([]byte, 0, len(payload)+64)
 	b = append(b, `{"tier":"`...)

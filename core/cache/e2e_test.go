@@ -3,6 +3,7 @@ package cache_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -191,6 +192,21 @@ func TestExactAndSemanticHits(t *testing.T) {
 	}
 	if v := metric(t, g, "wasmgate_cache_events_total", "hit_semantic"); v != 1 {
 		t.Errorf("hit_semantic counted %v times, want 1", v)
+	}
+	// Three hits of the first answer, at gpt-4o-mini's prices in
+	// core/pricing/prices.yaml ($0.15 and $0.60 per million tokens).
+	var usage struct {
+		Usage struct {
+			Prompt     float64 `json:"prompt_tokens"`
+			Completion float64 `json:"completion_tokens"`
+		} `json:"usage"`
+	}
+	if err := json.Unmarshal([]byte(first.body), &usage); err != nil {
+		t.Fatal(err)
+	}
+	want := 3 * (usage.Usage.Prompt*0.15 + usage.Usage.Completion*0.60) / 1e6
+	if got := metric(t, g, "wasmgate_cache_cost_saved_dollars_total", ""); got < want*0.99 || got > want*1.01+3e-6 || want == 0 {
+		t.Errorf("cost saved $%.9f, want about $%.9f", got, want)
 	}
 }
 

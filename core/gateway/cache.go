@@ -10,6 +10,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/cache"
 	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/embed"
+	"github.com/wasmgate/wasmgate/core/pricing"
 	"github.com/wasmgate/wasmgate/core/vectorstore"
 	"github.com/wasmgate/wasmgate/core/vectorstore/weaviate"
 )
@@ -29,6 +30,7 @@ type openCache struct {
 // cacheSettings is what a cache service is made from: a change reopens it.
 type cacheSettings struct {
 	Cache    config.Cache
+	Pricing  map[string]pricing.Price
 	Path     string
 	Embedder config.Provider // the embeddings provider, if any
 }
@@ -54,7 +56,7 @@ func (c *openCache) release() {
 // with a reference the runtime releases when it closes. Called under
 // reloadMu.
 func (g *Gateway) cacheFor(cfg *config.Config) (*openCache, error) {
-	set := cacheSettings{Cache: cfg.Cache, Path: cfg.CachePath()}
+	set := cacheSettings{Cache: cfg.Cache, Path: cfg.CachePath(), Pricing: cfg.Pricing}
 	if cfg.Cache.Embedder.Kind == "provider" {
 		set.Embedder = cfg.Providers[cfg.Cache.Embedder.Provider]
 	}
@@ -110,7 +112,8 @@ func (g *Gateway) openCacheService(set cacheSettings) (*cache.Service, error) {
 		return nil, fmt.Errorf("cache.store: %w", err)
 	}
 	svc, err := cache.New(cache.Options{Store: store, Embedder: emb, StoreName: cc.Store, DefaultTTL: cc.DefaultTTL, MaxTTL: cc.MaxTTL,
-		MaxEntryBytes: int(cc.MaxEntryBytes), Logger: g.logger, Registerer: g.metrics.Registry})
+		MaxEntryBytes: int(cc.MaxEntryBytes), Logger: g.logger, Registerer: g.metrics.Registry,
+		Prices: pricing.Default().With(set.Pricing)})
 	if err != nil {
 		store.Close()
 		return nil, err
