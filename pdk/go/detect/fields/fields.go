@@ -1,0 +1,74 @@
+// Package fields walks the text fields of a canonical (OpenAI
+// chat-completions) object: what a user or a model wrote, as opposed to
+// model names, ids and parameters. The host's matching helpers and pdktest's
+// fake host both use it, so that "all text" means the same to both.
+package fields
+
+import (
+	"strconv"
+
+	"github.com/tidwall/gjson"
+)
+
+// Object ids of pdk/ABI.md.
+const (
+	Request  = 0
+	Response = 1
+	Chunk    = 2
+)
+
+// Walk calls fn with the path and string value of every text field of the
+// object obj's body: message contents (strings and text parts) and tool-call
+// arguments of a request; the message contents and tool-call arguments of a
+// response's choices; the delta contents and tool-call arguments of a
+// chunk's choices. Paths are json_set paths. It stops when fn returns false.
+func Walk(obj int, body []byte, fn func(path, text string) bool) {
+	var list, msg string
+	switch obj {
+	case Request:
+		list, msg = "messages", ""
+	case Response:
+		list, msg = "choices", "message."
+	case Chunk:
+		list, msg = "choices", "delta."
+	default:
+		return
+	}
+	path := make([]byte, 0, 64)
+	cont := true
+	idx := -1
+	gjson.GetBytes(body, list).ForEach(func(_, m gjson.Result) bool {
+		idx++
+		base := strconv.AppendInt(append(append(path[:0], list...), '.'), int64(idx), 10)
+		base = append(append(base, '.'), msg...)
+		n := len(base)
+		c := m.Get(msg + "content")
+		switch {
+		case c.Type == gjson.String:
+			cont = fn(string(append(base[:n], "content"...)), c.Str)
+		case c.IsArray():
+			j := -1
+			c.ForEach(func(_, part gjson.Result) bool {
+				j++
+				if t := part.Get("text"); t.Type == gjson.String && part.Get("type").Str == "text" {
+					p := append(strconv.AppendInt(append(base[:n], "content."...), int64(j), 10), ".text"...)
+					cont = fn(string(p), t.Str)
+				}
+				return cont
+			})
+		}
+		if !cont {
+			return false
+		}
+		j := -1
+		m.Get(msg + "tool_calls").ForEach(func(_, tc gjson.Result) bool {
+			j++
+			if a := tc.Get("function.arguments"); a.Type == gjson.String {
+				p := append(strconv.AppendInt(append(base[:n], "tool_calls."...), int64(j), 10), ".function.arguments"...)
+				cont = fn(string(p), a.Str)
+			}
+			return cont
+		})
+		return cont
+	})
+}
