@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/wasmgate/wasmgate/pdk/go/detect"
 )
 
 // Object ids of pdk/ABI.md.
@@ -71,4 +73,29 @@ func Walk(obj int, body []byte, fn func(path, text string) bool) {
 		})
 		return cont
 	})
+}
+
+// AppendScan appends m's findings in obj's body to dst in detect's wire
+// layout (detect.AppendGroup): in the string at path, or in every text field
+// (Walk) when path is "". With all, fields without findings are given too.
+// ok is false when path names no string.
+func AppendScan(dst []byte, obj int, body []byte, path string, m *detect.Matcher, all bool) (out []byte, ok bool) {
+	var spans []detect.Span
+	scan := func(p, text string) bool {
+		spans = m.Find(spans[:0], text)
+		if len(spans) > 0 || all {
+			dst = detect.AppendGroup(dst, p, text, spans)
+		}
+		return true
+	}
+	if path == "" {
+		Walk(obj, body, scan)
+		return dst, true
+	}
+	r := gjson.GetBytes(body, path)
+	if r.Type != gjson.String {
+		return dst, false
+	}
+	scan(path, r.Str)
+	return dst, true
 }

@@ -1,0 +1,221 @@
+package pdk
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"strconv"
+)
+
+// Matching helpers (pdk/ABI.md, "Matching helpers"): the host finds personal
+// data, secrets, regular expressions and word lists in request and response
+// text natively. Compile a Matcher once in Init, then scan in the hooks: a
+// scan is one host call, and only the fields with findings come back.
+
+// Kind is the type of a finding.
+type Kind uint32
+
+// Built-in kinds; a custom pattern i of a MatchSpec is KindCustom+i.
+const (
+	KindEmail  Kind = 1 // e-mail address
+	KindPhone  Kind = 2 // phone number (international and national formats)
+	KindCard   Kind = 3 // payment card number (Luhn-checked)
+	KindIBAN   Kind = 4 // IBAN (mod-97 checked)
+	KindSSN    Kind = 5 // US social security number
+	KindIPv4   Kind = 6
+	KindIPv6   Kind = 7
+	KindAPIKey Kind = 8 // API key or token: known prefixes and high-entropy strings
+	KindJWT    Kind = 9
+	KindCustom Kind = 256
+)
+
+var kindNames = [...]string{KindEmail: "email", KindPhone: "phone", KindCard: "card", KindIBAN: "iban",
+	KindSSN: "ssn", KindIPv4: "ipv4", KindIPv6: "ipv6", KindAPIKey: "api_key", KindJWT: "jwt"}
+
+// BuiltinKinds names every built-in kind, as MatchSpec.Builtin takes them.
+func BuiltinKinds() []string { return append([]string(nil), kindNames[1:]...) }
+
+// String is the kind's name ("email", ...; "custom_<i>" for custom patterns).
+func (k Kind) String() string {
+	if k >= 1 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	if k >= KindCustom {
+		return "custom_" + strconv.Itoa(int(k-KindCustom))
+	}
+	return "kind_" + strconv.Itoa(int(k))
+}
+
+// ParseKind returns the built-in kind named s.
+func ParseKind(s string) (Kind, bool) {
+	for k := 1; k < len(kindNames); k++ {
+		if kindNames[k] == s {
+			return Kind(k), true
+		}
+	}
+	return 0, false
+}
+
+// MatchSpec says what a Matcher finds.
+type MatchSpec struct {
+	Builtin []string       `json:"builtin,omitempty"` // built-in kinds by name
+	Custom  []MatchPattern `json:"custom,omitempty"`  // the i-th reports KindCustom+i
+}
+
+// MatchPattern is a custom pattern: an RE2 regular expression or a list of
+// words (matched as whole words). Both are case-insensitive unless
+// CaseSensitive.
+type MatchPattern struct {
+	Regex         string   `json:"regex,omitempty"`
+	Words         []string `json:"words,omitempty"`
+	CaseSensitive bool     `json:"case_sensitive,omitempty"`
+}
+
+// Matcher is a compiled MatchSpec, held by the host.
+type Matcher struct{ id int32 }
+
+// CompileMatcher compiles spec on the host. Call it from Init: the host
+// compiles each spec once and the instance keeps it for every request. A bad
+// spec (unknown kind, bad regular expression) is an error; the gateway's log
+// has the detail.
+func CompileMatcher(spec MatchSpec) (Matcher, error) {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return Matcher{}, err
+	}
+	r := hMatchCompile(bstr(b))
+	if r < 0 {
+		return Matcher{}, &MatchError{Result: HostError(r)}
+	}
+	return Matcher{id: r}, nil
+}
+
+// MatchError is a spec the host refused.
+type MatchError struct{ Result HostError }
+
+func (e *MatchError) Error() string {
+	if e.Result == HostError(ResultTooLarge) {
+		return "match_compile: too many matchers in one instance"
+	}
+	return "match_compile: invalid spec (unknown kind or bad pattern; the gateway log names it)"
+}
+
+func (e *MatchError) Unwrap() error { return e.Result }
+
+// Span is one finding: Text[Start:End] of its field is of kind Kind.
+type Span struct {
+	Start, End int
+	Kind       Kind
+}
+
+// Field is a text field of an object and what a Matcher found in it. Path
+// is the field's path for Set/SetString. Path, Text and Spans point into a
+// buffer that the next scan reuses: copy what you keep.
+type Field struct {
+	Path  string
+	Text  []byte
+	Spans []Span
+}
+
+var (
+	matchBuf    = make([]byte, 0, 16<<10)
+	matchFields []Field
+	matchSpans  []Span
+)
+
+// Scan returns the fields with findings of m: in the string at path, or,
+// with path "", in every text field of the object (message contents and
+// text parts, tool-call arguments; for a response its choices' messages, for
+// a chunk their deltas). One host call.
+func (o Object) Scan(path string, m Matcher) ([]Field, error) { return o.scan(path, m, 0) }
+
+// TextFields is Scan with path "" returning every text field, also those
+// without findings.
+func (o Object) TextFields(m Matcher) ([]Field, error) { return o.scan("", m, matchAllFields) }
+
+const matchAllFields = 1
+
+func (o Object) scan(path string, m Matcher, flags uint32) ([]Field, error) {
+	for {
+		n := hMatchScan(uint32(o.id), path, m.id, flags, matchBuf[:cap(matchBuf)])
+		if n < 0 {
+			return nil, HostError(n)
+		}
+		if int(n) <= cap(matchBuf) {
+			return decodeFields(matchBuf[:n])
+		}
+		matchBuf = make([]byte, 0, int(n)+int(n)/4)
+	}
+}
+
+// Find returns the findings of m in text (one host call). The spans are
+// valid until the next scan.
+func (m Matcher) Find(text []byte) ([]Span, error) {
+	for {
+		n := hMatchText(m.id, bstr(text), matchBuf[:cap(matchBuf)])
+		if n < 0 {
+			return nil, HostError(n)
+		}
+		if int(n) <= cap(matchBuf) {
+			fs, err := decodeFields(matchBuf[:n])
+			if err != nil || len(fs) == 0 {
+				return nil, err
+			}
+			return fs[0].Spans, nil
+		}
+		matchBuf = make([]byte, 0, int(n)+int(n)/4)
+	}
+}
+
+// decodeFields reads the wire layout of pdk/ABI.md: per field, path_len
+// path text_len text count (start end kind)*count, little-endian uint32s.
+func decodeFields(b []byte) ([]Field, error) {
+	matchFields, matchSpans = matchFields[:0], matchSpans[:0]
+	le := binary.LittleEndian
+	next := func(n int) ([]byte, bool) {
+		if n < 0 || n > len(b) {
+			return nil, false
+		}
+		v := b[:n]
+		b = b[n:]
+		return v, true
+	}
+	u32 := func() (int, bool) {
+		v, ok := next(4)
+		if !ok {
+			return 0, false
+		}
+		return int(le.Uint32(v)), true
+	}
+	var spanAt []int
+	for len(b) > 0 {
+		var f Field
+		pl, ok := u32()
+		p, ok2 := next(pl)
+		tl, ok3 := u32()
+		t, ok4 := next(tl)
+		c, ok5 := u32()
+		if !(ok && ok2 && ok3 && ok4 && ok5) || c > len(b)/12 {
+			return nil, errBadMatch
+		}
+		f.Path, f.Text = bstr(p), t
+		spanAt = append(spanAt, len(matchSpans))
+		for k := 0; k < c; k++ {
+			st, _ := u32()
+			en, _ := u32()
+			kd, _ := u32()
+			matchSpans = append(matchSpans, Span{st, en, Kind(kd)})
+		}
+		matchFields = append(matchFields, f)
+	}
+	// The spans slice may have moved while growing: slice it at the end.
+	for i := range matchFields {
+		end := len(matchSpans)
+		if i+1 < len(spanAt) {
+			end = spanAt[i+1]
+		}
+		matchFields[i].Spans = matchSpans[spanAt[i]:end:end]
+	}
+	return matchFields, nil
+}
+
+var errBadMatch = HostError(ResultInvalid)
