@@ -3,3 +3,4 @@
 # gateway binary and the plugins).
 DETECT_FILES := $(shell find pdk/go/detect -name '*.go' -not -name '*_test.go')
 $(BIN): $(DETECT_FILES)
+PLUGINS += pii
