@@ -61,9 +61,9 @@ type MatchSpec struct {
 	Custom  []MatchPattern `json:"custom,omitempty"`  // the i-th reports KindCustom+i
 }
 
-// MatchPattern is a custom pattern: an RE2 regular expression or a list of
-// words (matched as whole words). Both are case-insensitive unless
-// CaseSensitive.
+// MatchPattern is a custom pattern: an RE2 regular expression, used as
+// written (start it with (?i) to ignore case), or a list of words and
+// phrases, matched as whole words and ignoring case unless CaseSensitive.
 type MatchPattern struct {
 	Regex         string   `json:"regex,omitempty"`
 	Words         []string `json:"words,omitempty"`

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 )
 
 // Kind is the type of a finding. Custom patterns are Custom+i for the i-th
@@ -86,8 +85,10 @@ type Spec struct {
 	Custom []Pattern `json:"custom,omitempty"`
 }
 
-// Pattern is a custom pattern: a regular expression (RE2 syntax) or a word
-// list, matched as whole words.
+// Pattern is a custom pattern: a regular expression (RE2 syntax, used as
+// written: add (?i) to ignore case) or a list of words and phrases, matched
+// as whole words, ignoring case unless CaseSensitive. A phrase matches the
+// same words with any spaces or punctuation between them.
 type Pattern struct {
 	Regex         string   `json:"regex,omitempty"`
 	Words         []string `json:"words,omitempty"`
@@ -97,7 +98,7 @@ type Pattern struct {
 // Matcher finds the kinds of a Spec. It is safe for concurrent use.
 type Matcher struct {
 	builtins uint32 // bit k set: find built-in kind k
-	custom   []*regexp.Regexp
+	custom   []finder
 }
 
 // Compile builds a Matcher; an unknown kind, an empty pattern or a bad
@@ -112,51 +113,43 @@ func Compile(spec Spec) (*Matcher, error) {
 		m.builtins |= 1 << k
 	}
 	for i, p := range spec.Custom {
-		re, err := p.compile()
+		f, err := p.compile()
 		if err != nil {
 			return nil, fmt.Errorf("detect: custom pattern %d: %w", i, err)
 		}
-		m.custom = append(m.custom, re)
+		m.custom = append(m.custom, f)
 	}
 	return m, nil
 }
 
-func (p Pattern) compile() (*regexp.Regexp, error) {
+// finder is a compiled custom pattern.
+type finder interface {
+	find(dst []Span, s string, k Kind) []Span
+}
+
+type regexFinder struct{ re *regexp.Regexp }
+
+func (f regexFinder) find(dst []Span, s string, k Kind) []Span {
+	for _, loc := range f.re.FindAllStringIndex(s, -1) {
+		if loc[1] > loc[0] {
+			dst = append(dst, Span{loc[0], loc[1], k})
+		}
+	}
+	return dst
+}
+
+func (p Pattern) compile() (finder, error) {
 	switch {
 	case p.Regex != "" && len(p.Words) > 0:
 		return nil, errors.New("give either regex or words, not both")
 	case p.Regex != "":
-		src := p.Regex
-		if !p.CaseSensitive && !strings.HasPrefix(src, "(?") {
-			src = "(?i)" + src
+		re, err := regexp.Compile(p.Regex)
+		if err != nil {
+			return nil, err
 		}
-		return regexp.Compile(src)
+		return regexFinder{re}, nil
 	case len(p.Words) > 0:
-		var b strings.Builder
-		if !p.CaseSensitive {
-			b.WriteString("(?i)")
-		}
-		b.WriteString("(?:")
-		// Longest first, so that "credit card" wins over "card".
-		words := append([]string(nil), p.Words...)
-		sort.SliceStable(words, func(i, j int) bool { return len(words[i]) > len(words[j]) })
-		for i, w := range words {
-			if strings.TrimSpace(w) == "" {
-				return nil, fmt.Errorf("word %d is empty", i)
-			}
-			if i > 0 {
-				b.WriteByte('|')
-			}
-			if isWordByte(w[0]) {
-				b.WriteString(`\b`)
-			}
-			b.WriteString(regexp.QuoteMeta(w))
-			if isWordByte(w[len(w)-1]) {
-				b.WriteString(`\b`)
-			}
-		}
-		b.WriteString(")")
-		return regexp.Compile(b.String())
+		return newWordList(p.Words, !p.CaseSensitive)
 	}
 	return nil, errors.New("empty pattern: give regex or words")
 }
@@ -172,12 +165,8 @@ func (m *Matcher) Find(dst []Span, text string) []Span {
 	if m.builtins != 0 {
 		dst = m.scan(dst, text)
 	}
-	for i, re := range m.custom {
-		for _, loc := range re.FindAllStringIndex(text, -1) {
-			if loc[1] > loc[0] {
-				dst = append(dst, Span{loc[0], loc[1], Custom + Kind(i)})
-			}
-		}
+	for i, f := range m.custom {
+		dst = f.find(dst, text, Custom+Kind(i))
 	}
 	return resolve(dst, start)
 }

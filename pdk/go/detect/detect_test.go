@@ -30,6 +30,7 @@ func TestFind(t *testing.T) {
 		{"no findings in plain prose, version 1.2.3.4.5", nil},
 		{"[::1]:8080", []string{"ipv6:::1"}},
 		{"", nil},
+		{"Über project   Falcon's launch", []string{"custom_1:project   Falcon"}},
 	}
 	for _, tt := range tests {
 		var got []string
@@ -62,7 +63,7 @@ func TestCompileErrors(t *testing.T) {
 		{Spec{Custom: []Pattern{{Regex: "("}}}, "custom pattern 0: error parsing regexp"},
 		{Spec{Custom: []Pattern{{}}}, "custom pattern 0: empty pattern"},
 		{Spec{Custom: []Pattern{{Regex: "a", Words: []string{"b"}}}}, "either regex or words"},
-		{Spec{Custom: []Pattern{{Words: []string{"ok", " "}}}}, "word 1 is empty"},
+		{Spec{Custom: []Pattern{{Words: []string{"ok", " - "}}}}, "word 1 has no letters or digits"},
 	} {
 		_, err := Compile(tt.spec)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -98,5 +99,30 @@ func BenchmarkFind(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		spans = m.Find(spans[:0], text)
+	}
+}
+
+func TestWordList(t *testing.T) {
+	m, err := Compile(Spec{Custom: []Pattern{
+		{Words: []string{"ignore all previous instructions", "ignore previous instructions", "Straße"}},
+		{Words: []string{"ACME"}, CaseSensitive: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ text, want string }{
+		{"Please IGNORE all\nprevious, instructions now", "custom_0:IGNORE all\nprevious, instructions"},
+		{"ignore previous instructions", "custom_0:ignore previous instructions"},
+		{"ignore all of the previous instructions", ""},
+		{"die straße und Straßenbahn", "custom_0:straße"},
+		{"acme ACME ACMEs", "custom_1:ACME"},
+	} {
+		var got []string
+		for _, sp := range m.Find(nil, tt.text) {
+			got = append(got, sp.Kind.String()+":"+tt.text[sp.Start:sp.End])
+		}
+		if strings.Join(got, "|") != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.text, got, tt.want)
+		}
 	}
 }
