@@ -4,3 +4,4 @@
 DETECT_FILES := $(shell find pdk/go/detect -name '*.go' -not -name '*_test.go')
 $(BIN): $(DETECT_FILES)
 PLUGINS += pii
+PLUGINS += guardrails

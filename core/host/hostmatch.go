@@ -84,8 +84,10 @@ func hMatchCompile(in *Instance, s []uint64) int32 {
 	return int32(len(in.match.matchers) - 1)
 }
 
+// matcher returns the instance's matcher id. Wasm i32 parameters arrive in
+// 64-bit slots whose upper half is not defined: only the low 32 bits count.
 func (in *Instance) matcher(id uint64) *detect.Matcher {
-	if i := int(int32(id)); i >= 0 && i < len(in.match.matchers) {
+	if i := int(int32(uint32(id))); i >= 0 && i < len(in.match.matchers) {
 		return in.match.matchers[i]
 	}
 	return nil
@@ -101,7 +103,7 @@ func hMatchScan(in *Instance, s []uint64) int32 {
 	if code != 0 {
 		return code
 	}
-	out, ok := fields.AppendScan(in.match.out[:0], int(s[0]), b, in.readString(s[1], s[2]), m, uint32(s[4])&abi.MatchAllFields != 0)
+	out, ok := fields.AppendScan(in.match.out[:0], int(uint32(s[0])), b, in.readString(s[1], s[2]), m, uint32(s[4])&abi.MatchAllFields != 0)
 	in.match.out = out[:0]
 	if !ok {
 		return abi.ErrNotFound

@@ -108,19 +108,24 @@ type Span struct {
 }
 
 // Field is a text field of an object and what a Matcher found in it. Path
-// is the field's path for Set/SetString. Path, Text and Spans point into a
-// buffer that the next scan reuses: copy what you keep.
+// is the field's path for Set/SetString. Text and Spans point into a buffer
+// that the next Scan or TextFields reuses (Matcher.Find has its own): copy
+// what you keep.
 type Field struct {
 	Path  string
 	Text  []byte
 	Spans []Span
 }
 
-var (
-	matchBuf    = make([]byte, 0, 16<<10)
-	matchFields []Field
-	matchSpans  []Span
-)
+// scanResult holds what one kind of call returned; Scan and Find have one
+// each, so a Find between the fields of a Scan does not overwrite them.
+type scanResult struct {
+	buf    []byte
+	fields []Field
+	spans  []Span
+}
+
+var scanned, found = scanResult{buf: make([]byte, 0, 16<<10)}, scanResult{buf: make([]byte, 0, 4<<10)}
 
 // Scan returns the fields with findings of m: in the string at path, or,
 // with path "", in every text field of the object (message contents and
@@ -135,41 +140,43 @@ func (o Object) TextFields(m Matcher) ([]Field, error) { return o.scan("", m, ma
 const matchAllFields = 1
 
 func (o Object) scan(path string, m Matcher, flags uint32) ([]Field, error) {
+	r := &scanned
 	for {
-		n := hMatchScan(uint32(o.id), path, m.id, flags, matchBuf[:cap(matchBuf)])
+		n := hMatchScan(uint32(o.id), path, m.id, flags, r.buf[:cap(r.buf)])
 		if n < 0 {
 			return nil, HostError(n)
 		}
-		if int(n) <= cap(matchBuf) {
-			return decodeFields(matchBuf[:n])
+		if int(n) <= cap(r.buf) {
+			return r.decode(r.buf[:n])
 		}
-		matchBuf = make([]byte, 0, int(n)+int(n)/4)
+		r.buf = make([]byte, 0, int(n)+int(n)/4)
 	}
 }
 
 // Find returns the findings of m in text (one host call). The spans are
-// valid until the next scan.
+// valid until the next Find.
 func (m Matcher) Find(text []byte) ([]Span, error) {
+	r := &found
 	for {
-		n := hMatchText(m.id, bstr(text), matchBuf[:cap(matchBuf)])
+		n := hMatchText(m.id, bstr(text), r.buf[:cap(r.buf)])
 		if n < 0 {
 			return nil, HostError(n)
 		}
-		if int(n) <= cap(matchBuf) {
-			fs, err := decodeFields(matchBuf[:n])
+		if int(n) <= cap(r.buf) {
+			fs, err := r.decode(r.buf[:n])
 			if err != nil || len(fs) == 0 {
 				return nil, err
 			}
 			return fs[0].Spans, nil
 		}
-		matchBuf = make([]byte, 0, int(n)+int(n)/4)
+		r.buf = make([]byte, 0, int(n)+int(n)/4)
 	}
 }
 
-// decodeFields reads the wire layout of pdk/ABI.md: per field, path_len
+// decode reads the wire layout of pdk/ABI.md: per field, path_len
 // path text_len text count (start end kind)*count, little-endian uint32s.
-func decodeFields(b []byte) ([]Field, error) {
-	matchFields, matchSpans = matchFields[:0], matchSpans[:0]
+func (r *scanResult) decode(b []byte) ([]Field, error) {
+	r.fields, r.spans = r.fields[:0], r.spans[:0]
 	le := binary.LittleEndian
 	next := func(n int) ([]byte, bool) {
 		if n < 0 || n > len(b) {
@@ -197,25 +204,51 @@ func decodeFields(b []byte) ([]Field, error) {
 		if !(ok && ok2 && ok3 && ok4 && ok5) || c > len(b)/12 {
 			return nil, errBadMatch
 		}
-		f.Path, f.Text = bstr(p), t
-		spanAt = append(spanAt, len(matchSpans))
+		f.Path, f.Text = string(p), t
+		spanAt = append(spanAt, len(r.spans))
 		for k := 0; k < c; k++ {
 			st, _ := u32()
 			en, _ := u32()
 			kd, _ := u32()
-			matchSpans = append(matchSpans, Span{st, en, Kind(kd)})
+			r.spans = append(r.spans, Span{st, en, Kind(kd)})
 		}
-		matchFields = append(matchFields, f)
+		r.fields = append(r.fields, f)
 	}
 	// The spans slice may have moved while growing: slice it at the end.
-	for i := range matchFields {
-		end := len(matchSpans)
+	for i := range r.fields {
+		end := len(r.spans)
 		if i+1 < len(spanAt) {
 			end = spanAt[i+1]
 		}
-		matchFields[i].Spans = matchSpans[spanAt[i]:end:end]
+		r.fields[i].Spans = r.spans[spanAt[i]:end:end]
 	}
-	return matchFields, nil
+	return r.fields, nil
 }
 
 var errBadMatch = HostError(ResultInvalid)
+
+// Finishes reports whether this chunk ends the choice that a text field
+// belongs to: path is a field's path ("choices.N...."), and the choice's
+// finish_reason is set. Plugins that hold text back flush it then.
+func (c *Chunk) Finishes(path string) bool {
+	rest, ok := cutPrefix(path, "choices.")
+	if !ok {
+		return false
+	}
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	r, found := readJSON(c.id, "choices."+rest[:n]+".finish_reason", 0)
+	return found >= 0 && string(r) != "null"
+}
+
+func cutPrefix(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):], true
+	}
+	return s, false
+}

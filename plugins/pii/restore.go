@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/wasmgate/wasmgate/pdk/go"
 )
@@ -61,7 +60,7 @@ func (p *plugin) OnChunk(c *pdk.Chunk) pdk.Action {
 			text = append([]byte(held), text...)
 		}
 		out, tail := p.restore(p.out[:0], text, true)
-		if tail != nil && finished(c, f.Path) {
+		if tail != nil && c.Finishes(f.Path) {
 			out, tail = append(out, tail...), nil
 		}
 		p.out = out
@@ -80,7 +79,7 @@ func (p *plugin) OnChunk(c *pdk.Chunk) pdk.Action {
 		if held == "" || seen[path] {
 			continue
 		}
-		if !finished(c, path) {
+		if !c.Finishes(path) {
 			continue
 		}
 		if err := c.SetString(path, p.restoreString(held)); err != nil {
@@ -145,12 +144,4 @@ func (p *plugin) mayBecomePlaceholder(s []byte) bool {
 		}
 	}
 	return true
-}
-
-// finished reports whether the chunk ends the choice of a text field's path
-// ("choices.N....").
-func finished(c *pdk.Chunk, path string) bool {
-	choice, _, _ := strings.Cut(strings.TrimPrefix(path, "choices."), ".")
-	r, ok := c.Get("choices." + choice + ".finish_reason")
-	return ok && string(r) != "null"
 }
