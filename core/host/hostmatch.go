@@ -119,7 +119,7 @@ func hMatchText(in *Instance, s []uint64) int32 {
 		return abi.ErrInvalid
 	}
 	in.match.spans = m.Find(in.match.spans[:0], in.readString(s[1], s[2]))
-	out := detect.AppendGroup(in.match.out[:0], "", "", in.match.spans)
+	out := detect.AppendGroup(in.match.out[:0], nil, "", in.match.spans)
 	in.match.out = out[:0]
 	return in.give(s[3], s[4], out)
 }

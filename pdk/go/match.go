@@ -123,6 +123,20 @@ type scanResult struct {
 	buf    []byte
 	fields []Field
 	spans  []Span
+	paths  map[string]string // interned paths: the same fields come back request after request
+}
+
+// path returns p as a string, allocating only the first time it is seen.
+func (r *scanResult) path(p []byte) string {
+	if s, ok := r.paths[string(p)]; ok {
+		return s
+	}
+	if r.paths == nil || len(r.paths) > 4096 {
+		r.paths = map[string]string{}
+	}
+	s := string(p)
+	r.paths[s] = s
+	return s
 }
 
 var scanned, found = scanResult{buf: make([]byte, 0, 16<<10)}, scanResult{buf: make([]byte, 0, 4<<10)}
@@ -204,7 +218,7 @@ func (r *scanResult) decode(b []byte) ([]Field, error) {
 		if !(ok && ok2 && ok3 && ok4 && ok5) || c > len(b)/12 {
 			return nil, errBadMatch
 		}
-		f.Path, f.Text = string(p), t
+		f.Path, f.Text = r.path(p), t
 		spanAt = append(spanAt, len(r.spans))
 		for k := 0; k < c; k++ {
 			st, _ := u32()

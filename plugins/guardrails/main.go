@@ -45,6 +45,17 @@ type plugin struct {
 	stream  map[string]*streamField
 	allowed map[int]bool // output allow rules seen in the stream so far
 	text    []byte
+	seen    []bool
+}
+
+// seenRules returns a cleared slice of n flags, reused across requests.
+func (p *plugin) seenRules(n int) []bool {
+	if cap(p.seen) < n {
+		p.seen = make([]bool, n)
+	}
+	p.seen = p.seen[:n]
+	clear(p.seen)
+	return p.seen
 }
 
 func (p *plugin) Init(cfg pdk.Config) error {
@@ -128,7 +139,7 @@ func (p *plugin) OnRequest(req *pdk.Request) pdk.Action {
 	if err != nil {
 		return pdk.Error(500, "plugin_error", "guardrails: scan: "+err.Error())
 	}
-	seen := map[int]bool{}
+	seen := p.seenRules(len(in.rules))
 	for _, f := range fields {
 		for _, sp := range f.Spans {
 			ri := in.ruleOf[sp.Kind]

@@ -42,7 +42,7 @@ func (p *plugin) checkResponse(resp *pdk.Response) (pdk.Action, bool) {
 	if err != nil {
 		return pdk.Error(500, "plugin_error", "guardrails: scan: "+err.Error()), true
 	}
-	seen := map[int]bool{}
+	seen := p.seenRules(len(out.rules))
 	for _, f := range fields {
 		for _, sp := range f.Spans {
 			ri := out.ruleOf[sp.Kind]

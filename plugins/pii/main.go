@@ -48,8 +48,12 @@ type config struct {
 // entity is what the plugin does with one kind of finding.
 type entity struct {
 	label  string // placeholder label: EMAIL, API_KEY, EMPLOYEE_ID
+	name   string // in the pii.found attribute: email, api_key, employee_id
 	action string
-	next   int // next placeholder number in this request
+
+	// Per request: placeholders given so far, by value, and the count found.
+	byValue map[string]string
+	found   int
 }
 
 type plugin struct {
@@ -57,14 +61,15 @@ type plugin struct {
 	m        pdk.Matcher // the configured types
 	ph       pdk.Matcher // the placeholders this plugin writes
 	entities map[pdk.Kind]*entity
-	maxPH    int // longest placeholder, for the stream hold-back
+	byName   []*entity // sorted by name, for pii.found
+	maxPH    int       // longest placeholder, for the stream hold-back
 
 	// Per-request state, reset by the request hook: placeholder -> original
-	// value, value -> placeholder, and the text held back per stream field.
+	// value, and the text held back per stream field.
 	orig    map[string]string
-	byValue map[string]string
 	pending map[string]string
 	out     []byte
+	attr    []byte
 }
 
 func (p *plugin) Init(cfg pdk.Config) error {
@@ -87,7 +92,7 @@ func (p *plugin) Init(cfg pdk.Config) error {
 		}
 		k, _ := pdk.ParseKind(name)
 		spec.Builtin = append(spec.Builtin, name)
-		p.entities[k] = &entity{label: strings.ToUpper(name), action: act}
+		p.entities[k] = &entity{label: strings.ToUpper(name), name: name, action: act}
 	}
 	for name := range p.cfg.Entities {
 		if _, ok := pdk.ParseKind(name); !ok {
@@ -105,7 +110,7 @@ func (p *plugin) Init(cfg pdk.Config) error {
 		if err := checkAction("custom["+strconv.Itoa(i)+"]", act); err != nil {
 			return err
 		}
-		p.entities[pdk.KindCustom+pdk.Kind(len(spec.Custom))] = &entity{label: strings.ToUpper(c.Name), action: act}
+		p.entities[pdk.KindCustom+pdk.Kind(len(spec.Custom))] = &entity{label: strings.ToUpper(c.Name), name: strings.ToLower(c.Name), action: act}
 		spec.Custom = append(spec.Custom, pdk.MatchPattern{Regex: c.Regex, Words: c.Words, CaseSensitive: c.CaseSensitive})
 	}
 	if p.cfg.HashKey == "" {
@@ -120,11 +125,15 @@ func (p *plugin) Init(cfg pdk.Config) error {
 		return errors.New("pii: config: " + err.Error())
 	}
 	p.maxPH = 0
+	p.byName = p.byName[:0]
 	labels := make([]string, 0, len(p.entities))
 	for _, e := range p.entities {
+		e.byValue = map[string]string{}
+		p.byName = append(p.byName, e)
 		p.maxPH = max(p.maxPH, len(e.label)+8) // "[" label "_" up to 6 digits "]"
 		labels = append(labels, e.label)
 	}
+	sort.Slice(p.byName, func(i, j int) bool { return p.byName[i].name < p.byName[j].name })
 	if !p.cfg.Reversible || len(labels) == 0 {
 		return nil
 	}
@@ -158,13 +167,15 @@ func validLabel(s string) bool {
 
 func (p *plugin) reset() {
 	clear(p.orig)
-	clear(p.byValue)
 	clear(p.pending)
-	for _, e := range p.entities {
-		e.next = 0
+	for _, e := range p.byName {
+		if len(e.byValue) > 0 {
+			clear(e.byValue)
+		}
+		e.found = 0
 	}
 	if p.orig == nil {
-		p.orig, p.byValue, p.pending = map[string]string{}, map[string]string{}, map[string]string{}
+		p.orig, p.pending = map[string]string{}, map[string]string{}
 	}
 }
 
@@ -186,7 +197,6 @@ func (p *plugin) OnRequest(req *pdk.Request) pdk.Action {
 			}
 		}
 	}
-	counts := map[string]int{}
 	for _, f := range fields {
 		out := p.out[:0]
 		last := 0
@@ -196,9 +206,9 @@ func (p *plugin) OnRequest(req *pdk.Request) pdk.Action {
 				continue
 			}
 			out = append(out, f.Text[last:sp.Start]...)
-			out = append(out, p.replacement(e, string(f.Text[sp.Start:sp.End]))...)
+			out = p.appendReplacement(out, e, f.Text[sp.Start:sp.End])
 			last = sp.End
-			counts[strings.ToLower(e.label)]++
+			e.found++
 		}
 		out = append(out, f.Text[last:]...)
 		p.out = out
@@ -206,45 +216,46 @@ func (p *plugin) OnRequest(req *pdk.Request) pdk.Action {
 			return pdk.Error(500, "plugin_error", "pii: write "+f.Path+": "+err.Error())
 		}
 	}
-	if err := pdk.SetAttr(FoundAttr, formatCounts(counts)); err != nil {
+	if err := pdk.SetAttr(FoundAttr, p.foundAttr()); err != nil {
 		return pdk.Error(500, "plugin_error", "pii: "+err.Error())
 	}
 	return pdk.Continue
 }
 
-// replacement is the text that stands for value: the same placeholder for
-// the same value within one request.
-func (p *plugin) replacement(e *entity, value string) string {
+// appendReplacement appends the text that stands for value: the same
+// placeholder for the same value within one request.
+func (p *plugin) appendReplacement(out []byte, e *entity, value []byte) []byte {
 	if e.action == actHash {
 		mac := hmac.New(sha256.New, []byte(p.cfg.HashKey))
-		mac.Write([]byte(value))
-		return "[" + e.label + "_" + hex.EncodeToString(mac.Sum(nil)[:6]) + "]"
+		mac.Write(value)
+		sum := mac.Sum(nil)
+		out = append(append(append(out, '['), e.label...), '_')
+		return append(hex.AppendEncode(out, sum[:6]), ']')
 	}
-	key := e.label + "\x00" + value
-	if ph, ok := p.byValue[key]; ok {
-		return ph
+	if ph, ok := e.byValue[string(value)]; ok { // no allocation for the lookup
+		return append(out, ph...)
 	}
-	e.next++
-	ph := "[" + e.label + "_" + strconv.Itoa(e.next) + "]"
-	p.byValue[key] = ph
-	p.orig[ph] = value
-	return ph
+	ph := "[" + e.label + "_" + strconv.Itoa(len(e.byValue)+1) + "]"
+	v := string(value)
+	e.byValue[v] = ph
+	p.orig[ph] = v
+	return append(out, ph...)
 }
 
-func formatCounts(counts map[string]int) string {
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
+// foundAttr is "email=2,phone=1": the counts, never the values.
+func (p *plugin) foundAttr() string {
+	b := p.attr[:0]
+	for _, e := range p.byName {
+		if e.found == 0 {
+			continue
 		}
-		b.WriteString(k + "=" + strconv.Itoa(counts[k]))
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(append(append(b, e.name...), '='), int64(e.found), 10)
 	}
-	return b.String()
+	p.attr = b
+	return string(b)
 }
 
 func init() { pdk.Register(&plugin{}) }

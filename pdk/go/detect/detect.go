@@ -98,7 +98,8 @@ type Pattern struct {
 // Matcher finds the kinds of a Spec. It is safe for concurrent use.
 type Matcher struct {
 	builtins uint32 // bit k set: find built-in kind k
-	custom   []finder
+	custom   []*regexp.Regexp // by custom index; nil for word lists
+	words    wordList         // every word list, matched in one pass
 }
 
 // Compile builds a Matcher; an unknown kind, an empty pattern or a bad
@@ -113,43 +114,24 @@ func Compile(spec Spec) (*Matcher, error) {
 		m.builtins |= 1 << k
 	}
 	for i, p := range spec.Custom {
-		f, err := p.compile()
+		re, err := p.compile(&m.words, Custom+Kind(i))
 		if err != nil {
 			return nil, fmt.Errorf("detect: custom pattern %d: %w", i, err)
 		}
-		m.custom = append(m.custom, f)
+		m.custom = append(m.custom, re)
 	}
 	return m, nil
 }
 
-// finder is a compiled custom pattern.
-type finder interface {
-	find(dst []Span, s string, k Kind) []Span
-}
-
-type regexFinder struct{ re *regexp.Regexp }
-
-func (f regexFinder) find(dst []Span, s string, k Kind) []Span {
-	for _, loc := range f.re.FindAllStringIndex(s, -1) {
-		if loc[1] > loc[0] {
-			dst = append(dst, Span{loc[0], loc[1], k})
-		}
-	}
-	return dst
-}
-
-func (p Pattern) compile() (finder, error) {
+// compile compiles a regular expression, or adds a word list to words.
+func (p Pattern) compile(words *wordList, k Kind) (*regexp.Regexp, error) {
 	switch {
 	case p.Regex != "" && len(p.Words) > 0:
 		return nil, errors.New("give either regex or words, not both")
 	case p.Regex != "":
-		re, err := regexp.Compile(p.Regex)
-		if err != nil {
-			return nil, err
-		}
-		return regexFinder{re}, nil
+		return regexp.Compile(p.Regex)
 	case len(p.Words) > 0:
-		return newWordList(p.Words, !p.CaseSensitive)
+		return nil, words.add(p.Words, !p.CaseSensitive, k)
 	}
 	return nil, errors.New("empty pattern: give regex or words")
 }
@@ -165,8 +147,18 @@ func (m *Matcher) Find(dst []Span, text string) []Span {
 	if m.builtins != 0 {
 		dst = m.scan(dst, text)
 	}
-	for i, f := range m.custom {
-		dst = f.find(dst, text, Custom+Kind(i))
+	for i, re := range m.custom {
+		if re == nil {
+			continue
+		}
+		for _, loc := range re.FindAllStringIndex(text, -1) {
+			if loc[1] > loc[0] {
+				dst = append(dst, Span{loc[0], loc[1], Custom + Kind(i)})
+			}
+		}
+	}
+	if len(m.words.phrases) > 0 {
+		dst = m.words.find(dst, text)
 	}
 	return resolve(dst, start)
 }

@@ -73,7 +73,7 @@ func TestCompileErrors(t *testing.T) {
 }
 
 func TestAppendGroup(t *testing.T) {
-	b := AppendGroup(nil, "messages.0.content", "hi x@y.io", []Span{{3, 9, Email}})
+	b := AppendGroup(nil, []byte("messages.0.content"), "hi x@y.io", []Span{{3, 9, Email}})
 	le := binary.LittleEndian
 	if n := le.Uint32(b); n != 18 || string(b[4:22]) != "messages.0.content" {
 		t.Fatalf("path: %q", b)

@@ -10,7 +10,7 @@ import "encoding/binary"
 // start and end are byte offsets into text, the field's string value.
 
 // AppendGroup appends one field's findings in the wire layout.
-func AppendGroup(dst []byte, path, text string, spans []Span) []byte {
+func AppendGroup(dst, path []byte, text string, spans []Span) []byte {
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(path)))
 	dst = append(dst, path...)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(text)))

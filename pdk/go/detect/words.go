@@ -5,39 +5,57 @@ import (
 	"fmt"
 )
 
-// wordList finds words and phrases. A regular expression of alternatives
-// runs the slow NFA path of Go's regexp; a list of hundreds of phrases
-// (prompt-injection heuristics) would cost far more than the rest of a scan.
-// Instead the text is read word by word, each word is looked up among the
-// phrases' first words, and only those candidates are compared further.
+// wordList finds words and phrases: all the word lists of a Matcher, in
+// one pass. A regular expression of alternatives runs the slow NFA path of
+// Go's regexp; a list of thousands of phrases (prompt-injection heuristics)
+// would cost far more than the rest of a scan. Instead the text is read word
+// by word, each word is looked up among the phrases' first words, and only
+// those candidates are compared further.
 type wordList struct {
-	fold    bool
-	first   map[string][]int // first word -> phrases
-	phrases [][]string
+	folded  map[string][]int // lower-case first word -> phrases that ignore case
+	exact   map[string][]int // first word -> case-sensitive phrases
+	phrases []phrase
 }
 
-func newWordList(words []string, fold bool) (*wordList, error) {
-	w := &wordList{fold: fold, first: map[string][]int{}}
-	for i, phrase := range words {
-		var toks []string
+type phrase struct {
+	words []string // lower case when fold
+	fold  bool
+	kind  Kind
+}
+
+// add adds a list of words and phrases reporting kind k.
+func (w *wordList) add(words []string, fold bool, k Kind) error {
+	if w.folded == nil {
+		w.folded, w.exact = map[string][]int{}, map[string][]int{}
+	}
+	if len(words) == 0 {
+		return errors.New("empty word list")
+	}
+	for i, text := range words {
+		ph := phrase{fold: fold, kind: k}
 		for p := 0; ; {
-			st, e := nextWord(phrase, p)
+			st, e := nextWord(text, p)
 			if st < 0 {
 				break
 			}
-			toks = append(toks, w.key(nil, phrase[st:e]))
+			word := text[st:e]
+			if fold {
+				word = string(lower(nil, word))
+			}
+			ph.words = append(ph.words, word)
 			p = e
 		}
-		if len(toks) == 0 {
-			return nil, fmt.Errorf("word %d has no letters or digits", i)
+		if len(ph.words) == 0 {
+			return fmt.Errorf("word %d has no letters or digits", i)
 		}
-		w.first[toks[0]] = append(w.first[toks[0]], len(w.phrases))
-		w.phrases = append(w.phrases, toks)
+		m := w.exact
+		if fold {
+			m = w.folded
+		}
+		m[ph.words[0]] = append(m[ph.words[0]], len(w.phrases))
+		w.phrases = append(w.phrases, ph)
 	}
-	if len(w.phrases) == 0 {
-		return nil, errors.New("empty word list")
-	}
-	return w, nil
+	return nil
 }
 
 // isWordRune is a byte of a word: ASCII letters, digits and '_', and every
@@ -59,29 +77,25 @@ func nextWord(s string, p int) (start, end int) {
 	return p, e
 }
 
-// key is the word as the lists store it: lower case (ASCII) when folding.
-func (w *wordList) key(buf []byte, word string) string {
-	if !w.fold {
-		return word
-	}
-	buf = buf[:0]
+// lower appends word in ASCII lower case.
+func lower(dst []byte, word string) []byte {
 	for i := 0; i < len(word); i++ {
 		c := word[i]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		buf = append(buf, c)
+		dst = append(dst, c)
 	}
-	return string(buf)
+	return dst
 }
 
-func (w *wordList) equal(word, key string) bool {
+func equalWord(word, key string, fold bool) bool {
 	if len(word) != len(key) {
 		return false
 	}
 	for i := 0; i < len(word); i++ {
 		c := word[i]
-		if w.fold && c >= 'A' && c <= 'Z' {
+		if fold && c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
 		if c != key[i] {
@@ -91,7 +105,7 @@ func (w *wordList) equal(word, key string) bool {
 	return true
 }
 
-func (w *wordList) find(dst []Span, s string, k Kind) []Span {
+func (w *wordList) find(dst []Span, s string) []Span {
 	var buf [64]byte
 	for p := 0; ; {
 		st, e := nextWord(s, p)
@@ -100,28 +114,23 @@ func (w *wordList) find(dst []Span, s string, k Kind) []Span {
 		}
 		p = e
 		word := s[st:e]
-		var cands []int
-		if w.fold && len(word) <= len(buf) {
-			b := buf[:0]
-			for i := 0; i < len(word); i++ {
-				c := word[i]
-				if c >= 'A' && c <= 'Z' {
-					c += 'a' - 'A'
+		best, kind := -1, Kind(0)
+		try := func(cands []int) {
+			for _, c := range cands {
+				ph := &w.phrases[c]
+				if end := w.matchRest(s, e, ph); end > best {
+					best, kind = end, ph.kind
 				}
-				b = append(b, c)
 			}
-			cands = w.first[string(b)] // no allocation: a map index by converted bytes
-		} else {
-			cands = w.first[w.key(nil, word)]
 		}
-		best := -1
-		for _, c := range cands {
-			if end := w.matchRest(s, e, w.phrases[c][1:]); end > best {
-				best = end
-			}
+		if len(w.folded) > 0 && len(word) <= len(buf) {
+			try(w.folded[string(lower(buf[:0], word))]) // no allocation: a map index by converted bytes
+		}
+		if len(w.exact) > 0 {
+			try(w.exact[word])
 		}
 		if best >= 0 {
-			dst = append(dst, Span{st, best, k})
+			dst = append(dst, Span{st, best, kind})
 			p = best
 		}
 	}
@@ -129,10 +138,10 @@ func (w *wordList) find(dst []Span, s string, k Kind) []Span {
 
 // matchRest matches the remaining words of a phrase from s[p:]; it returns
 // the end of the last one, or -1.
-func (w *wordList) matchRest(s string, p int, rest []string) int {
-	for _, key := range rest {
+func (w *wordList) matchRest(s string, p int, ph *phrase) int {
+	for _, key := range ph.words[1:] {
 		st, e := nextWord(s, p)
-		if st < 0 || !w.equal(s[st:e], key) {
+		if st < 0 || !equalWord(s[st:e], key, ph.fold) {
 			return -1
 		}
 		p = e

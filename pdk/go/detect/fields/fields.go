@@ -23,8 +23,9 @@ const (
 // object obj's body: message contents (strings and text parts) and tool-call
 // arguments of a request; the message contents and tool-call arguments of a
 // response's choices; the delta contents and tool-call arguments of a
-// chunk's choices. Paths are json_set paths. It stops when fn returns false.
-func Walk(obj int, body []byte, fn func(path, text string) bool) {
+// chunk's choices. Paths are json_set paths, valid during the call. It stops
+// when fn returns false.
+func Walk(obj int, body []byte, fn func(path []byte, text string) bool) {
 	var list, msg string
 	switch obj {
 	case Request:
@@ -44,35 +45,58 @@ func Walk(obj int, body []byte, fn func(path, text string) bool) {
 		base := strconv.AppendInt(append(append(path[:0], list...), '.'), int64(idx), 10)
 		base = append(append(base, '.'), msg...)
 		n := len(base)
-		c := m.Get(msg + "content")
-		switch {
-		case c.Type == gjson.String:
-			cont = fn(string(append(base[:n], "content"...)), c.Str)
-		case c.IsArray():
-			j := -1
-			c.ForEach(func(_, part gjson.Result) bool {
-				j++
-				if t := part.Get("text"); t.Type == gjson.String && part.Get("type").Str == "text" {
-					p := append(strconv.AppendInt(append(base[:n], "content."...), int64(j), 10), ".text"...)
-					cont = fn(string(p), t.Str)
+		if msg != "" {
+			m = m.Get(msg[:len(msg)-1])
+		}
+		// One pass over the message's keys: content and tool_calls.
+		m.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "content":
+				switch {
+				case v.Type == gjson.String:
+					cont = fn(append(base[:n], "content"...), v.Str)
+				case v.IsArray():
+					j := -1
+					v.ForEach(func(_, part gjson.Result) bool {
+						j++
+						if t, ok := textPart(part); ok {
+							p := append(strconv.AppendInt(append(base[:n], "content."...), int64(j), 10), ".text"...)
+							cont = fn(p, t)
+						}
+						return cont
+					})
 				}
-				return cont
-			})
-		}
-		if !cont {
-			return false
-		}
-		j := -1
-		m.Get(msg + "tool_calls").ForEach(func(_, tc gjson.Result) bool {
-			j++
-			if a := tc.Get("function.arguments"); a.Type == gjson.String {
-				p := append(strconv.AppendInt(append(base[:n], "tool_calls."...), int64(j), 10), ".function.arguments"...)
-				cont = fn(string(p), a.Str)
+			case "tool_calls":
+				j := -1
+				v.ForEach(func(_, tc gjson.Result) bool {
+					j++
+					if a := tc.Get("function.arguments"); a.Type == gjson.String {
+						p := append(strconv.AppendInt(append(base[:n], "tool_calls."...), int64(j), 10), ".function.arguments"...)
+						cont = fn(p, a.Str)
+					}
+					return cont
+				})
 			}
 			return cont
 		})
 		return cont
 	})
+}
+
+// textPart returns the text of a content part of type "text".
+func textPart(part gjson.Result) (string, bool) {
+	var text gjson.Result
+	isText := false
+	part.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			isText = v.Str == "text"
+		case "text":
+			text = v
+		}
+		return true
+	})
+	return text.Str, isText && text.Type == gjson.String
 }
 
 // AppendScan appends m's findings in obj's body to dst in detect's wire
@@ -81,7 +105,7 @@ func Walk(obj int, body []byte, fn func(path, text string) bool) {
 // ok is false when path names no string.
 func AppendScan(dst []byte, obj int, body []byte, path string, m *detect.Matcher, all bool) (out []byte, ok bool) {
 	var spans []detect.Span
-	scan := func(p, text string) bool {
+	scan := func(p []byte, text string) bool {
 		spans = m.Find(spans[:0], text)
 		if len(spans) > 0 || all {
 			dst = detect.AppendGroup(dst, p, text, spans)
@@ -96,6 +120,6 @@ func AppendScan(dst []byte, obj int, body []byte, path string, m *detect.Matcher
 	if r.Type != gjson.String {
 		return dst, false
 	}
-	scan(path, r.Str)
+	scan([]byte(path), r.Str)
 	return dst, true
 }

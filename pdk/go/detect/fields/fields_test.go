@@ -21,8 +21,8 @@ func TestWalk(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		Walk(tt.obj, []byte(tt.body), func(path, text string) bool {
-			got = append(got, path+"="+text)
+		Walk(tt.obj, []byte(tt.body), func(path []byte, text string) bool {
+			got = append(got, string(path)+"="+text)
 			return true
 		})
 		if strings.Join(got, "|") != tt.want {

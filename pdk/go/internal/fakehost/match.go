@@ -71,5 +71,5 @@ func (h *Host) MatchText(matcher int32, text string, buf []byte) int32 {
 	if h.Phase == PhaseInit {
 		return NotAvailable
 	}
-	return put(buf, detect.AppendGroup(nil, "", "", m.Find(nil, text)))
+	return put(buf, detect.AppendGroup(nil, nil, "", m.Find(nil, text)))
 }
