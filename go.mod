@@ -39,6 +39,7 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/text v0.42.0
 	oras.land/oras-go/v2 v2.7.0
+	github.com/wasmgate/wasmgate/pdk/go v0.0.0
 )
 
 require (
@@ -122,3 +123,7 @@ require (
 	google.golang.org/grpc v1.83.2 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// The native detectors (pdk/go/detect) are shared by the host and the PDK's
+// fake host; they live in the pdk module, next to this one.
+replace github.com/wasmgate/wasmgate/pdk/go => ./pdk/go

@@ -91,6 +91,7 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasthttp v1.51.0 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
+	github.com/wasmgate/wasmgate/pdk/go v0.0.0 // indirect
 	github.com/weaviate/weaviate v1.27.0 // indirect
 	github.com/weaviate/weaviate-go-client/v4 v4.16.1 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
@@ -110,3 +111,5 @@ require (
 )
 
 replace github.com/wasmgate/wasmgate => ../..
+
+replace github.com/wasmgate/wasmgate/pdk/go => ../../pdk/go

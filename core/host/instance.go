@@ -102,6 +102,9 @@ type Instance struct {
 	cacheReq    string
 	cacheAnswer []byte
 
+	// match is the state of the matching helpers (hostmatch.go).
+	match matchState
+
 	dead bool
 }
 

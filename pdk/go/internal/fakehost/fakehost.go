@@ -16,6 +16,8 @@ import (
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
+
+	"github.com/wasmgate/wasmgate/pdk/go/detect"
 )
 
 // Host results (pdk/ABI.md).
@@ -86,6 +88,7 @@ type Host struct {
 	Attrs     map[string]string
 	Secrets   map[string]string // granted secrets, by name
 	MaxOutput int               // per hook call; 0 means no limit
+	Matchers  []*detect.Matcher // compiled by match_compile (match.go)
 	// ProviderStats is what provider_stats returns ("" for not found).
 	ProviderStats string
 

@@ -1,0 +1,125 @@
+// Package fields walks the text fields of a canonical (OpenAI
+// chat-completions) object: what a user or a model wrote, as opposed to
+// model names, ids and parameters. The host's matching helpers and pdktest's
+// fake host both use it, so that "all text" means the same to both.
+package fields
+
+import (
+	"strconv"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/wasmgate/wasmgate/pdk/go/detect"
+)
+
+// Object ids of pdk/ABI.md.
+const (
+	Request  = 0
+	Response = 1
+	Chunk    = 2
+)
+
+// Walk calls fn with the path and string value of every text field of the
+// object obj's body: message contents (strings and text parts) and tool-call
+// arguments of a request; the message contents and tool-call arguments of a
+// response's choices; the delta contents and tool-call arguments of a
+// chunk's choices. Paths are json_set paths, valid during the call. It stops
+// when fn returns false.
+func Walk(obj int, body []byte, fn func(path []byte, text string) bool) {
+	var list, msg string
+	switch obj {
+	case Request:
+		list, msg = "messages", ""
+	case Response:
+		list, msg = "choices", "message."
+	case Chunk:
+		list, msg = "choices", "delta."
+	default:
+		return
+	}
+	path := make([]byte, 0, 64)
+	cont := true
+	idx := -1
+	gjson.GetBytes(body, list).ForEach(func(_, m gjson.Result) bool {
+		idx++
+		base := strconv.AppendInt(append(append(path[:0], list...), '.'), int64(idx), 10)
+		base = append(append(base, '.'), msg...)
+		n := len(base)
+		if msg != "" {
+			m = m.Get(msg[:len(msg)-1])
+		}
+		// One pass over the message's keys: content and tool_calls.
+		m.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "content":
+				switch {
+				case v.Type == gjson.String:
+					cont = fn(append(base[:n], "content"...), v.Str)
+				case v.IsArray():
+					j := -1
+					v.ForEach(func(_, part gjson.Result) bool {
+						j++
+						if t, ok := textPart(part); ok {
+							p := append(strconv.AppendInt(append(base[:n], "content."...), int64(j), 10), ".text"...)
+							cont = fn(p, t)
+						}
+						return cont
+					})
+				}
+			case "tool_calls":
+				j := -1
+				v.ForEach(func(_, tc gjson.Result) bool {
+					j++
+					if a := tc.Get("function.arguments"); a.Type == gjson.String {
+						p := append(strconv.AppendInt(append(base[:n], "tool_calls."...), int64(j), 10), ".function.arguments"...)
+						cont = fn(p, a.Str)
+					}
+					return cont
+				})
+			}
+			return cont
+		})
+		return cont
+	})
+}
+
+// textPart returns the text of a content part of type "text".
+func textPart(part gjson.Result) (string, bool) {
+	var text gjson.Result
+	isText := false
+	part.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			isText = v.Str == "text"
+		case "text":
+			text = v
+		}
+		return true
+	})
+	return text.Str, isText && text.Type == gjson.String
+}
+
+// AppendScan appends m's findings in obj's body to dst in detect's wire
+// layout (detect.AppendGroup): in the string at path, or in every text field
+// (Walk) when path is "". With all, fields without findings are given too.
+// ok is false when path names no string.
+func AppendScan(dst []byte, obj int, body []byte, path string, m *detect.Matcher, all bool) (out []byte, ok bool) {
+	var spans []detect.Span
+	scan := func(p []byte, text string) bool {
+		spans = m.Find(spans[:0], text)
+		if len(spans) > 0 || all {
+			dst = detect.AppendGroup(dst, p, text, spans)
+		}
+		return true
+	}
+	if path == "" {
+		Walk(obj, body, scan)
+		return dst, true
+	}
+	r := gjson.GetBytes(body, path)
+	if r.Type != gjson.String {
+		return dst, false
+	}
+	scan([]byte(path), r.Str)
+	return dst, true
+}
