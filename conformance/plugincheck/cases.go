@@ -38,6 +38,7 @@ import (
 //	  body: {choices.0.message.content: "..."}     # of respond
 //	  headers: {x-tenant: acme}       # request headers
 //	  attrs: {tenant: acme}
+//	  start_error: "is required"      # the config must be refused at start
 type Case struct {
 	Name     string            `yaml:"name"`
 	Config   map[string]any    `yaml:"config"`
@@ -58,6 +59,9 @@ type Case struct {
 		Body            map[string]any    `yaml:"body"`
 		Headers         map[string]string `yaml:"headers"`
 		Attrs           map[string]string `yaml:"attrs"`
+		// StartError: the plugin must refuse to start with this config,
+		// with a message containing this text.
+		StartError string `yaml:"start_error"`
 	} `yaml:"expect"`
 }
 
@@ -112,8 +116,18 @@ func runCase(ctx context.Context, plugin *host.Plugin, config []byte, c Case) st
 		return fmt.Sprintf("phase %q: want request, response or chunk", c.Phase)
 	}
 	pool, err := plugin.NewPool(ctx, config, host.PoolOptions{Size: 1})
+	if want := c.Expect.StartError; want != "" {
+		if err == nil {
+			pool.Close()
+			return fmt.Sprintf("started; want a refusal containing %q", want)
+		}
+		if !strings.Contains(err.Error(), want) {
+			return fmt.Sprintf("refused with %q; want it to contain %q", firstLine(err), want)
+		}
+		return ""
+	}
 	if err != nil {
-		return err.Error()
+		return firstLine(err)
 	}
 	defer pool.Close()
 	if pool.Mask()&ph.Bit() == 0 {
