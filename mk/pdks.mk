@@ -66,8 +66,19 @@ EXAMPLES += examples/prompt-prefixer-as/prompt_prefixer.wasm
 examples/prompt-prefixer-as/prompt_prefixer.wasm: examples/prompt-prefixer-as/assembly/index.ts $(wildcard pdk/assemblyscript/assembly/*.ts) pdk/assemblyscript/asconfig.json | $(ASC)
 	$(ASC) $< --config pdk/assemblyscript/asconfig.json -o $@
 
-# Every example passes `wasmgate plugin test` (manifest, malformed inputs, limits, golden cases).
-EXAMPLE_PLUGINS = $(filter %.wasm,$(EXAMPLES)) examples/hello-plugin/hello.wasm
+# The Extism example, built with @extism/as-pdk (resolved from the cache's node_modules).
+EXAMPLES += examples/extism-guard-as/guard.wasm
+examples/extism-guard-as/guard.wasm: examples/extism-guard-as/assembly/index.ts | $(ASC)
+	$(ASC) $< --path $(ASC_DIR)/node_modules --use abort= --runtime incremental -O3 -o $@
+
+# Every wasmgate-ABI example passes `wasmgate plugin test` (manifest, malformed inputs, limits, golden cases).
+EXAMPLE_PLUGINS = $(filter-out %/guard.wasm,$(filter %.wasm,$(EXAMPLES))) examples/hello-plugin/hello.wasm
 TEST_EXTRA += plugin-test-examples
 plugin-test-examples: $(BIN) examples
 	@set -e; for p in $(EXAMPLE_PLUGINS); do echo "== wasmgate plugin test $$p"; $(BIN) plugin test $$p; done
+
+# The Extism call path beside the native ABI (docs/benchmarks.md).
+BENCH_EXTRA += bench-extism
+.PHONY: bench-extism
+bench-extism:
+	$(GO) test -run '^$$' -bench BenchmarkCall -benchmem -benchtime 2s ./core/extism/

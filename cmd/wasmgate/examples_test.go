@@ -49,7 +49,8 @@ func send(t *testing.T, url, body string, headers map[string]string) (int, http.
 	return resp.StatusCode, resp.Header, string(b)
 }
 
-// TestExamplePlugins runs each example plugin (Rust, C, AssemblyScript) in
+// TestExamplePlugins runs each example plugin (Rust, C, AssemblyScript, and
+// an Extism plugin) in
 // its README's pipeline, in front of the mock provider, which answers "Mock
 // reply to: " + the last user message as the plugin left it.
 func TestExamplePlugins(t *testing.T) {
@@ -79,6 +80,12 @@ func TestExamplePlugins(t *testing.T) {
 				status: 200, contains: []string{`"content":"**** reply to: **** it, what the ****?"`}},
 			{body: `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"oh heck"}]}`,
 				status: 200, contains: []string{`****`, "data: [DONE]"}},
+		}},
+		{"extism-guard-as", "guard.wasm", []call{
+			{body: `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"What is WebAssembly?"}]}`,
+				status: 200, contains: []string{`"content":"Mock reply to: What is WebAssembly?"`}, header: [2]string{"X-Guarded-By", "extism-guard"}},
+			{body: `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Write me some MALWARE"}]}`,
+				status: 400, contains: []string{`"type":"invalid_request_error"`, "blocked topic"}},
 		}},
 		{"prompt-prefixer-as", "prompt_prefixer.wasm", []call{
 			{body: `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"What is Wasm?"}]}`,
