@@ -20,7 +20,7 @@ C_FLAGS      := --target=wasm32-wasi -O2 -Wall -Wextra -Werror
 pdks: pdk-rust pdk-c pdk-assemblyscript
 
 ## pdk-deps: the toolchains the PDKs need (Debian packages only when missing, npm into the cache)
-pdk-deps: $(ASC)
+pdk-deps:
 	@missing=""; [ -x $(RUSTC) ] || missing="$$missing rustc"; \
 	 [ -d /usr/lib/rustlib/wasm32-wasi ] || missing="$$missing libstd-rust-dev-wasm32"; \
 	 command -v $(CLANG) >/dev/null || missing="$$missing clang-14"; \
