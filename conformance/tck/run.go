@@ -19,10 +19,11 @@ func Run(t *testing.T, h Host) {
 	wasm := Guest(t)
 	ctx := context.Background()
 	lim := Limits{MemoryPages: 512, Timeout: time.Second, MaxOutputBytes: 1 << 20}
+	secrets := map[string]string{fixture.SecretName: fixture.SecretValue}
 
 	start := func(t *testing.T, lim Limits) Instance {
 		t.Helper()
-		in, err := h.Start(ctx, wasm, []byte(fixture.ConfigJSON), lim)
+		in, err := h.Start(ctx, wasm, []byte(fixture.ConfigJSON), lim, secrets)
 		if err != nil {
 			t.Fatalf("start: %v", err)
 		}
@@ -43,7 +44,7 @@ func Run(t *testing.T, h Host) {
 	}
 
 	t.Run("init/refusal", func(t *testing.T) {
-		_, err := h.Start(ctx, wasm, []byte(`{"refuse":"because"}`), lim)
+		_, err := h.Start(ctx, wasm, []byte(`{"refuse":"because"}`), lim, secrets)
 		if err == nil || !strings.Contains(err.Error(), "refused by config") {
 			t.Fatalf("start with a refusing config: %v, want the guest's send_error message", err)
 		}
@@ -52,7 +53,7 @@ func Run(t *testing.T, h Host) {
 	t.Run("load/refusals", func(t *testing.T) {
 		for _, name := range []string{"badversion", "badimport", "nohook"} {
 			w := testwasm.WAT(t, filepath.Join(dir(), "testdata", name+".wat"))
-			if in, err := h.Start(ctx, w, nil, lim); err == nil {
+			if in, err := h.Start(ctx, w, nil, lim, nil); err == nil {
 				in.Close()
 				t.Errorf("%s: started; ABI v1 requires a refusal", name)
 			}
@@ -168,7 +169,7 @@ func Run(t *testing.T, h Host) {
 
 	t.Run("failure/bad-pointer", func(t *testing.T) {
 		w := testwasm.WAT(t, filepath.Join(dir(), "testdata", "badpointer.wat"))
-		in, err := h.Start(ctx, w, nil, lim)
+		in, err := h.Start(ctx, w, nil, lim, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

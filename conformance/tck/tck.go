@@ -37,10 +37,10 @@ type Limits struct {
 
 // Host is the host under test.
 type Host interface {
-	// Start loads the module and starts one instance with the slot config:
-	// the ABI version check, _initialize and wasmgate_init. A refusal is an
-	// error.
-	Start(ctx context.Context, wasm, config []byte, lim Limits) (Instance, error)
+	// Start loads the module and starts one instance with the slot config
+	// and the secrets granted to it (name -> value, for secret_get): the ABI
+	// version check, _initialize and wasmgate_init. A refusal is an error.
+	Start(ctx context.Context, wasm, config []byte, lim Limits, secrets map[string]string) (Instance, error)
 }
 
 // Instance is one running plugin instance.

@@ -17,8 +17,12 @@ func TestConformance(t *testing.T) {
 
 type tckHost struct{ e *host.Engine }
 
-func (h tckHost) Start(ctx context.Context, wasm, config []byte, lim tck.Limits) (tck.Instance, error) {
-	p, err := h.e.Load(ctx, "tck", wasm, host.Limits{MemoryPages: lim.MemoryPages, Timeout: lim.Timeout, MaxOutputBytes: lim.MaxOutputBytes}, host.Capabilities{})
+func (h tckHost) Start(ctx context.Context, wasm, config []byte, lim tck.Limits, secrets map[string]string) (tck.Instance, error) {
+	caps := host.Capabilities{}
+	if secrets != nil {
+		caps.Secrets = secretMap(secrets)
+	}
+	p, err := h.e.Load(ctx, "tck", wasm, host.Limits{MemoryPages: lim.MemoryPages, Timeout: lim.Timeout, MaxOutputBytes: lim.MaxOutputBytes}, caps)
 	if err != nil {
 		return nil, err
 	}
@@ -34,6 +38,14 @@ func (h tckHost) Start(ctx context.Context, wasm, config []byte, lim tck.Limits)
 		return nil, err
 	}
 	return &tckInstance{p: p, pool: pool, in: in}, nil
+}
+
+// secretMap grants the secrets of a map.
+type secretMap map[string]string
+
+func (m secretMap) Secret(name string) (string, bool, bool) {
+	v, ok := m[name]
+	return v, ok, ok
 }
 
 type tckInstance struct {

@@ -113,6 +113,9 @@ char *wg_attr(const char *name);
 int wg_set_attr(const char *name, const char *value);
 int wg_delete_attr(const char *name);
 
+/* A secret granted in config (capabilities.secrets), by its granted name; NULL if denied or unavailable. */
+char *wg_secret(const char *name);
+
 /* The request. Negative message indexes count from the end. */
 char *wg_request_model(void);
 int wg_request_set_model(const char *model);

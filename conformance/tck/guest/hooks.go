@@ -125,6 +125,8 @@ func requestBasic() {
 	missing("attr_get after delete", n, errNotFound)
 	_, n = attrGet("wasmgate.provider.api_key")
 	missing("provider key outside the adapter", n, errDenied)
+	v, n = secretGet(fixture.SecretName)
+	value("secret_get in a hook", v, n, fixture.SecretValue)
 
 	for _, c := range []struct {
 		obj  int32

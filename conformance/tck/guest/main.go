@@ -48,6 +48,9 @@ func wgAttrGet(name unsafe.Pointer, nameLen int32, buf unsafe.Pointer, cap int32
 //go:wasmimport wasmgate attr_set
 func wgAttrSet(name unsafe.Pointer, nameLen int32, val unsafe.Pointer, valLen int32) int32
 
+//go:wasmimport wasmgate secret_get
+func wgSecretGet(name unsafe.Pointer, nameLen int32, buf unsafe.Pointer, cap int32) int32
+
 //go:wasmimport wasmgate send_response
 func wgSendResponse(status int32, ptr unsafe.Pointer, n int32) int32
 
@@ -117,6 +120,12 @@ func headerGet(obj int32, name string) (string, int32) {
 func attrGet(name string) (string, int32) {
 	return get("attr_get "+name, func(b []byte) int32 {
 		return wgAttrGet(sp(name), int32(len(name)), bp(b), int32(len(b)))
+	})
+}
+
+func secretGet(name string) (string, int32) {
+	return get("secret_get "+name, func(b []byte) int32 {
+		return wgSecretGet(sp(name), int32(len(name)), bp(b), int32(len(b)))
 	})
 }
 
@@ -243,6 +252,10 @@ func initHook() int32 {
 	_, n = bodyGet(objRequest)
 	missing("body_get in init", n, errNotAvailable)
 	missing("attr_set in init", attrSet("tck.init", "x"), errNotAvailable)
+	v, n := secretGet(fixture.SecretName)
+	value("secret_get in init", v, n, fixture.SecretValue)
+	_, n = secretGet("not_granted")
+	missing("secret_get of a name not granted", n, errDenied)
 	logMsg(0, "tck: init")
 	if failure != "" {
 		sendError(500, "tck_failure", failure)

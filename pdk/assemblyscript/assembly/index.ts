@@ -31,6 +31,8 @@ declare function host_header_set(obj: i32, name: usize, nameLen: i32, val: usize
 declare function host_attr_get(name: usize, nameLen: i32, buf: usize, cap: i32): i32;
 @external("wasmgate", "attr_set")
 declare function host_attr_set(name: usize, nameLen: i32, val: usize, valLen: i32): i32;
+@external("wasmgate", "secret_get")
+declare function host_secret_get(name: usize, nameLen: i32, buf: usize, cap: i32): i32;
 @external("wasmgate", "send_response")
 declare function host_send_response(status: i32, ptr: usize, len: i32): i32;
 @external("wasmgate", "send_error")
@@ -102,6 +104,7 @@ const K_BODY = 1;
 const K_JSON = 2;
 const K_HEADER = 3;
 const K_ATTR = 4;
+const K_SECRET = 5;
 
 function hostRead(kind: i32, obj: i32, name: ArrayBuffer | null, flags: i32, buf: usize, cap: i32): i32 {
   const np = name ? ptr(name) : 0;
@@ -115,6 +118,8 @@ function hostRead(kind: i32, obj: i32, name: ArrayBuffer | null, flags: i32, buf
       return host_json_get(obj, np, nl, flags, buf, cap);
     case K_HEADER:
       return host_header_get(obj, np, nl, buf, cap);
+    case K_SECRET:
+      return host_secret_get(np, nl, buf, cap);
   }
   return host_attr_get(np, nl, buf, cap);
 }
@@ -179,6 +184,12 @@ export function error(status: i32, errType: string, message: string): Action {
 
 export function attr(name: string): string | null {
   return read(K_ATTR, 0, name, 0);
+}
+
+// secret returns a secret granted in config (capabilities.secrets) by its
+// granted name, or null when denied or unavailable. It works in init too.
+export function secret(name: string): string | null {
+  return read(K_SECRET, 0, name, 0);
 }
 
 export function setAttr(name: string, value: string): Status {

@@ -73,6 +73,7 @@ mod sys {
         pub fn header_set(obj: i32, name: *const u8, name_len: i32, val: *const u8, val_len: i32) -> i32;
         pub fn attr_get(name: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
         pub fn attr_set(name: *const u8, name_len: i32, val: *const u8, val_len: i32) -> i32;
+        pub fn secret_get(name: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
         pub fn send_response(status: i32, ptr: *const u8, len: i32) -> i32;
         pub fn send_error(status: i32, typ: *const u8, typ_len: i32, msg: *const u8, msg_len: i32) -> i32;
     }
@@ -204,6 +205,19 @@ pub fn set_attr(name: &str, value: &str) -> Result<(), HostError> {
 /// Removes an attribute.
 pub fn delete_attr(name: &str) -> Result<(), HostError> {
     status(unsafe { sys::attr_set(name.as_ptr(), name.len() as i32, std::ptr::null(), -1) })
+}
+
+/// A secret granted to this plugin in config (`capabilities.secrets`), by the
+/// name the grant gives it; [`HostError::Denied`] for any other name. It
+/// works in `Plugin::new` too.
+pub fn secret(name: &str) -> Result<String, HostError> {
+    let mut code = 0;
+    read_string(|b, c| {
+        let n = unsafe { sys::secret_get(name.as_ptr(), name.len() as i32, b, c) };
+        code = n;
+        n
+    })
+    .ok_or_else(|| HostError::from_code(code))
 }
 
 /// Quotes a string as a JSON string literal, for JSON built by hand.
