@@ -71,8 +71,8 @@ EXAMPLES += examples/extism-guard-as/guard.wasm
 examples/extism-guard-as/guard.wasm: examples/extism-guard-as/assembly/index.ts | $(ASC)
 	$(ASC) $< --path $(ASC_DIR)/node_modules --use abort= --runtime incremental -O3 -o $@
 
-# Every wasmgate-ABI example passes `wasmgate plugin test` (manifest, malformed inputs, limits, golden cases).
-EXAMPLE_PLUGINS = $(filter-out %/guard.wasm,$(filter %.wasm,$(EXAMPLES))) examples/hello-plugin/hello.wasm
+# Every example passes `wasmgate plugin test` (manifest, malformed inputs, limits, golden cases).
+EXAMPLE_PLUGINS = $(filter %.wasm,$(EXAMPLES)) examples/hello-plugin/hello.wasm
 TEST_EXTRA += plugin-test-examples
 plugin-test-examples: $(BIN) examples
 	@set -e; for p in $(EXAMPLE_PLUGINS); do echo "== wasmgate plugin test $$p"; $(BIN) plugin test $$p; done

@@ -14,7 +14,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/wasmgate/wasmgate/core/abi"
-	"github.com/wasmgate/wasmgate/core/host"
 )
 
 // Case is one golden case, a YAML file in the plugin's cases/ folder:
@@ -37,6 +36,7 @@ import (
 //	  chunk: {choices.0.delta.content: "..."}
 //	  body: {choices.0.message.content: "..."}     # of respond
 //	  headers: {x-tenant: acme}       # request headers
+//	  response_headers: {x-a: "1"}    # headers for the client (response phase)
 //	  attrs: {tenant: acme}
 //	  start_error: "is required"      # the config must be refused at start
 type Case struct {
@@ -58,6 +58,7 @@ type Case struct {
 		Chunk           map[string]any    `yaml:"chunk"`
 		Body            map[string]any    `yaml:"body"`
 		Headers         map[string]string `yaml:"headers"`
+		ResponseHeaders map[string]string `yaml:"response_headers"`
 		Attrs           map[string]string `yaml:"attrs"`
 		// StartError: the plugin must refuse to start with this config,
 		// with a message containing this text.
@@ -65,7 +66,7 @@ type Case struct {
 	} `yaml:"expect"`
 }
 
-func checkCases(ctx context.Context, rep *Report, plugin *host.Plugin, config []byte, dir string, required bool) {
+func checkCases(ctx context.Context, rep *Report, plugin loaded, config []byte, dir string, required bool) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	more, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
 	files = append(files, more...)
@@ -101,7 +102,7 @@ func checkCases(ctx context.Context, rep *Report, plugin *host.Plugin, config []
 }
 
 // runCase runs one case and says what was wrong, or "".
-func runCase(ctx context.Context, plugin *host.Plugin, config []byte, c Case) string {
+func runCase(ctx context.Context, plugin loaded, config []byte, c Case) string {
 	if c.Config != nil {
 		config, _ = json.Marshal(c.Config)
 	}
@@ -115,7 +116,7 @@ func runCase(ctx context.Context, plugin *host.Plugin, config []byte, c Case) st
 	default:
 		return fmt.Sprintf("phase %q: want request, response or chunk", c.Phase)
 	}
-	pool, err := plugin.NewPool(ctx, config, host.PoolOptions{Size: 1})
+	pool, err := plugin.newPool(ctx, config)
 	if want := c.Expect.StartError; want != "" {
 		if err == nil {
 			pool.Close()
@@ -197,6 +198,11 @@ func runCase(ctx context.Context, plugin *host.Plugin, config []byte, c Case) st
 	for k, v := range c.Expect.Headers {
 		if got, _ := ex.ReqHeader.Get(k); got != v {
 			bad("header %s = %q, want %q", k, got, v)
+		}
+	}
+	for k, v := range c.Expect.ResponseHeaders {
+		if got, _ := ex.RespHeader.Get(k); got != v {
+			bad("response header %s = %q, want %q", k, got, v)
 		}
 	}
 	for k, v := range c.Expect.Attrs {

@@ -96,12 +96,14 @@ func (r *Report) add(check string, ok bool, format string, args ...any) {
 // other keys are left to the tools that use them.
 type Manifest struct {
 	Name         string   `yaml:"name"`
+	Kind         string   `yaml:"kind"` // wasmgate (default) or extism
 	Version      string   `yaml:"version"`
 	ABI          int      `yaml:"abi"`
 	Hooks        []string `yaml:"hooks"`
 	Capabilities struct {
-		Env   []string `yaml:"env"`
-		Stdio bool     `yaml:"stdio"`
+		Env          []string `yaml:"env"`
+		Stdio        bool     `yaml:"stdio"`
+		AllowedHosts []string `yaml:"allowed_hosts"`
 	} `yaml:"capabilities"`
 	Limits struct {
 		MemoryPages    uint32 `yaml:"memory_pages"`
@@ -150,20 +152,24 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	defer engine.Close(ctx)
 	// stdio is granted to see whether the plugin writes there; the check
 	// below fails it if it does without declaring so.
-	plugin, err := engine.Load(ctx, "plugin", wasm, lim, host.Capabilities{Env: man.Capabilities.Env, Stdio: true})
+	plugin, err := load(ctx, engine, man, wasm, lim, slog.New(out))
 	if err != nil {
 		rep.add("exports and ABI version", false, "%v", err)
 		return rep, nil
 	}
 	defer plugin.Close(ctx)
-	pool, err := plugin.NewPool(ctx, config, host.PoolOptions{Size: 1})
+	pool, err := plugin.newPool(ctx, config)
 	if err != nil {
 		rep.add("exports and ABI version", false, "%v", err)
 		return rep, nil
 	}
 	defer pool.Close()
 	mask := pool.Mask()
-	rep.add("exports and ABI version", true, "ABI v%d, hooks: %s", abi.Version, strings.Join(hookNames(mask), ", "))
+	if man.Kind == "extism" {
+		rep.add("exports and ABI version", true, "an Extism plugin (JSON contract), hooks: %s", strings.Join(hookNames(mask), ", "))
+	} else {
+		rep.add("exports and ABI version", true, "ABI v%d, hooks: %s", abi.Version, strings.Join(hookNames(mask), ", "))
+	}
 
 	if manPath != "" {
 		checkManifest(rep, man, manPath, mask)
@@ -221,7 +227,7 @@ func checkManifest(rep *Report, m Manifest, path string, mask uint32) {
 	if m.Name == "" {
 		problems = append(problems, "no name")
 	}
-	if m.ABI != abi.Version {
+	if m.Kind != "extism" && m.ABI != abi.Version {
 		problems = append(problems, fmt.Sprintf("abi is %d, the plugin speaks %d", m.ABI, abi.Version))
 	}
 	declared := append([]string(nil), m.Hooks...)
@@ -274,18 +280,18 @@ func (o *outputLog) first() string {
 
 // runner calls hooks on pooled instances, as the gateway does.
 type runner struct {
-	pool *host.Pool
+	pool hookPool
 	mask uint32
 }
 
 // call runs one hook on a fresh exchange; a plugin failure is the error.
 func (r *runner) call(ctx context.Context, ph abi.Phase, ex *host.Exchange) (abi.Action, error) {
-	in, err := r.pool.Acquire(ctx)
+	call, _, release, err := r.pool.pin(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer r.pool.Release(in)
-	return in.Call(ph, ex, false)
+	defer release()
+	return call(ph, ex)
 }
 
 var errNoHook = errors.New("no hook")

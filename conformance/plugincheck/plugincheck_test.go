@@ -118,3 +118,35 @@ func TestRunNotAPlugin(t *testing.T) {
 		t.Fatalf("report:\n%s", rep)
 	}
 }
+
+// TestRunExtism checks an Extism plugin (kind: extism) the same way.
+func TestRunExtism(t *testing.T) {
+	dir := t.TempDir()
+	wasm := filepath.Join(dir, "echo.wasm")
+	files := map[string]string{
+		"echo.wasm":       string(testwasm.WAT(t, filepath.Join("..", "..", "core", "extism", "testdata", "echo.wat"))),
+		"plugin.yaml":     "name: echo\nkind: extism\nhooks: [request, response, chunk]\nconfig: {out: '{\"attrs\":{\"seen\":\"1\"}}'}\n",
+		"cases/seen.yaml": "name: sets the attribute\nexpect: {attrs: {seen: \"1\"}}\n",
+		"cases/bad.yaml":  "name: expects what it does not do\nexpect: {attrs: {seen: \"2\"}}\n",
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := plugincheck.Run(context.Background(), plugincheck.Options{Wasm: wasm, Calls: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		wantOK := !strings.HasPrefix(r.Check, "case bad.yaml")
+		if r.OK != wantOK {
+			t.Errorf("%s: ok=%v, want %v (%s)", r.Check, r.OK, wantOK, r.Detail)
+		}
+	}
+	if len(rep.Results) != 7 || !strings.Contains(rep.Results[0].Detail, "an Extism plugin") {
+		t.Fatalf("report:\n%s", rep)
+	}
+}

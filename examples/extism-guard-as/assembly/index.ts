@@ -12,24 +12,34 @@ import { Config, Host } from "@extism/as-pdk";
 function jsonField(json: string, key: string): string {
   const at = json.indexOf('"' + key + '":"');
   if (at < 0) return "";
-  let out = "";
-  for (let i = at + key.length + 4; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (c == 0x22) break;
+  const start = at + key.length + 4;
+  let escaped = false;
+  let end = start;
+  for (; end < json.length; end++) {
+    const c = json.charCodeAt(end);
     if (c == 0x5c) {
-      i++;
-      const e = json.charCodeAt(i);
-      if (e == 0x6e) out += "\n";
-      else if (e == 0x74) out += "\t";
-      else if (e == 0x75) {
-        out += String.fromCharCode(<i32>I32.parseInt(json.substring(i + 1, i + 5), 16));
-        i += 4;
-      } else out += String.fromCharCode(e);
-      continue;
-    }
-    out += String.fromCharCode(c);
+      escaped = true;
+      end++;
+    } else if (c == 0x22) break;
   }
-  return out;
+  if (!escaped) return json.substring(start, end);
+  const parts: string[] = [];
+  let from = start;
+  for (let i = start; i < end; i++) {
+    if (json.charCodeAt(i) != 0x5c) continue;
+    parts.push(json.substring(from, i));
+    i++;
+    const e = json.charCodeAt(i);
+    if (e == 0x6e) parts.push("\n");
+    else if (e == 0x74) parts.push("\t");
+    else if (e == 0x75) {
+      parts.push(String.fromCharCode(<i32>I32.parseInt(json.substring(i + 1, i + 5), 16)));
+      i += 4;
+    } else parts.push(String.fromCharCode(e));
+    from = i + 1;
+  }
+  parts.push(json.substring(from, end));
+  return parts.join("");
 }
 
 function output(s: string): void {
