@@ -56,6 +56,13 @@ pub const ATTR_PROVIDER_URL: &str = "wasmgate.provider.base_url";
 pub const ATTR_PROVIDER_MODEL: &str = "wasmgate.provider.model";
 pub const ATTR_PROVIDER_API_KEY: &str = "wasmgate.provider.api_key";
 
+/// Host results below zero (see [`HostError`]).
+pub const ERR_NOT_FOUND: i32 = -1;
+pub const ERR_NOT_AVAILABLE: i32 = -2;
+pub const ERR_TOO_LARGE: i32 = -3;
+pub const ERR_INVALID: i32 = -4;
+pub const ERR_DENIED: i32 = -5;
+
 const FLAG_STRING: i32 = 1;
 const FLAG_DELETE: i32 = 2;
 
@@ -99,11 +106,11 @@ pub enum HostError {
 impl HostError {
     fn from_code(n: i32) -> HostError {
         match n {
-            -1 => HostError::NotFound,
-            -2 => HostError::NotAvailable,
-            -3 => HostError::TooLarge,
-            -4 => HostError::Invalid,
-            -5 => HostError::Denied,
+            ERR_NOT_FOUND => HostError::NotFound,
+            ERR_NOT_AVAILABLE => HostError::NotAvailable,
+            ERR_TOO_LARGE => HostError::TooLarge,
+            ERR_INVALID => HostError::Invalid,
+            ERR_DENIED => HostError::Denied,
             n => HostError::Other(n),
         }
     }
