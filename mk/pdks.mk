@@ -82,3 +82,6 @@ BENCH_EXTRA += bench-extism
 .PHONY: bench-extism
 bench-extism:
 	$(GO) test -run '^$$' -bench BenchmarkCall -benchmem -benchtime 2s ./core/extism/
+
+# The CLI's `plugin test` lives in conformance/: rebuild the binary when it changes.
+$(BIN): $(shell find conformance -name '*.go' -not -name '*_test.go' -not -path '*/guest/*')
