@@ -22,7 +22,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/wasmgate/wasmgate/core/abi"
+	"github.com/wasmgate/wasmgate/core/config"
 	"github.com/wasmgate/wasmgate/core/host"
+	"github.com/wasmgate/wasmgate/registry"
 )
 
 // Options say what to check.
@@ -108,7 +110,7 @@ type Manifest struct {
 	Limits struct {
 		MemoryPages    uint32 `yaml:"memory_pages"`
 		Timeout        string `yaml:"timeout"`
-		MaxOutputBytes int    `yaml:"max_output_bytes"`
+		MaxOutputBytes string `yaml:"max_output_bytes"` // a size: 1048576 or 1MiB
 	} `yaml:"limits"`
 	Config map[string]any `yaml:"config"`
 }
@@ -129,7 +131,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		rep.add("manifest", false, "%v", err)
 		return rep, nil
 	}
-	lim := host.Limits{MemoryPages: man.Limits.MemoryPages, MaxOutputBytes: man.Limits.MaxOutputBytes}
+	lim := host.Limits{MemoryPages: man.Limits.MemoryPages}
+	if man.Limits.MaxOutputBytes != "" {
+		n, err := config.ParseByteSize(man.Limits.MaxOutputBytes)
+		if err != nil {
+			rep.add("manifest", false, "%s: limits.max_output_bytes: %v", manPath, err)
+			return rep, nil
+		}
+		lim.MaxOutputBytes = int(n)
+	}
 	if man.Limits.Timeout != "" {
 		if lim.Timeout, err = time.ParseDuration(man.Limits.Timeout); err != nil {
 			rep.add("manifest", false, "%s: limits.timeout %q: %v", manPath, man.Limits.Timeout, err)
@@ -172,7 +182,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	if manPath != "" {
-		checkManifest(rep, man, manPath, mask)
+		checkManifest(rep, man, manPath, mask, config)
 	}
 	r := &runner{pool: pool, mask: mask}
 	checkMalformed(ctx, rep, r)
@@ -222,8 +232,18 @@ func hookNames(mask uint32) []string {
 	return names
 }
 
-func checkManifest(rep *Report, m Manifest, path string, mask uint32) {
+func checkManifest(rep *Report, m Manifest, path string, mask uint32, config []byte) {
 	var problems []string
+	if m.Kind != "extism" {
+		// A wasmgate plugin's manifest is a package manifest: the registry's
+		// rules apply (names, semver, license, config_schema and config).
+		raw, _ := os.ReadFile(path)
+		if rm, err := registry.ParseManifest(raw); err != nil {
+			problems = append(problems, err.Error())
+		} else if err := rm.ValidateConfig(config); err != nil {
+			problems = append(problems, "the config under test: "+err.Error())
+		}
+	}
 	if m.Name == "" {
 		problems = append(problems, "no name")
 	}

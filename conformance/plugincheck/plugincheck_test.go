@@ -32,7 +32,7 @@ func pkg(t *testing.T, guest string, files map[string]string) string {
 	return wasm
 }
 
-const rewriteManifest = "name: rewrite\nversion: 1.0.0\nabi: 1\nhooks: [request]\nlimits: {memory_pages: 256, timeout: 200ms}\n"
+const rewriteManifest = "name: rewrite\nversion: 1.0.0\nabi: 1\ndescription: d\nlicense: MIT\nhooks: [request]\nlimits: {memory_pages: 256, timeout: 200ms}\n"
 
 const rewriteCase = `name: prefixes the last user message
 request: {model: m, messages: [{role: system, content: s}, {role: user, content: hi}]}
@@ -59,6 +59,12 @@ func TestRun(t *testing.T) {
 		{"a manifest that declares other hooks", "testguests/rewrite",
 			map[string]string{"plugin.yaml": strings.Replace(rewriteManifest, "[request]", "[request, response]", 1)},
 			map[string]bool{"manifest": false}},
+		{"a manifest without a license", "testguests/rewrite",
+			map[string]string{"plugin.yaml": strings.Replace(rewriteManifest, "license: MIT\n", "", 1)},
+			map[string]bool{"manifest": false}},
+		{"a config its schema refuses", "testguests/rewrite",
+			map[string]string{"plugin.yaml": rewriteManifest + "config_schema: {type: object, required: [prefix]}\n"},
+			map[string]bool{"manifest": false}},
 		{"a manifest of another ABI version", "testguests/rewrite",
 			map[string]string{"plugin.yaml": strings.Replace(rewriteManifest, "abi: 1", "abi: 2", 1)},
 			map[string]bool{"manifest": false}},
@@ -67,7 +73,7 @@ func TestRun(t *testing.T) {
 		{"a plugin that writes to stdout without declaring stdio", "testguests/envprobe", nil,
 			map[string]bool{"capabilities": false}},
 		{"the same plugin declaring stdio", "testguests/envprobe",
-			map[string]string{"plugin.yaml": "name: envprobe\nabi: 1\nhooks: [request]\ncapabilities: {stdio: true}\n"},
+			map[string]string{"plugin.yaml": "name: envprobe\nversion: 1.0.0\nabi: 1\ndescription: d\nlicense: MIT\nhooks: [request]\ncapabilities: {stdio: true}\n"},
 			map[string]bool{"capabilities": true, "manifest": true}},
 	}
 	cache := t.TempDir()
