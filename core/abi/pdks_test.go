@@ -14,11 +14,11 @@ import (
 // actions, objects and results the same as here.
 func TestPDKsMatchABI(t *testing.T) {
 	fns := []string{abi.FnLog, abi.FnConfigGet, abi.FnBodyGet, abi.FnBodySet, abi.FnJSONGet, abi.FnJSONSet,
-		abi.FnHeaderGet, abi.FnHeaderSet, abi.FnAttrGet, abi.FnAttrSet, abi.FnSendResponse, abi.FnSendError, abi.FnSecretGet}
+		abi.FnHeaderGet, abi.FnHeaderSet, abi.FnAttrGet, abi.FnAttrSet, abi.FnSendResponse, abi.FnSendError, abi.FnSecretGet, abi.FnJSONDigest, abi.FnCacheCall}
 	consts := map[string]int64{
 		"HOOK_REQUEST": int64(abi.HookRequest), "HOOK_RESPONSE": int64(abi.HookResponse), "HOOK_CHUNK": int64(abi.HookChunk),
 		"ERR_NOT_FOUND": int64(abi.ErrNotFound), "ERR_NOT_AVAILABLE": int64(abi.ErrNotAvailable), "ERR_TOO_LARGE": int64(abi.ErrTooLarge),
-		"ERR_INVALID": int64(abi.ErrInvalid), "ERR_DENIED": int64(abi.ErrDenied),
+		"ERR_INVALID": int64(abi.ErrInvalid), "ERR_DENIED": int64(abi.ErrDenied), "ERR_UNAVAILABLE": int64(abi.ErrUnavailable),
 		"LOG_DEBUG": abi.LogDebug, "LOG_INFO": abi.LogInfo, "LOG_WARN": abi.LogWarn, "LOG_ERROR": abi.LogError,
 	}
 	tests := []struct {

@@ -605,6 +605,9 @@ func (c *Config) Validate() error {
 			if len(p.Capabilities.Secrets) > 0 {
 				e.add(key+".capabilities.secrets", "is for kind: wasmgate only (Extism plugins have no secret_get)")
 			}
+			if p.Capabilities.Cache {
+				e.add(key+".capabilities.cache", "is for kind: wasmgate only (Extism plugins have no cache_call)")
+			}
 		default:
 			e.add(key+".kind", "must be wasmgate or extism, got %q", p.Kind)
 		}

@@ -64,6 +64,7 @@ func TestStrictErrors(t *testing.T) {
 		{"bad prewarm", "p: {source: p.wasm}", "p: {source: p.wasm, pool: {size: 2, prewarm: 3}}", []string{"plugins.p.pool.prewarm"}},
 		{"bad kind", "p: {source: p.wasm}", "p: {source: p.wasm, kind: wasi}", []string{`plugins.p.kind: must be wasmgate or extism, got "wasi"`}},
 		{"allowed hosts for a native plugin", "p: {source: p.wasm}", "p: {source: p.wasm, capabilities: {allowed_hosts: [api.example.com]}}", []string{"plugins.p.capabilities.allowed_hosts: is for kind: extism only"}},
+		{"cache for an Extism plugin", "p: {source: p.wasm}", "p: {source: p.wasm, kind: extism, capabilities: {cache: true}}", []string{"plugins.p.capabilities.cache: is for kind: wasmgate only"}},
 		{"missing file", "p: {source: p.wasm}", "p: {source: gone.wasm}", []string{"plugins.p.source: no plugin file at"}},
 		{"unknown provider", "{id: m1, provider: up}", "{id: m1, provider: nope}", []string{`models[0].provider: unknown provider "nope"`}},
 		{"bad url", `base_url: "http://127.0.0.1:9099/v1"`, `base_url: "ftp:/x"`, []string{"providers.up.base_url: must be an http(s) URL"}},

@@ -49,6 +49,7 @@
 #define WG_ERR_TOO_LARGE     (-3)
 #define WG_ERR_INVALID       (-4)
 #define WG_ERR_DENIED        (-5)
+#define WG_ERR_UNAVAILABLE   (-6)
 
 /* Log levels. */
 #define WG_LOG_DEBUG 0
@@ -112,6 +113,11 @@ int wg_delete_header(int obj, const char *name);
 char *wg_attr(const char *name);
 int wg_set_attr(const char *name, const char *value);
 int wg_delete_attr(const char *name);
+
+/* The hex SHA-256 of an object's canonical JSON without the comma-separated top-level keys in exclude. */
+char *wg_json_digest(int obj, const char *exclude);
+/* Runs a cache operation (capability cache; pdk/ABI.md) and returns its JSON answer; NULL on a negative result. */
+char *wg_cache_call(const char *op);
 
 /* A secret granted in config (capabilities.secrets), by its granted name; NULL if denied or unavailable. */
 char *wg_secret(const char *name);

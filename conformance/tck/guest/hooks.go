@@ -3,6 +3,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 
 	"github.com/wasmgate/wasmgate/conformance/tck/fixture"
@@ -60,6 +62,12 @@ func requestBasic() {
 	value("body_get request", body, n, fixture.RequestJSON)
 	cfg, n := configGet()
 	value("config_get in a hook", cfg, n, fixture.ConfigJSON)
+	sum := sha256.Sum256([]byte(fixture.CanonicalRequest))
+	d, n := jsonDigest(objRequest, "stream")
+	value("json_digest of the request without stream", d, n, hex.EncodeToString(sum[:]))
+	_, n = jsonDigest(objResponse, "")
+	missing("json_digest of the response in the request phase", n, errNotAvailable)
+	code("cache_call without the cache capability", cacheCall(`{"op":"get","key":"k"}`), errDenied)
 
 	v, n := jsonGet(objRequest, "model", 0)
 	value("json_get model", v, n, `"tck-model"`)

@@ -51,6 +51,12 @@ func wgAttrSet(name unsafe.Pointer, nameLen int32, val unsafe.Pointer, valLen in
 //go:wasmimport wasmgate secret_get
 func wgSecretGet(name unsafe.Pointer, nameLen int32, buf unsafe.Pointer, cap int32) int32
 
+//go:wasmimport wasmgate json_digest
+func wgJSONDigest(obj int32, exclude unsafe.Pointer, excludeLen int32, buf unsafe.Pointer, cap int32) int32
+
+//go:wasmimport wasmgate cache_call
+func wgCacheCall(op unsafe.Pointer, opLen int32, buf unsafe.Pointer, cap int32) int32
+
 //go:wasmimport wasmgate send_response
 func wgSendResponse(status int32, ptr unsafe.Pointer, n int32) int32
 
@@ -127,6 +133,17 @@ func secretGet(name string) (string, int32) {
 	return get("secret_get "+name, func(b []byte) int32 {
 		return wgSecretGet(sp(name), int32(len(name)), bp(b), int32(len(b)))
 	})
+}
+
+func jsonDigest(obj int32, exclude string) (string, int32) {
+	return get("json_digest", func(b []byte) int32 {
+		return wgJSONDigest(obj, sp(exclude), int32(len(exclude)), bp(b), int32(len(b)))
+	})
+}
+
+func cacheCall(op string) int32 {
+	var b [64]byte
+	return wgCacheCall(sp(op), int32(len(op)), unsafe.Pointer(&b[0]), int32(len(b)))
 }
 
 func bodySet(obj int32, v string) int32 { return wgBodySet(obj, sp(v), int32(len(v))) }

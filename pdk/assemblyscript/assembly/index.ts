@@ -31,6 +31,10 @@ declare function host_header_set(obj: i32, name: usize, nameLen: i32, val: usize
 declare function host_attr_get(name: usize, nameLen: i32, buf: usize, cap: i32): i32;
 @external("wasmgate", "attr_set")
 declare function host_attr_set(name: usize, nameLen: i32, val: usize, valLen: i32): i32;
+@external("wasmgate", "json_digest")
+declare function host_json_digest(obj: i32, exclude: usize, excludeLen: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "cache_call")
+declare function host_cache_call(op: usize, opLen: i32, buf: usize, cap: i32): i32;
 @external("wasmgate", "secret_get")
 declare function host_secret_get(name: usize, nameLen: i32, buf: usize, cap: i32): i32;
 @external("wasmgate", "send_response")
@@ -59,6 +63,7 @@ export const ERR_NOT_AVAILABLE: i32 = -2;
 export const ERR_TOO_LARGE: i32 = -3;
 export const ERR_INVALID: i32 = -4;
 export const ERR_DENIED: i32 = -5;
+export const ERR_UNAVAILABLE: i32 = -6;
 
 // Log levels.
 export const LOG_DEBUG: i32 = 0;
@@ -105,6 +110,8 @@ const K_JSON = 2;
 const K_HEADER = 3;
 const K_ATTR = 4;
 const K_SECRET = 5;
+const K_DIGEST = 6;
+const K_CACHE = 7;
 
 function hostRead(kind: i32, obj: i32, name: ArrayBuffer | null, flags: i32, buf: usize, cap: i32): i32 {
   const np = name ? ptr(name) : 0;
@@ -120,6 +127,10 @@ function hostRead(kind: i32, obj: i32, name: ArrayBuffer | null, flags: i32, buf
       return host_header_get(obj, np, nl, buf, cap);
     case K_SECRET:
       return host_secret_get(np, nl, buf, cap);
+    case K_DIGEST:
+      return host_json_digest(obj, np, nl, buf, cap);
+    case K_CACHE:
+      return host_cache_call(np, nl, buf, cap);
   }
   return host_attr_get(np, nl, buf, cap);
 }
@@ -184,6 +195,18 @@ export function error(status: i32, errType: string, message: string): Action {
 
 export function attr(name: string): string | null {
   return read(K_ATTR, 0, name, 0);
+}
+
+// jsonDigest returns the hex SHA-256 of an object's canonical JSON without
+// the comma-separated top-level keys in exclude.
+export function jsonDigest(obj: i32, exclude: string): string | null {
+  return read(K_DIGEST, obj, exclude, 0);
+}
+
+// cacheCall runs a cache operation (capability cache; pdk/ABI.md) and
+// returns its JSON answer, or null on a negative result.
+export function cacheCall(op: string): string | null {
+  return read(K_CACHE, 0, op, 0);
 }
 
 // secret returns a secret granted in config (capabilities.secrets) by its

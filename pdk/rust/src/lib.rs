@@ -62,6 +62,7 @@ pub const ERR_NOT_AVAILABLE: i32 = -2;
 pub const ERR_TOO_LARGE: i32 = -3;
 pub const ERR_INVALID: i32 = -4;
 pub const ERR_DENIED: i32 = -5;
+pub const ERR_UNAVAILABLE: i32 = -6;
 
 const FLAG_STRING: i32 = 1;
 const FLAG_DELETE: i32 = 2;
@@ -80,6 +81,8 @@ mod sys {
         pub fn header_set(obj: i32, name: *const u8, name_len: i32, val: *const u8, val_len: i32) -> i32;
         pub fn attr_get(name: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
         pub fn attr_set(name: *const u8, name_len: i32, val: *const u8, val_len: i32) -> i32;
+        pub fn json_digest(obj: i32, exclude: *const u8, exclude_len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn cache_call(op: *const u8, op_len: i32, buf: *mut u8, cap: i32) -> i32;
         pub fn secret_get(name: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
         pub fn send_response(status: i32, ptr: *const u8, len: i32) -> i32;
         pub fn send_error(status: i32, typ: *const u8, typ_len: i32, msg: *const u8, msg_len: i32) -> i32;
@@ -99,6 +102,8 @@ pub enum HostError {
     Invalid,
     /// A reserved attribute written, or a value the plugin may not see.
     Denied,
+    /// A backend the host reaches (cache store, embedder) did not answer.
+    Unavailable,
     /// A result this PDK does not know.
     Other(i32),
 }
@@ -111,6 +116,7 @@ impl HostError {
             ERR_TOO_LARGE => HostError::TooLarge,
             ERR_INVALID => HostError::Invalid,
             ERR_DENIED => HostError::Denied,
+            ERR_UNAVAILABLE => HostError::Unavailable,
             n => HostError::Other(n),
         }
     }
@@ -124,6 +130,7 @@ impl fmt::Display for HostError {
             HostError::TooLarge => f.write_str("over the output limit"),
             HostError::Invalid => f.write_str("invalid"),
             HostError::Denied => f.write_str("denied"),
+            HostError::Unavailable => f.write_str("unavailable"),
             HostError::Other(n) => write!(f, "host result {}", n),
         }
     }
@@ -212,6 +219,30 @@ pub fn set_attr(name: &str, value: &str) -> Result<(), HostError> {
 /// Removes an attribute.
 pub fn delete_attr(name: &str) -> Result<(), HostError> {
     status(unsafe { sys::attr_set(name.as_ptr(), name.len() as i32, std::ptr::null(), -1) })
+}
+
+/// The hex SHA-256 of an object's canonical JSON (keys sorted, one spelling
+/// per value) without the top-level keys in `exclude`: a cache key that does
+/// not depend on key order or whitespace.
+pub fn json_digest(obj: &Object, exclude: &[&str]) -> Result<String, HostError> {
+    let ex = exclude.join(",");
+    let mut code = 0;
+    read_string(|b, c| {
+        code = unsafe { sys::json_digest(obj.id, ex.as_ptr(), ex.len() as i32, b, c) };
+        code
+    })
+    .ok_or_else(|| HostError::from_code(code))
+}
+
+/// Runs a cache operation (capability `cache`; pdk/ABI.md, "Cache
+/// operations") and returns its JSON answer.
+pub fn cache_call(op: &str) -> Result<String, HostError> {
+    let mut code = 0;
+    read_string(|b, c| {
+        code = unsafe { sys::cache_call(op.as_ptr(), op.len() as i32, b, c) };
+        code
+    })
+    .ok_or_else(|| HostError::from_code(code))
 }
 
 /// A secret granted to this plugin in config (`capabilities.secrets`), by the
