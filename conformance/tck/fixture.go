@@ -15,5 +15,6 @@ func scenario(name string) Exchange {
 		UpstreamHeaders: map[string]string{"X-Up": "1"},
 		UpstreamBody:    []byte(fixture.UpResponseJSON),
 		UpstreamChunk:   []byte(fixture.UpChunkJSON),
+		ProviderStats:   []byte(fixture.ProviderStats),
 	}
 }

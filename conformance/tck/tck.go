@@ -74,6 +74,7 @@ type Exchange struct {
 	UpstreamHeaders map[string]string
 	UpstreamBody    []byte // the provider's response (adapter, response phase)
 	UpstreamChunk   []byte // one provider event (adapter, chunk phase)
+	ProviderStats   []byte // what provider_stats answers (request phase)
 }
 
 // Outcome is the exchange after a hook.

@@ -73,6 +73,9 @@ func (i *tckInstance) Begin(x tck.Exchange) tck.Session {
 	ex.Response = x.Response
 	ex.Chunk, ex.ChunkSet = x.Chunk, x.Chunk != nil
 	ex.UpStatus, ex.UpRespBody, ex.UpChunk = x.UpstreamStatus, x.UpstreamBody, x.UpstreamChunk
+	if x.ProviderStats != nil {
+		ex.ProviderStats = func() []byte { return x.ProviderStats }
+	}
 	for k, v := range x.UpstreamHeaders {
 		ex.UpRespHeader.Add(k, v)
 	}

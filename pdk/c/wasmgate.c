@@ -19,6 +19,7 @@ WG_IMPORT("attr_get") int32_t wg_host_attr_get(const char *name, int32_t name_le
 WG_IMPORT("attr_set") int32_t wg_host_attr_set(const char *name, int32_t name_len, const char *val, int32_t val_len);
 WG_IMPORT("json_digest") int32_t wg_host_json_digest(int32_t obj, const char *exclude, int32_t exclude_len, char *buf, int32_t cap);
 WG_IMPORT("cache_call") int32_t wg_host_cache_call(const char *op, int32_t op_len, char *buf, int32_t cap);
+WG_IMPORT("provider_stats") int32_t wg_host_provider_stats(char *buf, int32_t cap);
 WG_IMPORT("secret_get") int32_t wg_host_secret_get(const char *name, int32_t name_len, char *buf, int32_t cap);
 WG_IMPORT("send_response") int32_t wg_host_send_response(int32_t status, const char *ptr, int32_t len);
 WG_IMPORT("send_error") int32_t wg_host_send_error(int32_t status, const char *type, int32_t type_len, const char *msg, int32_t msg_len);
@@ -29,7 +30,7 @@ WG_IMPORT("send_error") int32_t wg_host_send_error(int32_t status, const char *t
 __attribute__((export_name("wasmgate_abi_version"))) int32_t wasmgate_abi_version(void) { return WG_ABI_VERSION; }
 
 /* The kinds of reads; read() calls the host twice when the first buffer is small. */
-enum { RD_CONFIG, RD_BODY, RD_JSON, RD_HEADER, RD_ATTR, RD_SECRET, RD_DIGEST, RD_CACHE };
+enum { RD_CONFIG, RD_BODY, RD_JSON, RD_HEADER, RD_ATTR, RD_SECRET, RD_DIGEST, RD_CACHE, RD_STATS };
 
 static int32_t host_read(int kind, int obj, const char *name, int flags, char *buf, int32_t cap) {
 	int32_t n = name ? (int32_t)strlen(name) : 0;
@@ -41,6 +42,7 @@ static int32_t host_read(int kind, int obj, const char *name, int flags, char *b
 	case RD_SECRET: return wg_host_secret_get(name, n, buf, cap);
 	case RD_DIGEST: return wg_host_json_digest(obj, name, n, buf, cap);
 	case RD_CACHE: return wg_host_cache_call(name, n, buf, cap);
+	case RD_STATS: return wg_host_provider_stats(buf, cap);
 	default: return wg_host_attr_get(name, n, buf, cap);
 	}
 }
@@ -158,6 +160,8 @@ int wg_delete_header(int obj, const char *name) {
 
 char *wg_json_digest(int obj, const char *exclude) { return read_value(RD_DIGEST, obj, exclude, 0); }
 char *wg_cache_call(const char *op) { return read_value(RD_CACHE, 0, op, 0); }
+
+char *wg_provider_stats(void) { return read_value(RD_STATS, 0, NULL, 0); }
 
 char *wg_secret(const char *name) { return read_value(RD_SECRET, 0, name, 0); }
 

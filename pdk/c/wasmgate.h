@@ -119,6 +119,9 @@ char *wg_json_digest(int obj, const char *exclude);
 /* Runs a cache operation (capability cache; pdk/ABI.md) and returns its JSON answer; NULL on a negative result. */
 char *wg_cache_call(const char *op);
 
+/* The providers' live statistics, one line per provider key (request phase; pdk/ABI.md, Routing). */
+char *wg_provider_stats(void);
+
 /* A secret granted in config (capabilities.secrets), by its granted name; NULL if denied or unavailable. */
 char *wg_secret(const char *name);
 

@@ -67,6 +67,8 @@ func requestBasic() {
 	value("json_digest of the request without stream", d, n, hex.EncodeToString(sum[:]))
 	_, n = jsonDigest(objResponse, "")
 	missing("json_digest of the response in the request phase", n, errNotAvailable)
+	ps, n := providerStats()
+	value("provider_stats", ps, n, fixture.ProviderStats)
 	code("cache_call without the cache capability", cacheCall(`{"op":"get","key":"k"}`), errDenied)
 
 	v, n := jsonGet(objRequest, "model", 0)
@@ -203,6 +205,8 @@ func onResponse() int32 {
 	code("attr_set in the response phase", attrSet("tck.resp", "ok"), 0)
 	_, n = bodyGet(objChunk)
 	missing("chunk in the response phase", n, errNotAvailable)
+	_, n = providerStats()
+	missing("provider_stats in the response phase", n, errNotAvailable)
 	_, n = bodyGet(objUpResponse)
 	missing("upstream response outside the adapter", n, errNotAvailable)
 	return finish(0)

@@ -57,6 +57,9 @@ func wgJSONDigest(obj int32, exclude unsafe.Pointer, excludeLen int32, buf unsaf
 //go:wasmimport wasmgate cache_call
 func wgCacheCall(op unsafe.Pointer, opLen int32, buf unsafe.Pointer, cap int32) int32
 
+//go:wasmimport wasmgate provider_stats
+func wgProviderStats(buf unsafe.Pointer, cap int32) int32
+
 //go:wasmimport wasmgate send_response
 func wgSendResponse(status int32, ptr unsafe.Pointer, n int32) int32
 
@@ -144,6 +147,10 @@ func jsonDigest(obj int32, exclude string) (string, int32) {
 func cacheCall(op string) int32 {
 	var b [64]byte
 	return wgCacheCall(sp(op), int32(len(op)), unsafe.Pointer(&b[0]), int32(len(b)))
+}
+
+func providerStats() (string, int32) {
+	return get("provider_stats", func(b []byte) int32 { return wgProviderStats(bp(b), int32(len(b))) })
 }
 
 func bodySet(obj int32, v string) int32 { return wgBodySet(obj, sp(v), int32(len(v))) }

@@ -35,6 +35,8 @@ declare function host_attr_set(name: usize, nameLen: i32, val: usize, valLen: i3
 declare function host_json_digest(obj: i32, exclude: usize, excludeLen: i32, buf: usize, cap: i32): i32;
 @external("wasmgate", "cache_call")
 declare function host_cache_call(op: usize, opLen: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "provider_stats")
+declare function host_provider_stats(buf: usize, cap: i32): i32;
 @external("wasmgate", "secret_get")
 declare function host_secret_get(name: usize, nameLen: i32, buf: usize, cap: i32): i32;
 @external("wasmgate", "send_response")
@@ -112,6 +114,7 @@ const K_ATTR = 4;
 const K_SECRET = 5;
 const K_DIGEST = 6;
 const K_CACHE = 7;
+const K_STATS = 8;
 
 function hostRead(kind: i32, obj: i32, name: ArrayBuffer | null, flags: i32, buf: usize, cap: i32): i32 {
   const np = name ? ptr(name) : 0;
@@ -131,6 +134,8 @@ function hostRead(kind: i32, obj: i32, name: ArrayBuffer | null, flags: i32, buf
       return host_json_digest(obj, np, nl, buf, cap);
     case K_CACHE:
       return host_cache_call(np, nl, buf, cap);
+    case K_STATS:
+      return host_provider_stats(buf, cap);
   }
   return host_attr_get(np, nl, buf, cap);
 }
@@ -207,6 +212,12 @@ export function jsonDigest(obj: i32, exclude: string): string | null {
 // returns its JSON answer, or null on a negative result.
 export function cacheCall(op: string): string | null {
   return read(K_CACHE, 0, op, 0);
+}
+
+// providerStats returns the providers' live statistics, one line per
+// provider key (request phase; pdk/ABI.md, "Routing"), or null.
+export function providerStats(): string | null {
+  return read(K_STATS, 0, null, 0);
 }
 
 // secret returns a secret granted in config (capabilities.secrets) by its

@@ -83,6 +83,7 @@ mod sys {
         pub fn attr_set(name: *const u8, name_len: i32, val: *const u8, val_len: i32) -> i32;
         pub fn json_digest(obj: i32, exclude: *const u8, exclude_len: i32, buf: *mut u8, cap: i32) -> i32;
         pub fn cache_call(op: *const u8, op_len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn provider_stats(buf: *mut u8, cap: i32) -> i32;
         pub fn secret_get(name: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
         pub fn send_response(status: i32, ptr: *const u8, len: i32) -> i32;
         pub fn send_error(status: i32, typ: *const u8, typ_len: i32, msg: *const u8, msg_len: i32) -> i32;
@@ -243,6 +244,12 @@ pub fn cache_call(op: &str) -> Result<String, HostError> {
         code
     })
     .ok_or_else(|| HostError::from_code(code))
+}
+
+/// The providers' live statistics, one line per provider key (request
+/// phase; pdk/ABI.md, "Routing").
+pub fn provider_stats() -> Option<String> {
+    read_string(|b, c| unsafe { sys::provider_stats(b, c) })
 }
 
 /// A secret granted to this plugin in config (`capabilities.secrets`), by the
