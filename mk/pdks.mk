@@ -84,4 +84,4 @@ bench-extism:
 	$(GO) test -run '^$$' -bench BenchmarkCall -benchmem -benchtime 2s ./core/extism/
 
 # The CLI's `plugin test` lives in conformance/: rebuild the binary when it changes.
-$(BIN): $(shell find conformance -name '*.go' -not -name '*_test.go' -not -path '*/guest/*')
+$(BIN): $(shell find conformance -name '*.go' -not -name '*_test.go' -not -path '*/guest/*' -not -path '*/node_modules/*')
