@@ -319,3 +319,28 @@ func TestPluginREADMEExamples(t *testing.T) {
 		})
 	}
 }
+
+func TestPluginTest(t *testing.T) {
+	tests := []struct {
+		guest    string
+		wantCode int
+		want     string
+	}{
+		{"testguests/rewrite", 0, "PASS "},
+		{"testguests/panic", 1, "FAIL malformed inputs: request hook on"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.guest, func(t *testing.T) {
+			out, err := exec.Command(bin, "plugin", "test", "--calls", "20", testwasm.GoPlugin(t, tc.guest)).CombinedOutput()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.wantCode || !strings.Contains(string(out), tc.want) {
+				t.Fatalf("exit %d, want %d; output:\n%s", code, tc.wantCode, out)
+			}
+		})
+	}
+}

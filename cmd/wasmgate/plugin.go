@@ -29,7 +29,8 @@ func newPluginCmd() *cobra.Command {
 		Short: "Package, sign, publish, install and verify plugins",
 	}
 	cmd.AddCommand(pluginPackCmd(), pluginKeygenCmd(), pluginSignCmd(), pluginPublishCmd(),
-		pluginSearchCmd(), pluginInstallCmd(), pluginUpgradeCmd(), pluginRemoveCmd(), pluginListCmd(), pluginVerifyCmd())
+		pluginSearchCmd(), pluginInstallCmd(), pluginUpgradeCmd(), pluginRemoveCmd(), pluginListCmd(), pluginVerifyCmd(),
+		newPluginTestCmd())
 	return cmd
 }
 

@@ -132,7 +132,10 @@ const (
 
 // PluginDef is where a plugin comes from and what it may use.
 type PluginDef struct {
-	Source       string       `koanf:"source"`
+	Source string `koanf:"source"`
+	// Kind is "wasmgate" (ABI v1, the default) or "extism" (a plugin built
+	// with an Extism PDK, run through the Extism SDK; see docs/extism.md).
+	Kind         string       `koanf:"kind"`
 	Limits       Limits       `koanf:"limits"`
 	Pool         Pool         `koanf:"pool"`
 	Capabilities Capabilities `koanf:"capabilities"`
@@ -188,7 +191,16 @@ type Capabilities struct {
 	Cache bool `koanf:"cache"`
 	// Secrets the plugin may read, by the name it asks for.
 	Secrets map[string]Secret `koanf:"secrets"`
+	// AllowedHosts are the hosts an Extism plugin may call with Extism's
+	// http_request (globs); native plugins never do network I/O.
+	AllowedHosts []string `koanf:"allowed_hosts"`
 }
+
+// Plugin kinds.
+const (
+	KindWasmgate = "wasmgate"
+	KindExtism   = "extism"
+)
 
 // Secret is a value that must never be printed: a literal, or a reference
 // (vault://, env://, file://) resolved by package secrets. Printing one
@@ -590,6 +602,21 @@ func (c *Config) Validate() error {
 			// fetched by `wasmgate plugin install`; checked against the lockfile at load
 		} else if st, err := os.Stat(c.PluginPath(p)); err != nil || st.IsDir() {
 			e.add(key+".source", "no plugin file at %s (run `make plugins`?)", c.PluginPath(p))
+		}
+		switch p.Kind {
+		case "", KindWasmgate:
+			if len(p.Capabilities.AllowedHosts) > 0 {
+				e.add(key+".capabilities.allowed_hosts", "is for kind: extism only (wasmgate plugins never do network I/O)")
+			}
+		case KindExtism:
+			if len(p.Capabilities.Secrets) > 0 {
+				e.add(key+".capabilities.secrets", "is for kind: wasmgate only (Extism plugins have no secret_get)")
+			}
+			if p.Capabilities.Cache {
+				e.add(key+".capabilities.cache", "is for kind: wasmgate only (Extism plugins have no cache_call)")
+			}
+		default:
+			e.add(key+".kind", "must be wasmgate or extism, got %q", p.Kind)
 		}
 		// A package's limits left out here come from its manifest at load.
 		e = append(e, limitErrors(key+".limits", p.Limits.WithDefaults())...)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/config"
+	"github.com/wasmgate/wasmgate/core/extism"
 	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/core/secrets"
 	"github.com/wasmgate/wasmgate/registry"
@@ -31,8 +32,8 @@ type runtime struct {
 	modelList []byte
 	routes    []route
 	pipelines map[string]*pipeline
-	plugins   []*host.Plugin
-	pools     []*host.Pool
+	plugins   []loadedPlugin
+	pools     []slotPool
 	cache     *openCache // when a plugin has the cache capability
 
 	// Routing (routing.go): providers by name for the router's targets.
@@ -93,7 +94,7 @@ type pipeline struct {
 // adapter) with its own config and so its own instance pool.
 type slot struct {
 	plugin   string
-	pool     *host.Pool
+	pool     slotPool
 	mask     uint32
 	failOpen bool
 	adapter  bool
@@ -163,7 +164,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 	if err != nil {
 		return nil, err
 	}
-	plugins := map[string]*host.Plugin{}
+	plugins := map[string]loadedPlugin{}
 	manifests := map[string]*registry.Manifest{} // packaged plugins only
 	names := make([]string, 0, len(cfg.Plugins))
 	for name := range cfg.Plugins {
@@ -189,7 +190,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 			return nil, err
 		}
 		manifests[name] = ld.Manifest
-		p, err := g.engine.Load(ctx, name, ld.Wasm, host.Limits{
+		p, err := g.load(ctx, name, def, ld.Wasm, host.Limits{
 			MemoryPages:    ld.Limits.MemoryPages,
 			Timeout:        ld.Limits.Timeout,
 			MaxOutputBytes: int(ld.Limits.MaxOutputBytes),
@@ -213,7 +214,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 			}
 		}
 		def := cfg.Plugins[plugin]
-		pool, err := plugins[plugin].NewPool(ctx, raw, host.PoolOptions{Size: def.Pool.Size, Prewarm: def.Pool.Prewarm})
+		pool, err := plugins[plugin].newPool(ctx, raw, host.PoolOptions{Size: def.Pool.Size, Prewarm: def.Pool.Prewarm})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
@@ -357,3 +358,84 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// The kinds of plugins a slot can hold: wasmgate's own (ABI v1, core/host)
+// and Extism's (core/extism). The request flow sees only these interfaces.
+type (
+	loadedPlugin interface {
+		newPool(ctx context.Context, config []byte, opts host.PoolOptions) (slotPool, error)
+		Probe(ctx context.Context) error
+		Close(ctx context.Context) error
+	}
+	slotPool interface {
+		Acquire(ctx context.Context) (hookInstance, error)
+		Release(in hookInstance)
+		Mask() uint32
+		Close()
+	}
+	hookInstance interface {
+		Call(ph abi.Phase, ex *host.Exchange, adapter bool) (abi.Action, error)
+	}
+)
+
+// load compiles a plugin of its kind.
+func (g *Gateway) load(ctx context.Context, name string, def config.PluginDef, wasm []byte, lim host.Limits, caps host.Capabilities) (loadedPlugin, error) {
+	if def.Kind == config.KindExtism {
+		// Extism plugins have no secret_get; config validation refuses secrets for them.
+		p, err := extism.Load(ctx, name, wasm, lim, extism.Capabilities{Env: def.Capabilities.Env, Stdio: def.Capabilities.Stdio,
+			AllowedHosts: def.Capabilities.AllowedHosts}, g.engine.CompilationCache(), g.logger)
+		if err != nil {
+			return nil, err
+		}
+		return pluginOf[*extism.Instance, *extism.Pool]{p}, nil
+	}
+	p, err := g.engine.Load(ctx, name, wasm, lim, caps)
+	if err != nil {
+		return nil, err
+	}
+	return pluginOf[*host.Instance, *host.Pool]{p}, nil
+}
+
+// kindPool is the pool of one kind of plugin, with instances of type I.
+type kindPool[I hookInstance] interface {
+	Acquire(ctx context.Context) (I, error)
+	Release(in I)
+	Mask() uint32
+	Close()
+}
+
+// pluginOf makes a plugin of any kind a loadedPlugin.
+type pluginOf[I hookInstance, P kindPool[I]] struct {
+	inner interface {
+		NewPool(ctx context.Context, config []byte, opts host.PoolOptions) (P, error)
+		Probe(ctx context.Context) error
+		Close(ctx context.Context) error
+	}
+}
+
+func (p pluginOf[I, P]) Probe(ctx context.Context) error { return p.inner.Probe(ctx) }
+func (p pluginOf[I, P]) Close(ctx context.Context) error { return p.inner.Close(ctx) }
+
+func (p pluginOf[I, P]) newPool(ctx context.Context, config []byte, opts host.PoolOptions) (slotPool, error) {
+	pl, err := p.inner.NewPool(ctx, config, opts)
+	if err != nil {
+		return nil, err
+	}
+	return poolOf[I]{pl}, nil
+}
+
+// poolOf makes a pool of any kind a slotPool.
+type poolOf[I hookInstance] struct{ inner kindPool[I] }
+
+func (p poolOf[I]) Mask() uint32 { return p.inner.Mask() }
+func (p poolOf[I]) Close()       { p.inner.Close() }
+
+func (p poolOf[I]) Acquire(ctx context.Context) (hookInstance, error) {
+	in, err := p.inner.Acquire(ctx)
+	if err != nil {
+		return nil, err // not a typed nil in an interface
+	}
+	return in, nil
+}
+
+func (p poolOf[I]) Release(in hookInstance) { p.inner.Release(in.(I)) }

@@ -58,8 +58,8 @@ type call struct {
 	model    *model
 	prov     *provider
 	ex       host.Exchange
-	inst     []*host.Instance // per slot; the adapter's is last
-	skip     []bool           // fail-open slots that failed: not called again
+	inst     []hookInstance // per slot; the adapter's is last
+	skip     []bool         // fail-open slots that failed: not called again
 	start    time.Time
 	deadline time.Time // the whole request's
 	stream   bool
@@ -281,7 +281,7 @@ func (c *call) resolve(req *Request, modelName string) error {
 	}
 	c.pipe = c.route.pipeline
 	n := len(c.pipe.slots) + 1
-	c.inst = append(c.inst[:0], make([]*host.Instance, n)...)
+	c.inst = append(c.inst[:0], make([]hookInstance, n)...)
 	c.skip = append(c.skip[:0], make([]bool, n)...)
 
 	ex := &c.ex

@@ -84,6 +84,10 @@ func NewEngine(cacheDir string, logger *slog.Logger) (*Engine, error) {
 	return e, nil
 }
 
+// CompilationCache is the engine's cache of compiled code, for other
+// runtimes of the same process (core/extism) to share.
+func (e *Engine) CompilationCache() wazero.CompilationCache { return e.cache }
+
 // Close releases the compilation cache.
 func (e *Engine) Close(ctx context.Context) error { return e.cache.Close(ctx) }
 

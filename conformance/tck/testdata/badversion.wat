@@ -1,0 +1,6 @@
+;; Speaks ABI version 2: a v1 host must refuse it at start.
+(module
+  (memory (export "memory") 1)
+  (func (export "wasmgate_abi_version") (result i32) (i32.const 2))
+  (func (export "wasmgate_init") (result i32) (i32.const 1))
+  (func (export "wasmgate_on_request") (result i32) (i32.const 0)))

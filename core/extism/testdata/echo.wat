@@ -1,0 +1,21 @@
+;; An Extism plugin whose every hook outputs its config value "out" (nothing
+;; when unset), so that tests can drive any output through the contract.
+(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "config_get" (func $config_get (param i64) (result i64)))
+  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (memory (export "memory") 1)
+  (func $emit (result i32) (local $k i64) (local $v i64)
+    (local.set $k (call $alloc (i64.const 3)))
+    (call $store_u8 (local.get $k) (i32.const 111))
+    (call $store_u8 (i64.add (local.get $k) (i64.const 1)) (i32.const 117))
+    (call $store_u8 (i64.add (local.get $k) (i64.const 2)) (i32.const 116))
+    (local.set $v (call $config_get (local.get $k)))
+    (if (i64.ne (local.get $v) (i64.const 0))
+      (then (call $output_set (local.get $v) (call $length (local.get $v)))))
+    (i32.const 0))
+  (func (export "on_request") (result i32) (call $emit))
+  (func (export "on_response") (result i32) (call $emit))
+  (func (export "on_chunk") (result i32) (call $emit)))

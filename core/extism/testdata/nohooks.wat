@@ -1,0 +1,4 @@
+;; A module with none of the hook exports.
+(module
+  (memory (export "memory") 1)
+  (func (export "run") (result i32) (i32.const 0)))

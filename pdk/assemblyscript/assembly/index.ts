@@ -1,0 +1,633 @@
+// wasmgate AssemblyScript PDK: write wasmgate plugins (ABI v1, pdk/ABI.md)
+// in AssemblyScript.
+//
+// A plugin extends Plugin, calls register() at the top level of its entry
+// file and re-exports the ABI exports:
+//
+//   import { Plugin, Config, Request, Action, HOOK_REQUEST, register } from "<pdk>/assembly";
+//   export { wasmgate_abi_version, wasmgate_init, wasmgate_on_request,
+//            wasmgate_on_response, wasmgate_on_chunk } from "<pdk>/assembly";
+//
+// The JSON work is done by the host: read and write values by path
+// ("messages.0.content"), never parse a whole body in the guest.
+
+@external("wasmgate", "log")
+declare function host_log(level: i32, ptr: usize, len: i32): void;
+@external("wasmgate", "config_get")
+declare function host_config_get(buf: usize, cap: i32): i32;
+@external("wasmgate", "body_get")
+declare function host_body_get(obj: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "body_set")
+declare function host_body_set(obj: i32, ptr: usize, len: i32): i32;
+@external("wasmgate", "json_get")
+declare function host_json_get(obj: i32, path: usize, pathLen: i32, flags: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "json_set")
+declare function host_json_set(obj: i32, path: usize, pathLen: i32, flags: i32, val: usize, valLen: i32): i32;
+@external("wasmgate", "header_get")
+declare function host_header_get(obj: i32, name: usize, nameLen: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "header_set")
+declare function host_header_set(obj: i32, name: usize, nameLen: i32, val: usize, valLen: i32): i32;
+@external("wasmgate", "attr_get")
+declare function host_attr_get(name: usize, nameLen: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "attr_set")
+declare function host_attr_set(name: usize, nameLen: i32, val: usize, valLen: i32): i32;
+@external("wasmgate", "json_digest")
+declare function host_json_digest(obj: i32, exclude: usize, excludeLen: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "cache_call")
+declare function host_cache_call(op: usize, opLen: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "provider_stats")
+declare function host_provider_stats(buf: usize, cap: i32): i32;
+@external("wasmgate", "secret_get")
+declare function host_secret_get(name: usize, nameLen: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "send_response")
+declare function host_send_response(status: i32, ptr: usize, len: i32): i32;
+@external("wasmgate", "send_error")
+declare function host_send_error(status: i32, typ: usize, typLen: i32, msg: usize, msgLen: i32): i32;
+
+export const ABI_VERSION: i32 = 1;
+
+// Hook mask bits.
+export const HOOK_REQUEST: u32 = 1;
+export const HOOK_RESPONSE: u32 = 2;
+export const HOOK_CHUNK: u32 = 4;
+
+// Objects.
+export const OBJ_REQUEST: i32 = 0;
+export const OBJ_RESPONSE: i32 = 1;
+export const OBJ_CHUNK: i32 = 2;
+export const OBJ_UPSTREAM_REQUEST: i32 = 3;
+export const OBJ_UPSTREAM_RESPONSE: i32 = 4;
+export const OBJ_UPSTREAM_CHUNK: i32 = 5;
+
+// Host results.
+export const ERR_NOT_FOUND: i32 = -1;
+export const ERR_NOT_AVAILABLE: i32 = -2;
+export const ERR_TOO_LARGE: i32 = -3;
+export const ERR_INVALID: i32 = -4;
+export const ERR_DENIED: i32 = -5;
+export const ERR_UNAVAILABLE: i32 = -6;
+
+// Log levels.
+export const LOG_DEBUG: i32 = 0;
+export const LOG_INFO: i32 = 1;
+export const LOG_WARN: i32 = 2;
+export const LOG_ERROR: i32 = 3;
+
+// Reserved attributes (read only).
+export const ATTR_REQUEST_ID = "wasmgate.request_id";
+export const ATTR_ROUTE = "wasmgate.route";
+export const ATTR_PIPELINE = "wasmgate.pipeline";
+export const ATTR_MODEL = "wasmgate.model";
+export const ATTR_STREAM = "wasmgate.stream";
+export const ATTR_PROVIDER = "wasmgate.provider";
+export const ATTR_PROVIDER_URL = "wasmgate.provider.base_url";
+export const ATTR_PROVIDER_MODEL = "wasmgate.provider.model";
+export const ATTR_PROVIDER_API_KEY = "wasmgate.provider.api_key";
+
+const FLAG_STRING: i32 = 1;
+const FLAG_DELETE: i32 = 2;
+
+// Actions a hook returns.
+export enum Action {
+  Continue = 0,
+  Respond = 1,
+  Error = 2,
+}
+
+// One reused read buffer; it grows to the largest value read.
+let readBuf = new ArrayBuffer(1024);
+
+// Strings cross the ABI as UTF-8.
+function utf8(s: string): ArrayBuffer {
+  return String.UTF8.encode(s);
+}
+
+function ptr(b: ArrayBuffer): usize {
+  return changetype<usize>(b);
+}
+
+const K_CONFIG = 0;
+const K_BODY = 1;
+const K_JSON = 2;
+const K_HEADER = 3;
+const K_ATTR = 4;
+const K_SECRET = 5;
+const K_DIGEST = 6;
+const K_CACHE = 7;
+const K_STATS = 8;
+
+function hostRead(kind: i32, obj: i32, name: ArrayBuffer | null, flags: i32, buf: usize, cap: i32): i32 {
+  const np = name ? ptr(name) : 0;
+  const nl = name ? name.byteLength : 0;
+  switch (kind) {
+    case K_CONFIG:
+      return host_config_get(buf, cap);
+    case K_BODY:
+      return host_body_get(obj, buf, cap);
+    case K_JSON:
+      return host_json_get(obj, np, nl, flags, buf, cap);
+    case K_HEADER:
+      return host_header_get(obj, np, nl, buf, cap);
+    case K_SECRET:
+      return host_secret_get(np, nl, buf, cap);
+    case K_DIGEST:
+      return host_json_digest(obj, np, nl, buf, cap);
+    case K_CACHE:
+      return host_cache_call(np, nl, buf, cap);
+    case K_STATS:
+      return host_provider_stats(buf, cap);
+  }
+  return host_attr_get(np, nl, buf, cap);
+}
+
+// read returns the value as a string, or null for any negative result.
+function read(kind: i32, obj: i32, name: string | null, flags: i32): string | null {
+  const n8 = name !== null ? utf8(name) : null;
+  let n = hostRead(kind, obj, n8, flags, ptr(readBuf), readBuf.byteLength);
+  if (n < 0) return null;
+  if (n > readBuf.byteLength) {
+    readBuf = new ArrayBuffer(n);
+    n = hostRead(kind, obj, n8, flags, ptr(readBuf), readBuf.byteLength);
+    if (n < 0) return null;
+  }
+  return String.UTF8.decodeUnsafe(ptr(readBuf), n);
+}
+
+// HostError is a host result below zero; ok() is true for success.
+export class Status {
+  constructor(public code: i32) {}
+  ok(): bool {
+    return this.code >= 0;
+  }
+  toString(): string {
+    switch (this.code) {
+      case ERR_NOT_FOUND:
+        return "not found";
+      case ERR_NOT_AVAILABLE:
+        return "not available in this phase";
+      case ERR_TOO_LARGE:
+        return "over the output limit";
+      case ERR_INVALID:
+        return "invalid";
+      case ERR_DENIED:
+        return "denied";
+    }
+    return this.code >= 0 ? "ok" : "host result " + this.code.toString();
+  }
+}
+
+export function log(level: i32, msg: string): void {
+  const b = utf8(msg);
+  host_log(level, ptr(b), b.byteLength);
+}
+
+// respond stops the phase with a response: a status (200-599) and a
+// canonical chat completion (JSON). For the request and response hooks.
+export function respond(status: i32, body: string): Action {
+  const b = utf8(body);
+  if (host_send_response(status, ptr(b), b.byteLength) < 0) log(LOG_ERROR, "pdk: send_response refused");
+  return Action.Respond;
+}
+
+// error stops the phase with an API error: a status (400-599), a type such
+// as "invalid_request_error" and a message the client may see.
+export function error(status: i32, errType: string, message: string): Action {
+  const t = utf8(errType);
+  const m = utf8(message);
+  if (host_send_error(status, ptr(t), t.byteLength, ptr(m), m.byteLength) < 0) log(LOG_ERROR, "pdk: send_error refused");
+  return Action.Error;
+}
+
+export function attr(name: string): string | null {
+  return read(K_ATTR, 0, name, 0);
+}
+
+// jsonDigest returns the hex SHA-256 of an object's canonical JSON without
+// the comma-separated top-level keys in exclude.
+export function jsonDigest(obj: i32, exclude: string): string | null {
+  return read(K_DIGEST, obj, exclude, 0);
+}
+
+// cacheCall runs a cache operation (capability cache; pdk/ABI.md) and
+// returns its JSON answer, or null on a negative result.
+export function cacheCall(op: string): string | null {
+  return read(K_CACHE, 0, op, 0);
+}
+
+// providerStats returns the providers' live statistics, one line per
+// provider key (request phase; pdk/ABI.md, "Routing"), or null.
+export function providerStats(): string | null {
+  return read(K_STATS, 0, null, 0);
+}
+
+// secret returns a secret granted in config (capabilities.secrets) by its
+// granted name, or null when denied or unavailable. It works in init too.
+export function secret(name: string): string | null {
+  return read(K_SECRET, 0, name, 0);
+}
+
+export function setAttr(name: string, value: string): Status {
+  const n = utf8(name);
+  const v = utf8(value);
+  return new Status(host_attr_set(ptr(n), n.byteLength, ptr(v), v.byteLength));
+}
+
+export function deleteAttr(name: string): Status {
+  const n = utf8(name);
+  return new Status(host_attr_set(ptr(n), n.byteLength, 0, -1));
+}
+
+// jsonString quotes s as a JSON string literal, for JSON built by hand.
+export function jsonString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c == 0x22) out += '\\"';
+    else if (c == 0x5c) out += "\\\\";
+    else if (c == 0x0a) out += "\\n";
+    else if (c == 0x0d) out += "\\r";
+    else if (c == 0x09) out += "\\t";
+    else if (c < 0x20) out += "\\u00" + (c < 0x10 ? "0" : "") + c.toString(16);
+    else out += String.fromCharCode(c);
+  }
+  return out + '"';
+}
+
+// WGObject is one object of the exchange: its JSON body by path, its whole
+// body and its headers.
+export class WGObject {
+  constructor(public id: i32) {}
+
+  // get returns the raw JSON text at a path.
+  get(path: string): string | null {
+    return read(K_JSON, this.id, path, 0);
+  }
+  // getString returns a string unescaped by the host (other values raw).
+  getString(path: string): string | null {
+    return read(K_JSON, this.id, path, FLAG_STRING);
+  }
+  getInt(path: string, def: i64 = 0): i64 {
+    const v = this.get(path);
+    if (v === null) return def;
+    return I64.parseInt(v);
+  }
+  getBool(path: string): bool {
+    const v = this.get(path);
+    return v !== null && v == "true";
+  }
+  has(path: string): bool {
+    const p = utf8(path);
+    return host_json_get(this.id, ptr(p), p.byteLength, 0, 0, 0) >= 0;
+  }
+  private jsonSet(path: string, flags: i32, v: string): Status {
+    const p = utf8(path);
+    const b = utf8(v);
+    return new Status(host_json_set(this.id, ptr(p), p.byteLength, flags, ptr(b), b.byteLength));
+  }
+  // set sets the value at a path to raw JSON text.
+  set(path: string, rawJSON: string): Status {
+    return this.jsonSet(path, 0, rawJSON);
+  }
+  // setString sets the value at a path to a string (escaped by the host).
+  setString(path: string, s: string): Status {
+    return this.jsonSet(path, FLAG_STRING, s);
+  }
+  setInt(path: string, v: i64): Status {
+    return this.jsonSet(path, 0, v.toString());
+  }
+  setBool(path: string, v: bool): Status {
+    return this.jsonSet(path, 0, v ? "true" : "false");
+  }
+  delete(path: string): Status {
+    return this.jsonSet(path, FLAG_DELETE, "");
+  }
+  body(): string | null {
+    return read(K_BODY, this.id, null, 0);
+  }
+  setBody(body: string): Status {
+    const b = utf8(body);
+    return new Status(host_body_set(this.id, ptr(b), b.byteLength));
+  }
+  // header is case-insensitive; pseudo-headers ":status", ":url", ":method".
+  header(name: string): string | null {
+    return read(K_HEADER, this.id, name, 0);
+  }
+  setHeader(name: string, value: string): Status {
+    const n = utf8(name);
+    const v = utf8(value);
+    return new Status(host_header_set(this.id, ptr(n), n.byteLength, ptr(v), v.byteLength));
+  }
+  deleteHeader(name: string): Status {
+    const n = utf8(name);
+    return new Status(host_header_set(this.id, ptr(n), n.byteLength, 0, -1));
+  }
+
+  // textAt is the text of a message content: a string, or the text parts of
+  // an array joined.
+  textAt(path: string): string {
+    const v = this.getString(path);
+    if (v === null) return "";
+    if (v.length == 0 || !(v.startsWith("[") || v.startsWith("{") || v == "null")) return v;
+    const raw = this.get(path);
+    if (raw === null) return "";
+    if (raw.startsWith('"')) return v;
+    if (!raw.startsWith("[")) return "";
+    const n = this.getInt(path + ".#");
+    let out = "";
+    for (let j: i64 = 0; j < n; j++) {
+      const t = this.getString(path + "." + j.toString() + ".type");
+      if (t === null || t != "text") continue;
+      const text = this.getString(path + "." + j.toString() + ".text");
+      if (text !== null) out += text;
+    }
+    return out;
+  }
+}
+
+export class Message {
+  constructor(public role: string, public content: string) {}
+}
+
+// Request is the canonical request (OpenAI chat-completions JSON) and the
+// client's headers. Writable in the request phase.
+export class Request extends WGObject {
+  constructor() {
+    super(OBJ_REQUEST);
+  }
+  model(): string {
+    const m = this.getString("model");
+    return m === null ? "" : m;
+  }
+  setModel(model: string): Status {
+    return this.setString("model", model);
+  }
+  stream(): bool {
+    return this.getBool("stream");
+  }
+  messageCount(): i32 {
+    return <i32>this.getInt("messages.#");
+  }
+  private index(i: i32): i32 {
+    const c = this.messageCount();
+    if (i < 0) i += c;
+    return i < 0 || i >= c ? -1 : i;
+  }
+  // message returns message i (negative counts from the end), or null.
+  message(i: i32): Message | null {
+    i = this.index(i);
+    if (i < 0) return null;
+    const role = this.getString("messages." + i.toString() + ".role");
+    return new Message(role === null ? "" : role, this.textAt("messages." + i.toString() + ".content"));
+  }
+  lastUserIndex(): i32 {
+    for (let i = this.messageCount() - 1; i >= 0; i--) {
+      const r = this.getString("messages." + i.toString() + ".role");
+      if (r !== null && r == "user") return i;
+    }
+    return -1;
+  }
+  setMessageContent(i: i32, s: string): Status {
+    i = this.index(i);
+    if (i < 0) return new Status(ERR_NOT_FOUND);
+    return this.setString("messages." + i.toString() + ".content", s);
+  }
+}
+
+// Response is the canonical response and the client's response headers.
+export class Response extends WGObject {
+  constructor() {
+    super(OBJ_RESPONSE);
+  }
+  request(): Request {
+    return new Request();
+  }
+  status(): i32 {
+    const s = this.header(":status");
+    return s === null ? 0 : I32.parseInt(s);
+  }
+  setStatus(code: i32): Status {
+    return this.setHeader(":status", code.toString());
+  }
+  content(): string {
+    return this.textAt("choices.0.message.content");
+  }
+  setContent(s: string): Status {
+    return this.setString("choices.0.message.content", s);
+  }
+}
+
+// Chunk is one canonical stream chunk.
+export class Chunk extends WGObject {
+  constructor() {
+    super(OBJ_CHUNK);
+  }
+  request(): Request {
+    return new Request();
+  }
+  content(): string {
+    return this.textAt("choices.0.delta.content");
+  }
+  setContent(s: string): Status {
+    return this.setString("choices.0.delta.content", s);
+  }
+  drop(): Status {
+    return this.setBody("");
+  }
+}
+
+// The provider objects, for adapters.
+export function upstream(): WGObject {
+  return new WGObject(OBJ_UPSTREAM_REQUEST);
+}
+export function upstreamResponse(): WGObject {
+  return new WGObject(OBJ_UPSTREAM_RESPONSE);
+}
+export function upstreamChunk(): WGObject {
+  return new WGObject(OBJ_UPSTREAM_CHUNK);
+}
+
+// Config is the slot's configuration (JSON, "{}" if none) with its
+// top-level options.
+export class Config {
+  constructor(public raw: string) {}
+
+  // getRaw returns a top-level option's JSON text, or null.
+  getRaw(key: string): string | null {
+    const s = this.raw;
+    let i = skipWS(s, 0);
+    if (i >= s.length || s.charCodeAt(i) != 0x7b) return null;
+    i = skipWS(s, i + 1);
+    while (i < s.length && s.charCodeAt(i) == 0x22) {
+      const kend = stringEnd(s, i);
+      if (kend < 0) return null;
+      const k = unquote(s.substring(i, kend));
+      i = skipWS(s, kend);
+      if (i >= s.length || s.charCodeAt(i) != 0x3a) return null;
+      i = skipWS(s, i + 1);
+      const vend = valueEnd(s, i);
+      if (vend < 0) return null;
+      if (k == key) return s.substring(i, vend);
+      i = skipWS(s, vend);
+      if (i < s.length && s.charCodeAt(i) == 0x2c) i = skipWS(s, i + 1);
+    }
+    return null;
+  }
+  // getString returns a string option, or null.
+  getString(key: string): string | null {
+    const v = this.getRaw(key);
+    if (v === null || !v.startsWith('"')) return null;
+    return unquote(v);
+  }
+  // getStrings returns a list-of-strings option, or null.
+  getStrings(key: string): string[] | null {
+    const v = this.getRaw(key);
+    if (v === null || !v.startsWith("[")) return null;
+    const out: string[] = [];
+    let i = skipWS(v, 1);
+    while (i < v.length && v.charCodeAt(i) == 0x22) {
+      const e = stringEnd(v, i);
+      if (e < 0) return null;
+      out.push(unquote(v.substring(i, e)));
+      i = skipWS(v, e);
+      if (i < v.length && v.charCodeAt(i) == 0x2c) i = skipWS(v, i + 1);
+    }
+    if (i >= v.length || v.charCodeAt(i) != 0x5d) return null;
+    return out;
+  }
+}
+
+function skipWS(s: string, i: i32): i32 {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) break;
+    i++;
+  }
+  return i;
+}
+
+// stringEnd returns the index past the closing quote of the string at i.
+function stringEnd(s: string, i: i32): i32 {
+  for (i++; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c == 0x5c) i++;
+    else if (c == 0x22) return i + 1;
+  }
+  return -1;
+}
+
+function valueEnd(s: string, i: i32): i32 {
+  const c = s.charCodeAt(i);
+  if (c == 0x22) return stringEnd(s, i);
+  if (c == 0x7b || c == 0x5b) {
+    let depth = 0;
+    while (i < s.length) {
+      const d = s.charCodeAt(i);
+      if (d == 0x22) {
+        i = stringEnd(s, i);
+        if (i < 0) return -1;
+        continue;
+      }
+      if (d == 0x7b || d == 0x5b) depth++;
+      if (d == 0x7d || d == 0x5d) {
+        depth--;
+        if (depth == 0) return i + 1;
+      }
+      i++;
+    }
+    return -1;
+  }
+  while (i < s.length) {
+    const d = s.charCodeAt(i);
+    if (d == 0x2c || d == 0x7d || d == 0x5d || d == 0x20 || d == 0x0a) break;
+    i++;
+  }
+  return i;
+}
+
+// unquote decodes a JSON string literal (with its quotes).
+function unquote(lit: string): string {
+  let out = "";
+  for (let i = 1; i < lit.length - 1; i++) {
+    const c = lit.charCodeAt(i);
+    if (c != 0x5c) {
+      out += String.fromCharCode(c);
+      continue;
+    }
+    i++;
+    const e = lit.charCodeAt(i);
+    if (e == 0x6e) out += "\n";
+    else if (e == 0x74) out += "\t";
+    else if (e == 0x72) out += "\r";
+    else if (e == 0x75) {
+      out += String.fromCharCode(<i32>I32.parseInt(lit.substring(i + 1, i + 5), 16));
+      i += 4;
+    } else out += String.fromCharCode(e);
+  }
+  return out;
+}
+
+// Plugin is what a plugin extends. hooks() names the hooks; the others are
+// never called.
+export abstract class Plugin {
+  abstract hooks(): u32;
+  // init runs once per instance with the slot's config; a non-null result
+  // refuses to start with that message.
+  init(config: Config): string | null {
+    return null;
+  }
+  onRequest(req: Request): Action {
+    return Action.Continue;
+  }
+  onResponse(resp: Response): Action {
+    return Action.Continue;
+  }
+  onChunk(chunk: Chunk): Action {
+    return Action.Continue;
+  }
+}
+
+let plugin: Plugin | null = null;
+
+// register makes p the plugin of this module; call it at the top level of
+// the entry file.
+export function register(p: Plugin): void {
+  plugin = p;
+}
+
+export function wasmgate_abi_version(): i32 {
+  return ABI_VERSION;
+}
+
+export function wasmgate_init(): i32 {
+  const p = plugin;
+  if (p === null) {
+    error(500, "plugin_error", "no plugin registered: call register() in the entry file");
+    return -1;
+  }
+  const raw = read(K_CONFIG, 0, null, 0);
+  const msg = p.init(new Config(raw === null ? "{}" : raw));
+  if (msg !== null) {
+    error(500, "plugin_error", msg);
+    return -1;
+  }
+  return <i32>p.hooks();
+}
+
+const theRequest = new Request();
+const theResponse = new Response();
+const theChunk = new Chunk();
+
+export function wasmgate_on_request(): i32 {
+  const p = plugin;
+  return p === null ? 0 : <i32>p.onRequest(theRequest);
+}
+
+export function wasmgate_on_response(): i32 {
+  const p = plugin;
+  return p === null ? 0 : <i32>p.onResponse(theResponse);
+}
+
+export function wasmgate_on_chunk(): i32 {
+  const p = plugin;
+  return p === null ? 0 : <i32>p.onChunk(theChunk);
+}

@@ -1,0 +1,449 @@
+/* wasmgate C PDK: the library behind wasmgate.h. */
+#include "wasmgate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WG_IMPORT(name) __attribute__((import_module("wasmgate"), import_name(name)))
+
+WG_IMPORT("log") void wg_host_log(int32_t level, const char *ptr, int32_t len);
+WG_IMPORT("config_get") int32_t wg_host_config_get(char *buf, int32_t cap);
+WG_IMPORT("body_get") int32_t wg_host_body_get(int32_t obj, char *buf, int32_t cap);
+WG_IMPORT("body_set") int32_t wg_host_body_set(int32_t obj, const char *ptr, int32_t len);
+WG_IMPORT("json_get") int32_t wg_host_json_get(int32_t obj, const char *path, int32_t path_len, int32_t flags, char *buf, int32_t cap);
+WG_IMPORT("json_set") int32_t wg_host_json_set(int32_t obj, const char *path, int32_t path_len, int32_t flags, const char *val, int32_t val_len);
+WG_IMPORT("header_get") int32_t wg_host_header_get(int32_t obj, const char *name, int32_t name_len, char *buf, int32_t cap);
+WG_IMPORT("header_set") int32_t wg_host_header_set(int32_t obj, const char *name, int32_t name_len, const char *val, int32_t val_len);
+WG_IMPORT("attr_get") int32_t wg_host_attr_get(const char *name, int32_t name_len, char *buf, int32_t cap);
+WG_IMPORT("attr_set") int32_t wg_host_attr_set(const char *name, int32_t name_len, const char *val, int32_t val_len);
+WG_IMPORT("json_digest") int32_t wg_host_json_digest(int32_t obj, const char *exclude, int32_t exclude_len, char *buf, int32_t cap);
+WG_IMPORT("cache_call") int32_t wg_host_cache_call(const char *op, int32_t op_len, char *buf, int32_t cap);
+WG_IMPORT("provider_stats") int32_t wg_host_provider_stats(char *buf, int32_t cap);
+WG_IMPORT("secret_get") int32_t wg_host_secret_get(const char *name, int32_t name_len, char *buf, int32_t cap);
+WG_IMPORT("send_response") int32_t wg_host_send_response(int32_t status, const char *ptr, int32_t len);
+WG_IMPORT("send_error") int32_t wg_host_send_error(int32_t status, const char *type, int32_t type_len, const char *msg, int32_t msg_len);
+
+#define FLAG_STRING 1
+#define FLAG_DELETE 2
+
+__attribute__((export_name("wasmgate_abi_version"))) int32_t wasmgate_abi_version(void) { return WG_ABI_VERSION; }
+
+/* The kinds of reads; read() calls the host twice when the first buffer is small. */
+enum { RD_CONFIG, RD_BODY, RD_JSON, RD_HEADER, RD_ATTR, RD_SECRET, RD_DIGEST, RD_CACHE, RD_STATS };
+
+static int32_t host_read(int kind, int obj, const char *name, int flags, char *buf, int32_t cap) {
+	int32_t n = name ? (int32_t)strlen(name) : 0;
+	switch (kind) {
+	case RD_CONFIG: return wg_host_config_get(buf, cap);
+	case RD_BODY: return wg_host_body_get(obj, buf, cap);
+	case RD_JSON: return wg_host_json_get(obj, name, n, flags, buf, cap);
+	case RD_HEADER: return wg_host_header_get(obj, name, n, buf, cap);
+	case RD_SECRET: return wg_host_secret_get(name, n, buf, cap);
+	case RD_DIGEST: return wg_host_json_digest(obj, name, n, buf, cap);
+	case RD_CACHE: return wg_host_cache_call(name, n, buf, cap);
+	case RD_STATS: return wg_host_provider_stats(buf, cap);
+	default: return wg_host_attr_get(name, n, buf, cap);
+	}
+}
+
+static char *read_value(int kind, int obj, const char *name, int flags) {
+	int32_t cap = 256;
+	char *buf = malloc((size_t)cap + 1);
+	if (!buf) return NULL;
+	for (;;) {
+		int32_t n = host_read(kind, obj, name, flags, buf, cap);
+		if (n < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (n <= cap) {
+			buf[n] = 0;
+			return buf;
+		}
+		cap = n;
+		char *bigger = realloc(buf, (size_t)cap + 1);
+		if (!bigger) {
+			free(buf);
+			return NULL;
+		}
+		buf = bigger;
+	}
+}
+
+
+__attribute__((export_name("wasmgate_init"))) int32_t wasmgate_init(void) {
+	char *cfg = read_value(RD_CONFIG, 0, NULL, 0);
+	int32_t mask = wg_plugin_init(cfg ? cfg : "{}");
+	free(cfg);
+	return mask;
+}
+
+int32_t wg_fail(const char *message) {
+	wg_host_send_error(500, "plugin_error", 12, message, (int32_t)strlen(message));
+	return -1;
+}
+
+int32_t wg_respond(int status, const char *body) {
+	int32_t r = wg_host_send_response(status, body, (int32_t)strlen(body));
+	if (r < 0) wg_log(WG_LOG_ERROR, "pdk: send_response refused");
+	return WG_RESPOND;
+}
+
+int32_t wg_error(int status, const char *type, const char *message) {
+	int32_t r = wg_host_send_error(status, type, (int32_t)strlen(type), message, (int32_t)strlen(message));
+	if (r < 0) wg_log(WG_LOG_ERROR, "pdk: send_error refused");
+	return WG_ERROR;
+}
+
+void wg_log(int level, const char *message) { wg_host_log(level, message, (int32_t)strlen(message)); }
+
+static int status_of(int32_t r) { return r < 0 ? r : 0; }
+
+char *wg_get(int obj, const char *path) { return read_value(RD_JSON, obj, path, 0); }
+char *wg_get_string(int obj, const char *path) { return read_value(RD_JSON, obj, path, FLAG_STRING); }
+
+int wg_get_int(int obj, const char *path, long long *out) {
+	char *v = wg_get(obj, path);
+	if (!v) return WG_ERR_NOT_FOUND;
+	char *end;
+	long long x = strtoll(v, &end, 10);
+	int ok = end != v && *end == 0;
+	free(v);
+	if (!ok) return WG_ERR_INVALID;
+	*out = x;
+	return 0;
+}
+
+int wg_get_bool(int obj, const char *path, int *out) {
+	char *v = wg_get(obj, path);
+	if (!v) return WG_ERR_NOT_FOUND;
+	int r = 0;
+	if (strcmp(v, "true") == 0) *out = 1;
+	else if (strcmp(v, "false") == 0) *out = 0;
+	else r = WG_ERR_INVALID;
+	free(v);
+	return r;
+}
+
+int wg_has(int obj, const char *path) {
+	return wg_host_json_get(obj, path, (int32_t)strlen(path), 0, NULL, 0) >= 0;
+}
+
+static int json_set(int obj, const char *path, int flags, const char *v, size_t len) {
+	return status_of(wg_host_json_set(obj, path, (int32_t)strlen(path), flags, v, (int32_t)len));
+}
+
+int wg_set(int obj, const char *path, const char *raw) { return json_set(obj, path, 0, raw, strlen(raw)); }
+int wg_set_string(int obj, const char *path, const char *s) { return json_set(obj, path, FLAG_STRING, s, strlen(s)); }
+int wg_set_string_n(int obj, const char *path, const char *s, size_t len) { return json_set(obj, path, FLAG_STRING, s, len); }
+int wg_set_bool(int obj, const char *path, int v) { return wg_set(obj, path, v ? "true" : "false"); }
+int wg_delete(int obj, const char *path) { return json_set(obj, path, FLAG_DELETE, "", 0); }
+
+int wg_set_int(int obj, const char *path, long long v) {
+	char buf[24];
+	snprintf(buf, sizeof buf, "%lld", v);
+	return wg_set(obj, path, buf);
+}
+
+char *wg_body(int obj) { return read_value(RD_BODY, obj, NULL, 0); }
+int wg_set_body(int obj, const char *body, size_t len) { return status_of(wg_host_body_set(obj, body, (int32_t)len)); }
+char *wg_header(int obj, const char *name) { return read_value(RD_HEADER, obj, name, 0); }
+
+int wg_set_header(int obj, const char *name, const char *value) {
+	return status_of(wg_host_header_set(obj, name, (int32_t)strlen(name), value, (int32_t)strlen(value)));
+}
+
+int wg_delete_header(int obj, const char *name) {
+	return status_of(wg_host_header_set(obj, name, (int32_t)strlen(name), NULL, -1));
+}
+
+char *wg_json_digest(int obj, const char *exclude) { return read_value(RD_DIGEST, obj, exclude, 0); }
+char *wg_cache_call(const char *op) { return read_value(RD_CACHE, 0, op, 0); }
+
+char *wg_provider_stats(void) { return read_value(RD_STATS, 0, NULL, 0); }
+
+char *wg_secret(const char *name) { return read_value(RD_SECRET, 0, name, 0); }
+
+char *wg_attr(const char *name) { return read_value(RD_ATTR, 0, name, 0); }
+
+int wg_set_attr(const char *name, const char *value) {
+	return status_of(wg_host_attr_set(name, (int32_t)strlen(name), value, (int32_t)strlen(value)));
+}
+
+int wg_delete_attr(const char *name) { return status_of(wg_host_attr_set(name, (int32_t)strlen(name), NULL, -1)); }
+
+/* text_at is the text of a message content: a string, or the "text" of the
+ * parts of type "text" of an array, joined. */
+static char *text_at(int obj, const char *path) {
+	char *v = wg_get_string(obj, path);
+	if (!v) return NULL;
+	if (v[0] != '[' && v[0] != '{' && strcmp(v, "null") != 0) return v;
+	char *raw = wg_get(obj, path);
+	if (raw && raw[0] == '"') {
+		free(raw);
+		return v;
+	}
+	int is_array = raw && raw[0] == '[';
+	free(raw);
+	free(v);
+	char *out = calloc(1, 1);
+	if (!is_array || !out) return out;
+	size_t plen = strlen(path) + 32;
+	char *p = malloc(plen);
+	long long n = 0;
+	snprintf(p, plen, "%s.#", path);
+	wg_get_int(obj, p, &n);
+	for (long long j = 0; j < n; j++) {
+		snprintf(p, plen, "%s.%lld.type", path, j);
+		char *type = wg_get_string(obj, p);
+		int text = type && strcmp(type, "text") == 0;
+		free(type);
+		if (!text) continue;
+		snprintf(p, plen, "%s.%lld.text", path, j);
+		char *t = wg_get_string(obj, p);
+		if (t) {
+			size_t a = strlen(out), b = strlen(t);
+			char *joined = realloc(out, a + b + 1);
+			if (joined) {
+				memcpy(joined + a, t, b + 1);
+				out = joined;
+			}
+			free(t);
+		}
+	}
+	free(p);
+	return out;
+}
+
+char *wg_request_model(void) { return wg_get_string(WG_REQUEST, "model"); }
+int wg_request_set_model(const char *model) { return wg_set_string(WG_REQUEST, "model", model); }
+
+int wg_request_stream(void) {
+	int v = 0;
+	wg_get_bool(WG_REQUEST, "stream", &v);
+	return v;
+}
+
+int wg_message_count(void) {
+	long long n = 0;
+	wg_get_int(WG_REQUEST, "messages.#", &n);
+	return (int)n;
+}
+
+/* msg_path writes "messages.<i>.<field>" for i (negative from the end); 0 if out of range. */
+static int msg_path(char *buf, size_t size, int i, const char *field) {
+	int c = wg_message_count();
+	if (i < 0) i += c;
+	if (i < 0 || i >= c) return 0;
+	snprintf(buf, size, "messages.%d.%s", i, field);
+	return 1;
+}
+
+char *wg_message_role(int i) {
+	char p[64];
+	return msg_path(p, sizeof p, i, "role") ? wg_get_string(WG_REQUEST, p) : NULL;
+}
+
+char *wg_message_content(int i) {
+	char p[64];
+	return msg_path(p, sizeof p, i, "content") ? text_at(WG_REQUEST, p) : NULL;
+}
+
+int wg_set_message_content(int i, const char *s) {
+	char p[64];
+	return msg_path(p, sizeof p, i, "content") ? wg_set_string(WG_REQUEST, p, s) : WG_ERR_NOT_FOUND;
+}
+
+int wg_last_user_index(void) {
+	for (int i = wg_message_count() - 1; i >= 0; i--) {
+		char *role = wg_message_role(i);
+		int user = role && strcmp(role, "user") == 0;
+		free(role);
+		if (user) return i;
+	}
+	return -1;
+}
+
+char *wg_response_content(void) { return text_at(WG_RESPONSE, "choices.0.message.content"); }
+int wg_response_set_content(const char *s) { return wg_set_string(WG_RESPONSE, "choices.0.message.content", s); }
+
+int wg_response_status(void) {
+	char *s = wg_header(WG_RESPONSE, ":status");
+	int v = s ? atoi(s) : 0;
+	free(s);
+	return v;
+}
+
+int wg_response_set_status(int status) {
+	char buf[12];
+	snprintf(buf, sizeof buf, "%d", status);
+	return wg_set_header(WG_RESPONSE, ":status", buf);
+}
+
+char *wg_chunk_content(void) { return text_at(WG_CHUNK, "choices.0.delta.content"); }
+int wg_chunk_set_content(const char *s) { return wg_set_string(WG_CHUNK, "choices.0.delta.content", s); }
+int wg_chunk_drop(void) { return wg_set_body(WG_CHUNK, "", 0); }
+
+char *wg_config(void) { return read_value(RD_CONFIG, 0, NULL, 0); }
+
+/* A small scanner for the config's top-level members: the config is read
+ * once per instance, so this beats carrying a JSON library. */
+static const char *skip_ws(const char *s) {
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+	return s;
+}
+
+static const char *string_end(const char *s) { /* s at the opening quote; returns past the closing one */
+	for (s++; *s; s++) {
+		if (*s == '\\' && s[1]) s++;
+		else if (*s == '"') return s + 1;
+	}
+	return NULL;
+}
+
+static const char *value_end(const char *s) {
+	if (*s == '"') return string_end(s);
+	if (*s == '{' || *s == '[') {
+		int depth = 0;
+		while (*s) {
+			if (*s == '"') {
+				s = string_end(s);
+				if (!s) return NULL;
+				continue;
+			}
+			if (*s == '{' || *s == '[') depth++;
+			if (*s == '}' || *s == ']') {
+				if (--depth == 0) return s + 1;
+			}
+			s++;
+		}
+		return NULL;
+	}
+	while (*s && *s != ',' && *s != '}' && *s != ']' && *s != ' ' && *s != '\n') s++;
+	return s;
+}
+
+/* unquote decodes the JSON string literal [s, end). */
+static char *unquote(const char *s, const char *end) {
+	char *out = malloc((size_t)(end - s) + 1), *o = out;
+	if (!out) return NULL;
+	for (s++, end--; s < end; s++) {
+		if (*s != '\\') {
+			*o++ = *s;
+			continue;
+		}
+		switch (*++s) {
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'r': *o++ = '\r'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'u': {
+			unsigned cp = 0;
+			for (int k = 0; k < 4 && s[1]; k++) {
+				char c = *++s;
+				cp = cp * 16 + (unsigned)(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
+			}
+			if (cp < 0x80) *o++ = (char)cp;
+			else if (cp < 0x800) { *o++ = (char)(0xC0 | cp >> 6); *o++ = (char)(0x80 | (cp & 0x3F)); }
+			else { *o++ = (char)(0xE0 | cp >> 12); *o++ = (char)(0x80 | ((cp >> 6) & 0x3F)); *o++ = (char)(0x80 | (cp & 0x3F)); }
+			break;
+		}
+		default: *o++ = *s;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+/* find returns the start of key's value in the config object, and its end. */
+static const char *find(const char *config, const char *key, const char **vend) {
+	const char *s = skip_ws(config);
+	if (*s != '{') return NULL;
+	s = skip_ws(s + 1);
+	while (*s == '"') {
+		const char *kend = string_end(s);
+		if (!kend) return NULL;
+		char *k = unquote(s, kend);
+		int match = k && strcmp(k, key) == 0;
+		free(k);
+		s = skip_ws(kend);
+		if (*s != ':') return NULL;
+		s = skip_ws(s + 1);
+		const char *e = value_end(s);
+		if (!e) return NULL;
+		if (match) {
+			*vend = e;
+			return s;
+		}
+		s = skip_ws(e);
+		if (*s == ',') s = skip_ws(s + 1);
+	}
+	return NULL;
+}
+
+char *wg_config_raw(const char *config, const char *key) {
+	const char *end, *v = find(config, key, &end);
+	if (!v) return NULL;
+	char *out = malloc((size_t)(end - v) + 1);
+	if (!out) return NULL;
+	memcpy(out, v, (size_t)(end - v));
+	out[end - v] = 0;
+	return out;
+}
+
+char *wg_config_string(const char *config, const char *key) {
+	const char *end, *v = find(config, key, &end);
+	return v && *v == '"' ? unquote(v, end) : NULL;
+}
+
+char **wg_config_strings(const char *config, const char *key) {
+	const char *end, *v = find(config, key, &end);
+	if (!v || *v != '[') return NULL;
+	size_t n = 0, cap = 8;
+	char **list = calloc(cap + 1, sizeof *list);
+	const char *s = skip_ws(v + 1);
+	while (list && *s == '"') {
+		const char *e = string_end(s);
+		if (!e) break;
+		if (n == cap) {
+			char **bigger = realloc(list, (cap * 2 + 1) * sizeof *list);
+			if (!bigger) break;
+			list = bigger;
+			cap *= 2;
+		}
+		list[n++] = unquote(s, e);
+		list[n] = NULL;
+		s = skip_ws(e);
+		if (*s == ',') s = skip_ws(s + 1);
+	}
+	if (list && *s != ']') { /* not a list of strings */
+		wg_free_strings(list);
+		return NULL;
+	}
+	return list;
+}
+
+void wg_free_strings(char **list) {
+	if (!list) return;
+	for (char **p = list; *p; p++) free(*p);
+	free(list);
+}
+
+char *wg_json_string(const char *s) {
+	size_t n = strlen(s);
+	char *out = malloc(n * 6 + 3), *o = out;
+	if (!out) return NULL;
+	*o++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') { *o++ = '\\'; *o++ = (char)c; }
+		else if (c == '\n') { *o++ = '\\'; *o++ = 'n'; }
+		else if (c < 0x20) o += sprintf(o, "\\u%04x", c);
+		else *o++ = (char)c;
+	}
+	*o++ = '"';
+	*o = 0;
+	return out;
+}

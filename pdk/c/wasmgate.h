@@ -1,0 +1,158 @@
+/*
+ * wasmgate C PDK: write wasmgate plugins (ABI v1, pdk/ABI.md) in C.
+ *
+ * Build with Debian's clang-14 and wasi-libc as a WASI reactor:
+ *
+ *   clang-14 --target=wasm32-wasi -mexec-model=reactor -O2 -I pdk/c \
+ *     plugin.c build/pdk/c/libwasmgate.a -o plugin.wasm
+ *
+ * A plugin defines wg_plugin_init (called once per instance with the slot's
+ * config; returns the hook mask) and the hooks it declares, with
+ * WG_ON_REQUEST, WG_ON_RESPONSE and WG_ON_CHUNK. The library exports
+ * wasmgate_abi_version and wasmgate_init. The JSON work is done by the
+ * host: read and write values by path ("messages.0.content"), never parse a
+ * whole body in the guest.
+ *
+ * Strings returned by this library are NUL-terminated, allocated with
+ * malloc, and the caller's to free(); NULL means "not found" (or not
+ * available). Functions returning int give 0 on success or a WG_ERR_* code.
+ */
+#ifndef WASMGATE_H
+#define WASMGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WG_ABI_VERSION 1
+
+/* Hook mask bits, returned by wg_plugin_init. */
+#define WG_HOOK_REQUEST  1
+#define WG_HOOK_RESPONSE 2
+#define WG_HOOK_CHUNK    4
+
+/* Actions a hook returns. */
+#define WG_CONTINUE 0
+#define WG_RESPOND  1
+#define WG_ERROR    2
+
+/* Objects. */
+#define WG_REQUEST           0
+#define WG_RESPONSE          1
+#define WG_CHUNK             2
+#define WG_UPSTREAM_REQUEST  3
+#define WG_UPSTREAM_RESPONSE 4
+#define WG_UPSTREAM_CHUNK    5
+
+/* Host results. */
+#define WG_ERR_NOT_FOUND     (-1)
+#define WG_ERR_NOT_AVAILABLE (-2)
+#define WG_ERR_TOO_LARGE     (-3)
+#define WG_ERR_INVALID       (-4)
+#define WG_ERR_DENIED        (-5)
+#define WG_ERR_UNAVAILABLE   (-6)
+
+/* Log levels. */
+#define WG_LOG_DEBUG 0
+#define WG_LOG_INFO  1
+#define WG_LOG_WARN  2
+#define WG_LOG_ERROR 3
+
+/* Reserved attributes (read only). */
+#define WG_ATTR_REQUEST_ID       "wasmgate.request_id"
+#define WG_ATTR_ROUTE            "wasmgate.route"
+#define WG_ATTR_PIPELINE         "wasmgate.pipeline"
+#define WG_ATTR_MODEL            "wasmgate.model"
+#define WG_ATTR_STREAM           "wasmgate.stream"
+#define WG_ATTR_PROVIDER         "wasmgate.provider"
+#define WG_ATTR_PROVIDER_URL     "wasmgate.provider.base_url"
+#define WG_ATTR_PROVIDER_MODEL   "wasmgate.provider.model"
+#define WG_ATTR_PROVIDER_API_KEY "wasmgate.provider.api_key"
+
+/* Define the hooks with these: WG_ON_REQUEST { ... return WG_CONTINUE; } */
+#define WG_ON_REQUEST  __attribute__((export_name("wasmgate_on_request"))) int32_t wasmgate_on_request(void)
+#define WG_ON_RESPONSE __attribute__((export_name("wasmgate_on_response"))) int32_t wasmgate_on_response(void)
+#define WG_ON_CHUNK    __attribute__((export_name("wasmgate_on_chunk"))) int32_t wasmgate_on_chunk(void)
+
+/*
+ * Written by the plugin: called once per instance with the slot's config
+ * (JSON, "{}" if none). Returns the hook mask, or wg_fail(message) to refuse
+ * to start.
+ */
+int32_t wg_plugin_init(const char *config);
+
+/* Refuses to start from wg_plugin_init: return wg_fail("why"). */
+int32_t wg_fail(const char *message);
+
+/* Actions with their data: return wg_respond(200, body) / wg_error(...). */
+int32_t wg_respond(int status, const char *body);
+int32_t wg_error(int status, const char *type, const char *message);
+
+void wg_log(int level, const char *message);
+
+/* Values by path in an object's JSON body. */
+char *wg_get(int obj, const char *path);        /* raw JSON text */
+char *wg_get_string(int obj, const char *path); /* a string unescaped; other values raw */
+int wg_get_int(int obj, const char *path, long long *out);
+int wg_get_bool(int obj, const char *path, int *out);
+int wg_has(int obj, const char *path);
+int wg_set(int obj, const char *path, const char *raw_json);
+int wg_set_string(int obj, const char *path, const char *s);
+int wg_set_string_n(int obj, const char *path, const char *s, size_t len);
+int wg_set_int(int obj, const char *path, long long v);
+int wg_set_bool(int obj, const char *path, int v);
+int wg_delete(int obj, const char *path);
+
+/* Whole bodies and headers (case-insensitive; ":status", ":url", ":method"). */
+char *wg_body(int obj);
+int wg_set_body(int obj, const char *body, size_t len);
+char *wg_header(int obj, const char *name);
+int wg_set_header(int obj, const char *name, const char *value);
+int wg_delete_header(int obj, const char *name);
+
+/* Attributes of the request. */
+char *wg_attr(const char *name);
+int wg_set_attr(const char *name, const char *value);
+int wg_delete_attr(const char *name);
+
+/* The hex SHA-256 of an object's canonical JSON without the comma-separated top-level keys in exclude. */
+char *wg_json_digest(int obj, const char *exclude);
+/* Runs a cache operation (capability cache; pdk/ABI.md) and returns its JSON answer; NULL on a negative result. */
+char *wg_cache_call(const char *op);
+
+/* The providers' live statistics, one line per provider key (request phase; pdk/ABI.md, Routing). */
+char *wg_provider_stats(void);
+
+/* A secret granted in config (capabilities.secrets), by its granted name; NULL if denied or unavailable. */
+char *wg_secret(const char *name);
+
+/* The request. Negative message indexes count from the end. */
+char *wg_request_model(void);
+int wg_request_set_model(const char *model);
+int wg_request_stream(void);
+int wg_message_count(void);
+char *wg_message_role(int i);
+char *wg_message_content(int i); /* the text: a string, or the text parts joined */
+int wg_set_message_content(int i, const char *s);
+int wg_last_user_index(void);    /* -1 if none */
+
+/* The response (response phase) and chunks (chunk phase). */
+char *wg_response_content(void);
+int wg_response_set_content(const char *s);
+int wg_response_status(void);
+int wg_response_set_status(int status);
+char *wg_chunk_content(void);
+int wg_chunk_set_content(const char *s);
+int wg_chunk_drop(void);
+
+/* The slot's config: JSON, "{}" if none; and its top-level options. */
+char *wg_config(void);
+char *wg_config_string(const char *config, const char *key);  /* a string option */
+char *wg_config_raw(const char *config, const char *key);     /* any option's JSON text */
+/* A list-of-strings option: NULL-terminated array; free with wg_free_strings. */
+char **wg_config_strings(const char *config, const char *key);
+void wg_free_strings(char **list);
+
+/* Quotes s as a JSON string literal (with the quotes). */
+char *wg_json_string(const char *s);
+
+#endif

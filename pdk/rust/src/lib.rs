@@ -1,0 +1,814 @@
+//! wasmgate Rust PDK: write wasmgate plugins (ABI v1, `pdk/ABI.md`) in Rust.
+//!
+//! A crate with no dependencies, for `wasm32-wasi`. A plugin implements
+//! [`Plugin`] and names it with [`register!`], which writes the module's
+//! exports. The JSON work is done by the host: read and write values by path
+//! (`messages.0.content`), never decode a whole body in the guest.
+//!
+//! ```ignore
+//! use wasmgate_pdk::*;
+//!
+//! struct Prefixer { prefix: String }
+//!
+//! impl Plugin for Prefixer {
+//!     const HOOKS: u32 = HOOK_REQUEST;
+//!     fn new(config: &Config) -> Result<Self, String> {
+//!         let prefix = config.get_string("prefix").ok_or("prefix is required")?;
+//!         Ok(Prefixer { prefix })
+//!     }
+//!     fn on_request(&mut self, req: &Request) -> Action {
+//!         if let Some((i, text)) = req.last_user_message() {
+//!             if let Err(e) = req.set_message_content(i as isize, &(self.prefix.clone() + &text)) {
+//!                 return error(500, "plugin_error", &e.to_string());
+//!             }
+//!         }
+//!         Action::Continue
+//!     }
+//! }
+//!
+//! register!(Prefixer);
+//! ```
+
+use std::fmt;
+
+/// The ABI version this PDK speaks.
+pub const ABI_VERSION: i32 = 1;
+
+/// Hook mask bits ([`Plugin::HOOKS`]).
+pub const HOOK_REQUEST: u32 = 1;
+pub const HOOK_RESPONSE: u32 = 2;
+pub const HOOK_CHUNK: u32 = 4;
+
+/// Log levels.
+pub const LOG_DEBUG: i32 = 0;
+pub const LOG_INFO: i32 = 1;
+pub const LOG_WARN: i32 = 2;
+pub const LOG_ERROR: i32 = 3;
+
+/// Reserved attributes, set by the host and read only.
+pub const ATTR_REQUEST_ID: &str = "wasmgate.request_id";
+pub const ATTR_ROUTE: &str = "wasmgate.route";
+pub const ATTR_PIPELINE: &str = "wasmgate.pipeline";
+pub const ATTR_MODEL: &str = "wasmgate.model";
+pub const ATTR_STREAM: &str = "wasmgate.stream";
+pub const ATTR_PROVIDER: &str = "wasmgate.provider";
+pub const ATTR_PROVIDER_URL: &str = "wasmgate.provider.base_url";
+pub const ATTR_PROVIDER_MODEL: &str = "wasmgate.provider.model";
+pub const ATTR_PROVIDER_API_KEY: &str = "wasmgate.provider.api_key";
+
+/// Host results below zero (see [`HostError`]).
+pub const ERR_NOT_FOUND: i32 = -1;
+pub const ERR_NOT_AVAILABLE: i32 = -2;
+pub const ERR_TOO_LARGE: i32 = -3;
+pub const ERR_INVALID: i32 = -4;
+pub const ERR_DENIED: i32 = -5;
+pub const ERR_UNAVAILABLE: i32 = -6;
+
+const FLAG_STRING: i32 = 1;
+const FLAG_DELETE: i32 = 2;
+
+#[allow(dead_code)]
+mod sys {
+    #[link(wasm_import_module = "wasmgate")]
+    extern "C" {
+        pub fn log(level: i32, ptr: *const u8, len: i32);
+        pub fn config_get(buf: *mut u8, cap: i32) -> i32;
+        pub fn body_get(obj: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn body_set(obj: i32, ptr: *const u8, len: i32) -> i32;
+        pub fn json_get(obj: i32, path: *const u8, path_len: i32, flags: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn json_set(obj: i32, path: *const u8, path_len: i32, flags: i32, val: *const u8, val_len: i32) -> i32;
+        pub fn header_get(obj: i32, name: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn header_set(obj: i32, name: *const u8, name_len: i32, val: *const u8, val_len: i32) -> i32;
+        pub fn attr_get(name: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn attr_set(name: *const u8, name_len: i32, val: *const u8, val_len: i32) -> i32;
+        pub fn json_digest(obj: i32, exclude: *const u8, exclude_len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn cache_call(op: *const u8, op_len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn provider_stats(buf: *mut u8, cap: i32) -> i32;
+        pub fn secret_get(name: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn send_response(status: i32, ptr: *const u8, len: i32) -> i32;
+        pub fn send_error(status: i32, typ: *const u8, typ_len: i32, msg: *const u8, msg_len: i32) -> i32;
+    }
+}
+
+/// A host result below zero (pdk/ABI.md, "Results").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostError {
+    /// No such body, path, header or attribute.
+    NotFound,
+    /// The object is not available in this phase or to this plugin.
+    NotAvailable,
+    /// Over the plugin's max_output_bytes.
+    TooLarge,
+    /// Not JSON, a bad path, a status out of range.
+    Invalid,
+    /// A reserved attribute written, or a value the plugin may not see.
+    Denied,
+    /// A backend the host reaches (cache store, embedder) did not answer.
+    Unavailable,
+    /// A result this PDK does not know.
+    Other(i32),
+}
+
+impl HostError {
+    fn from_code(n: i32) -> HostError {
+        match n {
+            ERR_NOT_FOUND => HostError::NotFound,
+            ERR_NOT_AVAILABLE => HostError::NotAvailable,
+            ERR_TOO_LARGE => HostError::TooLarge,
+            ERR_INVALID => HostError::Invalid,
+            ERR_DENIED => HostError::Denied,
+            ERR_UNAVAILABLE => HostError::Unavailable,
+            n => HostError::Other(n),
+        }
+    }
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostError::NotFound => f.write_str("not found"),
+            HostError::NotAvailable => f.write_str("not available in this phase"),
+            HostError::TooLarge => f.write_str("over the output limit"),
+            HostError::Invalid => f.write_str("invalid"),
+            HostError::Denied => f.write_str("denied"),
+            HostError::Unavailable => f.write_str("unavailable"),
+            HostError::Other(n) => write!(f, "host result {}", n),
+        }
+    }
+}
+
+fn status(n: i32) -> Result<(), HostError> {
+    if n < 0 {
+        Err(HostError::from_code(n))
+    } else {
+        Ok(())
+    }
+}
+
+/// read calls a host getter with a growing buffer, as the ABI's two-call
+/// protocol intends.
+fn read(mut call: impl FnMut(*mut u8, i32) -> i32) -> Option<Vec<u8>> {
+    let mut buf: Vec<u8> = Vec::with_capacity(256);
+    loop {
+        let cap = buf.capacity();
+        let n = call(buf.as_mut_ptr(), cap as i32);
+        if n < 0 {
+            return None;
+        }
+        let n = n as usize;
+        if n <= cap {
+            unsafe { buf.set_len(n) };
+            return Some(buf);
+        }
+        buf.reserve(n);
+    }
+}
+
+fn read_string(call: impl FnMut(*mut u8, i32) -> i32) -> Option<String> {
+    read(call).map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// An action a hook returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Go on with the next plugin.
+    Continue = 0,
+    /// Stop the phase and answer with the response given to [`respond`].
+    Respond = 1,
+    /// Stop the phase and answer with the error given to [`error`].
+    Error = 2,
+}
+
+/// Stops the phase with a response: an HTTP status (200-599) and a canonical
+/// chat completion (JSON). For the request and response hooks.
+pub fn respond(status_code: i32, body: &str) -> Action {
+    let n = unsafe { sys::send_response(status_code, body.as_ptr(), body.len() as i32) };
+    if n < 0 {
+        log(LOG_ERROR, &format!("pdk: send_response refused: {}", HostError::from_code(n)));
+    }
+    Action::Respond
+}
+
+/// Stops the phase with an API error: a status (400-599), a type such as
+/// `invalid_request_error` and a message the client may see. In the chunk
+/// phase it ends the stream with an error event.
+pub fn error(status_code: i32, err_type: &str, message: &str) -> Action {
+    let n = unsafe {
+        sys::send_error(status_code, err_type.as_ptr(), err_type.len() as i32, message.as_ptr(), message.len() as i32)
+    };
+    if n < 0 {
+        log(LOG_ERROR, &format!("pdk: send_error refused: {}", HostError::from_code(n)));
+    }
+    Action::Error
+}
+
+/// Writes a message to the gateway's log.
+pub fn log(level: i32, msg: &str) {
+    unsafe { sys::log(level, msg.as_ptr(), msg.len() as i32) }
+}
+
+/// An attribute of the request.
+pub fn attr(name: &str) -> Option<String> {
+    read_string(|b, c| unsafe { sys::attr_get(name.as_ptr(), name.len() as i32, b, c) })
+}
+
+/// Sets an attribute for the plugins after this one and the host.
+pub fn set_attr(name: &str, value: &str) -> Result<(), HostError> {
+    status(unsafe { sys::attr_set(name.as_ptr(), name.len() as i32, value.as_ptr(), value.len() as i32) })
+}
+
+/// Removes an attribute.
+pub fn delete_attr(name: &str) -> Result<(), HostError> {
+    status(unsafe { sys::attr_set(name.as_ptr(), name.len() as i32, std::ptr::null(), -1) })
+}
+
+/// The hex SHA-256 of an object's canonical JSON (keys sorted, one spelling
+/// per value) without the top-level keys in `exclude`: a cache key that does
+/// not depend on key order or whitespace.
+pub fn json_digest(obj: &Object, exclude: &[&str]) -> Result<String, HostError> {
+    let ex = exclude.join(",");
+    let mut code = 0;
+    read_string(|b, c| {
+        code = unsafe { sys::json_digest(obj.id, ex.as_ptr(), ex.len() as i32, b, c) };
+        code
+    })
+    .ok_or_else(|| HostError::from_code(code))
+}
+
+/// Runs a cache operation (capability `cache`; pdk/ABI.md, "Cache
+/// operations") and returns its JSON answer.
+pub fn cache_call(op: &str) -> Result<String, HostError> {
+    let mut code = 0;
+    read_string(|b, c| {
+        code = unsafe { sys::cache_call(op.as_ptr(), op.len() as i32, b, c) };
+        code
+    })
+    .ok_or_else(|| HostError::from_code(code))
+}
+
+/// The providers' live statistics, one line per provider key (request
+/// phase; pdk/ABI.md, "Routing").
+pub fn provider_stats() -> Option<String> {
+    read_string(|b, c| unsafe { sys::provider_stats(b, c) })
+}
+
+/// A secret granted to this plugin in config (`capabilities.secrets`), by the
+/// name the grant gives it; [`HostError::Denied`] for any other name. It
+/// works in `Plugin::new` too.
+pub fn secret(name: &str) -> Result<String, HostError> {
+    let mut code = 0;
+    read_string(|b, c| {
+        let n = unsafe { sys::secret_get(name.as_ptr(), name.len() as i32, b, c) };
+        code = n;
+        n
+    })
+    .ok_or_else(|| HostError::from_code(code))
+}
+
+/// Quotes a string as a JSON string literal, for JSON built by hand.
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The slot's configuration: JSON, `{}` if none.
+pub struct Config {
+    raw: String,
+}
+
+impl Config {
+    /// The configuration JSON.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+    /// A top-level string option.
+    pub fn get_string(&self, key: &str) -> Option<String> {
+        let v = self.value(key)?;
+        if v.starts_with('"') {
+            Some(unquote(v))
+        } else {
+            None
+        }
+    }
+    /// A top-level option's raw JSON text (`true`, `12`, `["a"]`, ...).
+    pub fn get_raw(&self, key: &str) -> Option<String> {
+        self.value(key).map(|v| v.to_string())
+    }
+    /// A top-level option that is an array of strings.
+    pub fn get_strings(&self, key: &str) -> Option<Vec<String>> {
+        let v = self.value(key)?.trim();
+        let inner = v.strip_prefix('[')?.strip_suffix(']')?;
+        let mut out = Vec::new();
+        let mut rest = inner.trim_start();
+        while !rest.is_empty() {
+            let end = value_end(rest)?;
+            let item = &rest[..end];
+            if !item.starts_with('"') {
+                return None;
+            }
+            out.push(unquote(item));
+            rest = rest[end..].trim_start();
+            rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+        }
+        Some(out)
+    }
+    /// The top-level keys, for rejecting unknown options.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        self.scan(|k, _| {
+            keys.push(k.to_string());
+            false
+        });
+        keys
+    }
+    fn value(&self, key: &str) -> Option<&str> {
+        let mut found = None;
+        self.scan(|k, v| {
+            if k == key {
+                found = Some(v);
+                return true;
+            }
+            false
+        });
+        found
+    }
+    // scan walks the top-level members of the config object. The config is
+    // small and read once per instance, so a tiny scanner beats a dependency.
+    fn scan<'a>(&'a self, mut f: impl FnMut(&str, &'a str) -> bool) {
+        let s = self.raw.trim();
+        let mut rest = match s.strip_prefix('{') {
+            Some(r) => r.trim_start(),
+            None => return,
+        };
+        while let Some(r) = rest.strip_prefix('"') {
+            let kend = match string_end(r) {
+                Some(e) => e,
+                None => return,
+            };
+            let key = unquote(&rest[..kend + 1]);
+            rest = r[kend..].trim_start();
+            rest = match rest.strip_prefix(':') {
+                Some(r) => r.trim_start(),
+                None => return,
+            };
+            let vend = match value_end(rest) {
+                Some(e) => e,
+                None => return,
+            };
+            if f(&key, &rest[..vend]) {
+                return;
+            }
+            rest = rest[vend..].trim_start();
+            rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+        }
+    }
+}
+
+// string_end returns the index of the closing quote of a string whose
+// opening quote was already consumed, plus one (an index into the text with
+// the quote).
+fn string_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+// value_end returns the length of the JSON value at the start of s.
+fn value_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return None;
+    }
+    match b[0] {
+        b'"' => string_end(&s[1..]).map(|e| e + 1),
+        b'{' | b'[' => {
+            let mut depth = 0;
+            let mut i = 0;
+            while i < b.len() {
+                match b[i] {
+                    b'"' => {
+                        i += string_end(&s[i + 1..])? + 1;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => Some(b.iter().position(|&c| c == b',' || c == b'}' || c == b']' || c.is_ascii_whitespace()).unwrap_or(b.len())),
+    }
+}
+
+// unquote decodes a JSON string literal (with its quotes).
+fn unquote(lit: &str) -> String {
+    let inner = &lit[1..lit.len().saturating_sub(1)];
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                if let Some(ch) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    out.push(ch);
+                }
+            }
+            Some(c) => out.push(c),
+            None => {}
+        }
+    }
+    out
+}
+
+/// One object of the exchange: its JSON body by path, its whole body and its
+/// headers. Which object may be used in which phase is the host's rule; a
+/// call outside it is [`HostError::NotAvailable`].
+#[derive(Clone, Copy)]
+pub struct Object {
+    id: i32,
+}
+
+impl Object {
+    /// The raw JSON text at a path.
+    pub fn get(&self, path: &str) -> Option<String> {
+        self.json(path, 0)
+    }
+    /// The value at a path as text: a string unescaped by the host, any other
+    /// value as raw JSON.
+    pub fn get_string(&self, path: &str) -> Option<String> {
+        self.json(path, FLAG_STRING)
+    }
+    /// An integer at a path.
+    pub fn get_int(&self, path: &str) -> Option<i64> {
+        self.get(path)?.parse().ok()
+    }
+    /// A boolean at a path.
+    pub fn get_bool(&self, path: &str) -> Option<bool> {
+        match self.get(path)?.as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+    /// Whether a path exists.
+    pub fn has(&self, path: &str) -> bool {
+        unsafe { sys::json_get(self.id, path.as_ptr(), path.len() as i32, 0, std::ptr::null_mut(), 0) >= 0 }
+    }
+    fn json(&self, path: &str, flags: i32) -> Option<String> {
+        read_string(|b, c| unsafe { sys::json_get(self.id, path.as_ptr(), path.len() as i32, flags, b, c) })
+    }
+    /// Sets the value at a path to raw JSON text.
+    pub fn set(&self, path: &str, raw_json: &str) -> Result<(), HostError> {
+        self.json_set(path, 0, raw_json)
+    }
+    /// Sets the value at a path to a string (escaped by the host).
+    pub fn set_string(&self, path: &str, s: &str) -> Result<(), HostError> {
+        self.json_set(path, FLAG_STRING, s)
+    }
+    /// Sets the value at a path to an integer.
+    pub fn set_int(&self, path: &str, v: i64) -> Result<(), HostError> {
+        self.json_set(path, 0, &v.to_string())
+    }
+    /// Sets the value at a path to a boolean.
+    pub fn set_bool(&self, path: &str, v: bool) -> Result<(), HostError> {
+        self.json_set(path, 0, if v { "true" } else { "false" })
+    }
+    /// Removes a path (a missing path is not an error).
+    pub fn delete(&self, path: &str) -> Result<(), HostError> {
+        self.json_set(path, FLAG_DELETE, "")
+    }
+    fn json_set(&self, path: &str, flags: i32, v: &str) -> Result<(), HostError> {
+        status(unsafe { sys::json_set(self.id, path.as_ptr(), path.len() as i32, flags, v.as_ptr(), v.len() as i32) })
+    }
+    /// The whole body.
+    pub fn body(&self) -> Option<String> {
+        read_string(|b, c| unsafe { sys::body_get(self.id, b, c) })
+    }
+    /// Replaces the whole body.
+    pub fn set_body(&self, body: &str) -> Result<(), HostError> {
+        status(unsafe { sys::body_set(self.id, body.as_ptr(), body.len() as i32) })
+    }
+    /// A header (case-insensitive); pseudo-headers `:status`, `:url`, `:method`.
+    pub fn header(&self, name: &str) -> Option<String> {
+        read_string(|b, c| unsafe { sys::header_get(self.id, name.as_ptr(), name.len() as i32, b, c) })
+    }
+    /// Sets a header.
+    pub fn set_header(&self, name: &str, value: &str) -> Result<(), HostError> {
+        status(unsafe { sys::header_set(self.id, name.as_ptr(), name.len() as i32, value.as_ptr(), value.len() as i32) })
+    }
+    /// Removes a header.
+    pub fn delete_header(&self, name: &str) -> Result<(), HostError> {
+        status(unsafe { sys::header_set(self.id, name.as_ptr(), name.len() as i32, std::ptr::null(), -1) })
+    }
+
+    // text_at is the text of a message content: a string, or the text parts
+    // of an array joined.
+    fn text_at(&self, path: &str) -> Option<String> {
+        let v = self.get_string(path)?;
+        if v.is_empty() || !(v.starts_with('[') || v.starts_with('{') || v == "null") {
+            return Some(v);
+        }
+        let raw = self.get(path)?;
+        if raw.starts_with('"') {
+            return Some(v);
+        }
+        if !raw.starts_with('[') {
+            return Some(String::new());
+        }
+        let n = self.get_int(&format!("{}.#", path)).unwrap_or(0);
+        let mut out = String::new();
+        for j in 0..n {
+            if self.get_string(&format!("{}.{}.type", path, j)).as_deref() == Some("text") {
+                if let Some(t) = self.get_string(&format!("{}.{}.text", path, j)) {
+                    out.push_str(&t);
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
+/// One chat message: its role and its text (string content, or the text parts
+/// of an array content joined).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Message {
+    pub role: String,
+    pub content: String,
+}
+
+/// The canonical request (OpenAI chat-completions JSON) and the client's
+/// headers. Writable in the request phase.
+pub struct Request(pub Object);
+
+impl std::ops::Deref for Request {
+    type Target = Object;
+    fn deref(&self) -> &Object {
+        &self.0
+    }
+}
+
+impl Request {
+    /// The requested model.
+    pub fn model(&self) -> String {
+        self.get_string("model").unwrap_or_default()
+    }
+    /// Sets the requested model.
+    pub fn set_model(&self, model: &str) -> Result<(), HostError> {
+        self.set_string("model", model)
+    }
+    /// Whether the client asked for a stream.
+    pub fn stream(&self) -> bool {
+        self.get_bool("stream").unwrap_or(false)
+    }
+    /// The number of messages.
+    pub fn message_count(&self) -> usize {
+        self.get_int("messages.#").unwrap_or(0).max(0) as usize
+    }
+    fn index(&self, i: isize) -> Option<usize> {
+        let c = self.message_count() as isize;
+        let i = if i < 0 { i + c } else { i };
+        if i < 0 || i >= c {
+            None
+        } else {
+            Some(i as usize)
+        }
+    }
+    /// Message i; a negative i counts from the end (-1 is the last).
+    pub fn message(&self, i: isize) -> Option<Message> {
+        let i = self.index(i)?;
+        Some(Message {
+            role: self.get_string(&format!("messages.{}.role", i)).unwrap_or_default(),
+            content: self.text_at(&format!("messages.{}.content", i)).unwrap_or_default(),
+        })
+    }
+    /// All messages.
+    pub fn messages(&self) -> Vec<Message> {
+        (0..self.message_count() as isize).filter_map(|i| self.message(i)).collect()
+    }
+    /// The index of the last message with role "user".
+    pub fn last_user_index(&self) -> Option<usize> {
+        (0..self.message_count())
+            .rev()
+            .find(|i| self.get_string(&format!("messages.{}.role", i)).as_deref() == Some("user"))
+    }
+    /// The index and text of the last user message.
+    pub fn last_user_message(&self) -> Option<(usize, String)> {
+        let i = self.last_user_index()?;
+        Some((i, self.text_at(&format!("messages.{}.content", i)).unwrap_or_default()))
+    }
+    /// Sets the content of message i (negative counts from the end) to a string.
+    pub fn set_message_content(&self, i: isize, s: &str) -> Result<(), HostError> {
+        let i = self.index(i).ok_or(HostError::NotFound)?;
+        self.set_string(&format!("messages.{}.content", i), s)
+    }
+}
+
+/// The canonical response (a chat.completion) and the client's response
+/// headers, with `:status`. Writable in the response phase.
+pub struct Response(pub Object);
+
+impl std::ops::Deref for Response {
+    type Target = Object;
+    fn deref(&self) -> &Object {
+        &self.0
+    }
+}
+
+impl Response {
+    /// The request, read only.
+    pub fn request(&self) -> Request {
+        Request(Object { id: 0 })
+    }
+    /// The HTTP status for the client.
+    pub fn status(&self) -> i32 {
+        self.header(":status").and_then(|s| s.parse().ok()).unwrap_or(0)
+    }
+    /// Sets the HTTP status for the client.
+    pub fn set_status(&self, code: i32) -> Result<(), HostError> {
+        self.set_header(":status", &code.to_string())
+    }
+    /// The text of the first choice (`choices.0.message.content`).
+    pub fn content(&self) -> String {
+        self.text_at("choices.0.message.content").unwrap_or_default()
+    }
+    /// Sets the text of the first choice.
+    pub fn set_content(&self, s: &str) -> Result<(), HostError> {
+        self.set_string("choices.0.message.content", s)
+    }
+}
+
+/// One canonical stream chunk (a chat.completion.chunk). Writable in the
+/// chunk phase.
+pub struct Chunk(pub Object);
+
+impl std::ops::Deref for Chunk {
+    type Target = Object;
+    fn deref(&self) -> &Object {
+        &self.0
+    }
+}
+
+impl Chunk {
+    /// The request, read only.
+    pub fn request(&self) -> Request {
+        Request(Object { id: 0 })
+    }
+    /// The text of the first choice's delta (`choices.0.delta.content`).
+    pub fn content(&self) -> String {
+        self.text_at("choices.0.delta.content").unwrap_or_default()
+    }
+    /// Sets the text of the first choice's delta.
+    pub fn set_content(&self, s: &str) -> Result<(), HostError> {
+        self.set_string("choices.0.delta.content", s)
+    }
+    /// Drops the chunk: the client does not get it.
+    pub fn drop_chunk(&self) -> Result<(), HostError> {
+        self.set_body("")
+    }
+    /// Sets a response header (without effect: a stream's headers are sent).
+    pub fn set_response_header(&self, name: &str, value: &str) -> Result<(), HostError> {
+        Object { id: 1 }.set_header(name, value)
+    }
+}
+
+/// The provider request an adapter builds (adapters only): `:url`,
+/// `:method`, headers and body.
+pub fn upstream() -> Object {
+    Object { id: 3 }
+}
+
+/// The provider's response (adapters only, read only).
+pub fn upstream_response() -> Object {
+    Object { id: 4 }
+}
+
+/// One provider stream event's data (adapters only, read only).
+pub fn upstream_chunk() -> Object {
+    Object { id: 5 }
+}
+
+/// A plugin. Implement the hooks named in `HOOKS`; the others are never called.
+pub trait Plugin: Sized {
+    /// The hooks: [`HOOK_REQUEST`] | [`HOOK_RESPONSE`] | [`HOOK_CHUNK`].
+    const HOOKS: u32;
+    /// Makes the plugin from the slot's config, once per instance. An error
+    /// refuses to start (the gateway reports the message).
+    fn new(config: &Config) -> Result<Self, String>;
+    /// The request hook.
+    fn on_request(&mut self, _req: &Request) -> Action {
+        Action::Continue
+    }
+    /// The response hook (non-streamed responses).
+    fn on_response(&mut self, _resp: &Response) -> Action {
+        Action::Continue
+    }
+    /// The chunk hook (each stream chunk).
+    fn on_chunk(&mut self, _chunk: &Chunk) -> Action {
+        Action::Continue
+    }
+}
+
+#[doc(hidden)]
+pub mod rt {
+    use super::*;
+
+    pub fn init<P: Plugin>(slot: &mut Option<P>) -> i32 {
+        let raw = read_string(|b, c| unsafe { sys::config_get(b, c) }).unwrap_or_else(|| "{}".to_string());
+        match P::new(&Config { raw }) {
+            Ok(p) => {
+                *slot = Some(p);
+                P::HOOKS as i32
+            }
+            Err(msg) => {
+                error(500, "plugin_error", &msg);
+                -1
+            }
+        }
+    }
+
+    pub fn request<P: Plugin>(slot: &mut Option<P>) -> i32 {
+        match slot {
+            Some(p) => p.on_request(&Request(Object { id: 0 })) as i32,
+            None => 0,
+        }
+    }
+
+    pub fn response<P: Plugin>(slot: &mut Option<P>) -> i32 {
+        match slot {
+            Some(p) => p.on_response(&Response(Object { id: 1 })) as i32,
+            None => 0,
+        }
+    }
+
+    pub fn chunk<P: Plugin>(slot: &mut Option<P>) -> i32 {
+        match slot {
+            Some(p) => p.on_chunk(&Chunk(Object { id: 2 })) as i32,
+            None => 0,
+        }
+    }
+}
+
+/// Makes a type the plugin of this module: writes the ABI v1 exports.
+#[macro_export]
+macro_rules! register {
+    ($plugin:ty) => {
+        static mut WASMGATE_PLUGIN: Option<$plugin> = None;
+
+        #[no_mangle]
+        pub extern "C" fn wasmgate_abi_version() -> i32 {
+            $crate::ABI_VERSION
+        }
+        #[no_mangle]
+        pub extern "C" fn wasmgate_init() -> i32 {
+            $crate::rt::init::<$plugin>(unsafe { &mut WASMGATE_PLUGIN })
+        }
+        #[no_mangle]
+        pub extern "C" fn wasmgate_on_request() -> i32 {
+            $crate::rt::request::<$plugin>(unsafe { &mut WASMGATE_PLUGIN })
+        }
+        #[no_mangle]
+        pub extern "C" fn wasmgate_on_response() -> i32 {
+            $crate::rt::response::<$plugin>(unsafe { &mut WASMGATE_PLUGIN })
+        }
+        #[no_mangle]
+        pub extern "C" fn wasmgate_on_chunk() -> i32 {
+            $crate::rt::chunk::<$plugin>(unsafe { &mut WASMGATE_PLUGIN })
+        }
+    };
+}
