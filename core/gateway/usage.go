@@ -29,20 +29,28 @@ func normalizeUsage(b []byte) []byte {
 	if cached.Exists() && reasoning.Exists() && total.Exists() {
 		return b
 	}
-	out := b
+	// The usage object is small: rewrite it alone, then splice it back in
+	// one copy of the body (sjson on the whole body copied it per field).
+	nu := []byte(u.Raw)
 	set := func(path string, v int64) {
-		if nb, err := sjson.SetBytes(out, path, v); err == nil {
-			out = nb
+		if nb, err := sjson.SetBytes(nu, path, v); err == nil {
+			nu = nb
 		}
 	}
 	if !total.Exists() {
-		set("usage.total_tokens", u.Get("prompt_tokens").Int()+u.Get("completion_tokens").Int())
+		set("total_tokens", u.Get("prompt_tokens").Int()+u.Get("completion_tokens").Int())
 	}
 	if !cached.Exists() {
-		set("usage.prompt_tokens_details.cached_tokens", u.Get("prompt_cache_hit_tokens").Int())
+		set("prompt_tokens_details.cached_tokens", u.Get("prompt_cache_hit_tokens").Int())
 	}
 	if !reasoning.Exists() {
-		set("usage.completion_tokens_details.reasoning_tokens", 0)
+		set("completion_tokens_details.reasoning_tokens", 0)
 	}
-	return out
+	if u.Index <= 0 || u.Index+len(u.Raw) > len(b) || string(b[u.Index:u.Index+len(u.Raw)]) != u.Raw {
+		return b // not where gjson said: leave the body alone
+	}
+	out := make([]byte, 0, len(b)+len(nu)-len(u.Raw))
+	out = append(out, b[:u.Index]...)
+	out = append(out, nu...)
+	return append(out, b[u.Index+len(u.Raw):]...)
 }
