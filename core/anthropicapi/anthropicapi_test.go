@@ -221,3 +221,19 @@ func TestToChatRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestWrongTypesNameJSONTypes: a body of the wrong shape gets an error that
+// names JSON types, never Go's.
+func TestWrongTypesNameJSONTypes(t *testing.T) {
+	for body, want := range map[string]string{
+		`[1,2]`:                     "the request body: must be an object, got array",
+		`{"model":5,"messages":[]}`: "model: must be a string, got number",
+		`{"model":"m","max_tokens":"5","messages":[]}`: "max_tokens: must be an integer, got string",
+	} {
+		_, err := anthropicapi.ToChat([]byte(body))
+		msg := apierror.From(err).Message
+		if !strings.Contains(msg, want) || strings.Contains(msg, "anthropicapi.") {
+			t.Errorf("%s: %q, want %q", body, msg, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -213,9 +214,34 @@ func ToChat(body []byte) ([]byte, error) {
 func jsonProblem(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return te.Field + ": must be " + te.Type.String() + ", got " + te.Value
+		field := te.Field
+		if field == "" {
+			field = "the request body"
+		}
+		return field + ": must be " + jsonKind(te.Type) + ", got " + te.Value
 	}
 	return "malformed JSON"
+}
+
+// jsonKind names a Go type the way the API's users know it: as a JSON type,
+// never as a Go type name.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "an object"
 }
 
 func mustJSON(v any) json.RawMessage {
