@@ -1,14 +1,12 @@
 package host_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/host"
-	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
 // adapterCase is an adapter and a recorded answer of its provider: a whole
@@ -24,27 +22,6 @@ var adapterCases = []adapterCase{
 		`{"contentBlockIndex":0,"delta":{"text":" the weather in Lyon."},"p":"abcdef"}`},
 	{"cohere", `{}`, "co-bench", "cohere/testdata/tools.response.cohere.json",
 		`{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":" the capital of France."}}}}`},
-}
-
-// recordedAdapterInstance loads an adapter and takes one instance of it.
-func recordedAdapterInstance(b *testing.B, tc adapterCase) *host.Instance {
-	ctx := context.Background()
-	p, err := newEngine(b).Load(ctx, tc.name, testwasm.GoPluginBytes(b, tc.name), host.Limits{}, host.Capabilities{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Close(ctx) })
-	pool, err := p.NewPool(ctx, []byte(tc.config), host.PoolOptions{Size: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	in, err := pool.Acquire(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { pool.Release(in) })
-	return in
 }
 
 func adapterExchange(tc adapterCase, body []byte) *host.Exchange {
@@ -72,7 +49,7 @@ func BenchmarkAdapters(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(tc.name+"/request", func(b *testing.B) {
-			in := recordedAdapterInstance(b, tc)
+			in := pluginInstance(b, tc.name, tc.config, host.Limits{})
 			ex := adapterExchange(tc, req)
 			buf := make([]byte, len(req))
 			b.ReportAllocs()
@@ -86,7 +63,7 @@ func BenchmarkAdapters(b *testing.B) {
 			}
 		})
 		b.Run(tc.name+"/response", func(b *testing.B) {
-			in := recordedAdapterInstance(b, tc)
+			in := pluginInstance(b, tc.name, tc.config, host.Limits{})
 			ex := adapterExchange(tc, req)
 			if act, err := in.Call(abi.PhaseRequest, ex, true); err != nil || act != abi.ActionContinue {
 				b.Fatal(act, err, ex.ErrMessage)
@@ -104,7 +81,7 @@ func BenchmarkAdapters(b *testing.B) {
 			}
 		})
 		b.Run(tc.name+"/chunk", func(b *testing.B) {
-			in := recordedAdapterInstance(b, tc)
+			in := pluginInstance(b, tc.name, tc.config, host.Limits{})
 			ex := adapterExchange(tc, req)
 			if act, err := in.Call(abi.PhaseRequest, ex, true); err != nil || act != abi.ActionContinue {
 				b.Fatal(act, err, ex.ErrMessage)

@@ -3,7 +3,6 @@
 package host_test
 
 import (
-	"context"
 	"os"
 	"syscall"
 	"testing"
@@ -13,29 +12,7 @@ import (
 
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/host"
-	"github.com/wasmgate/wasmgate/core/testwasm"
 )
-
-// adapterInstance is one warm instance of a first-party adapter.
-func adapterInstance(b testing.TB, name string) *host.Instance {
-	ctx := context.Background()
-	p, err := newEngine(b).Load(ctx, name, testwasm.GoPluginBytes(b, name), host.Limits{}, host.Capabilities{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = p.Close(ctx) })
-	pool, err := p.NewPool(ctx, []byte(`{}`), host.PoolOptions{Size: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	in, err := pool.Acquire(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { pool.Release(in) })
-	return in
-}
 
 // cpuTime is the process's CPU time (user and system) so far.
 func cpuTime() time.Duration {
@@ -73,7 +50,7 @@ func BenchmarkAdapterRequest(b *testing.B) {
 		{"anthropic/tools", "anthropic", anthropicTools},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			in := adapterInstance(b, tc.adapter)
+			in := pluginInstance(b, tc.adapter, `{}`, host.Limits{})
 			body := readFile(b, tc.body)
 			buf := make([]byte, len(body), len(body)+512)
 			ex := &host.Exchange{}
@@ -119,7 +96,7 @@ func BenchmarkAdapterRequest(b *testing.B) {
 // recorded tool_use answer (the OpenAI adapter has none: the answer passes
 // through).
 func BenchmarkAdapterResponse(b *testing.B) {
-	in := adapterInstance(b, "anthropic")
+	in := pluginInstance(b, "anthropic", `{}`, host.Limits{})
 	resp := readFile(b, "../../plugins/anthropic/testdata/response-tool-use.json")
 	ex := &host.Exchange{Request: []byte(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`)}
 	ex.SetAttr(abi.AttrProviderURL, "http://127.0.0.1:9099")
@@ -150,7 +127,7 @@ func BenchmarkAdapterChunk(b *testing.B) {
 		{"anthropic/input_json_delta", `{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"location\": \"San Fra"}}`, "choices.0.delta.tool_calls.0.function.arguments"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			in := adapterInstance(b, "anthropic")
+			in := pluginInstance(b, "anthropic", `{}`, host.Limits{})
 			ex := &host.Exchange{Request: []byte(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`)}
 			ex.SetAttr(abi.AttrProviderURL, "http://127.0.0.1:9099")
 			if _, err := in.Call(abi.PhaseRequest, ex, true); err != nil {

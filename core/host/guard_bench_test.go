@@ -11,11 +11,11 @@ import (
 	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
-// guardInstance starts one instance of a first-party plugin with config.
-func guardInstance(b testing.TB, name, config string) *host.Instance {
+// pluginInstance starts one warm instance of a first-party plugin with config.
+func pluginInstance(b testing.TB, name, config string, lim host.Limits) *host.Instance {
 	b.Helper()
 	ctx := context.Background()
-	p, err := newEngine(b).Load(ctx, name, testwasm.GoPluginBytes(b, name), host.Limits{MemoryPages: 512}, host.Capabilities{})
+	p, err := newEngine(b).Load(ctx, name, testwasm.GoPluginBytes(b, name), lim, host.Capabilities{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func BenchmarkGuardPlugins(b *testing.B) {
 		{"guardrails/request", "guardrails", benchGuardrails, clean},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			in := guardInstance(b, tc.plugin, tc.config)
+			in := pluginInstance(b, tc.plugin, tc.config, host.Limits{MemoryPages: 512})
 			buf := make([]byte, 0, len(tc.body)+512)
 			ex := &host.Exchange{}
 			b.SetBytes(int64(len(tc.body)))
@@ -92,7 +92,7 @@ func BenchmarkGuardPlugins(b *testing.B) {
 		{"guardrails/response", "guardrails", benchGuardrails},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			in := guardInstance(b, tc.plugin, tc.config)
+			in := pluginInstance(b, tc.plugin, tc.config, host.Limits{MemoryPages: 512})
 			ex := &host.Exchange{Request: append([]byte(nil), withPII...)}
 			if _, err := in.Call(abi.PhaseRequest, ex, false); err != nil {
 				b.Fatal(err)
