@@ -147,6 +147,10 @@ type Provider struct {
 	Client  *http.Client // nil: a client with a 10 s timeout
 }
 
+// defaultClient serves every Provider without a Client of its own; one
+// client for all calls instead of a new one per call.
+var defaultClient = &http.Client{Timeout: 10 * time.Second}
+
 // Name identifies the embedder.
 func (p *Provider) Name() string { return "provider-" + p.Model }
 
@@ -163,7 +167,7 @@ func (p *Provider) Embed(ctx context.Context, texts []string) ([][]float32, erro
 	}
 	client := p.Client
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = defaultClient
 	}
 	resp, err := client.Do(req)
 	if err != nil {
