@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/tidwall/gjson"
@@ -98,7 +99,9 @@ func (c *call) askStreamUsage() error {
 
 // noteChunk keeps the usage a stream reports (in its last chunk).
 func (c *call) noteChunk(chunk []byte) {
-	if c.gov.ticket == nil {
+	// Most chunks carry no usage: one byte search skips the parse
+	// (as normalizeUsage does).
+	if c.gov.ticket == nil || !bytes.Contains(chunk, usageKey) {
 		return
 	}
 	if u := gjson.GetBytes(chunk, "usage"); u.IsObject() {
