@@ -461,7 +461,8 @@ func (c *call) roundTrip(ctx context.Context, deadline time.Time) (*upstream.Res
 	return resp, cancel, nil
 }
 
-// answer runs the response side of a provider's answer.
+// answer runs the response side of a provider's answer; attempt has
+// already turned an error status (>= 400) into the provider's error.
 func (c *call) answer(ctx context.Context, resp *upstream.Response, cancel context.CancelFunc) (*Reply, error) {
 	ex := &c.ex
 	ex.UpStatus = resp.Status
@@ -472,9 +473,6 @@ func (c *call) answer(ctx context.Context, resp *upstream.Response, cancel conte
 		return c.streamReply(ctx, resp, cancel)
 	}
 	defer cancel()
-	if resp.Status >= 400 {
-		return nil, c.providerError(resp, resp.Body)
-	}
 	ex.UpRespBody = resp.Body
 	if c.prov.adapter != nil {
 		if r, err := c.hook(ctx, len(c.pipe.slots), abi.PhaseResponse); err != nil || r != nil {
@@ -548,12 +546,6 @@ func (c *call) rekey(ctx context.Context, ureq *upstream.Request) bool {
 
 // streamReply checks a streamed answer and hands the relay to the server.
 func (c *call) streamReply(ctx context.Context, resp *upstream.Response, cancel context.CancelFunc) (*Reply, error) {
-	if resp.Status >= 400 {
-		defer cancel()
-		defer resp.Stream.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Stream, 1<<20))
-		return nil, c.providerError(resp, b)
-	}
 	ct := resp.Get("Content-Type")
 	pump := c.pump
 	switch {
