@@ -21,6 +21,21 @@ type chatChunk struct {
 	Usage *chatUsage `json:"usage"`
 }
 
+// blockDelta is the content_block_delta event, the one sent per chunk: a
+// struct, not maps, to spare the allocations. Fields are in the order
+// (sorted) that the maps of the other events marshal in.
+type blockDelta struct {
+	Delta delta  `json:"delta"`
+	Index int    `json:"index"`
+	Type  string `json:"type"`
+}
+
+type delta struct {
+	PartialJSON string `json:"partial_json,omitempty"`
+	Text        string `json:"text,omitempty"`
+	Type        string `json:"type"`
+}
+
 // Stream turns canonical chat.completion.chunk events into Messages API
 // stream events: message_start, then per content block content_block_start,
 // content_block_delta (text_delta or input_json_delta) and
@@ -99,8 +114,8 @@ func (s *Stream) Chunk(w io.Writer, chunk []byte) error {
 				empty := ""
 				s.open(w, "text", OutBlock{Type: "text", Text: &empty})
 			}
-			s.event(w, "content_block_delta", map[string]any{"type": "content_block_delta", "index": s.block,
-				"delta": map[string]string{"type": "text_delta", "text": *text}})
+			s.event(w, "content_block_delta", blockDelta{Index: s.block, Type: "content_block_delta",
+				Delta: delta{Text: *text, Type: "text_delta"}})
 		}
 		for _, tc := range d.ToolCalls {
 			idx := s.tool
@@ -112,8 +127,8 @@ func (s *Stream) Chunk(w io.Writer, chunk []byte) error {
 				s.tool = idx
 			}
 			if tc.Function.Arguments != "" {
-				s.event(w, "content_block_delta", map[string]any{"type": "content_block_delta", "index": s.block,
-					"delta": map[string]string{"type": "input_json_delta", "partial_json": tc.Function.Arguments}})
+				s.event(w, "content_block_delta", blockDelta{Index: s.block, Type: "content_block_delta",
+					Delta: delta{PartialJSON: tc.Function.Arguments, Type: "input_json_delta"}})
 			}
 		}
 		if ch.FinishReason != nil && *ch.FinishReason != "" {
