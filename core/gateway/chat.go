@@ -219,15 +219,12 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 	if c.endpoint == endpointEmbeddings {
 		return c.runEmbeddings(ctx, req)
 	}
-	if err := c.load(req.Body); err != nil {
+	model, err := c.loadModel(req.Body)
+	if err != nil {
 		return nil, err
 	}
 	ex := &c.ex
-	m, _ := ex.Top("model")
 	stream, _ := ex.Top("stream")
-	if m.Type != gjson.String || m.Str == "" {
-		return nil, apierror.New(apierror.InvalidRequest, "model must be a non-empty string").WithParam("model")
-	}
 	if n, ok := ex.TopElems("messages"); !ok || n == 0 {
 		return nil, apierror.New(apierror.InvalidRequest, "messages must be a non-empty array").WithParam("messages")
 	}
@@ -237,11 +234,11 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 		}
 		c.stream = stream.Type == gjson.True
 	}
-	if err := c.resolve(req, m.Str); err != nil {
+	if err := c.resolve(req, model); err != nil {
 		return nil, err
 	}
 
-	if err := c.admit(ctx, req, m.Str); err != nil { // governance: limits and budgets
+	if err := c.admit(ctx, req, model); err != nil { // governance: limits and budgets
 		return nil, err
 	}
 
@@ -252,6 +249,19 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 		}
 	}
 	return c.sendToTargets(ctx) // dispatch.go: adaptRequest, roundTrip and answer per attempt
+}
+
+// loadModel loads body (see load) and returns its model, which chat and
+// embeddings requests alike must name.
+func (c *call) loadModel(body []byte) (string, error) {
+	if err := c.load(body); err != nil {
+		return "", err
+	}
+	m, _ := c.ex.Top("model")
+	if m.Type != gjson.String || m.Str == "" {
+		return "", apierror.New(apierror.InvalidRequest, "model must be a non-empty string").WithParam("model")
+	}
+	return m.Str, nil
 }
 
 // load checks that body is a JSON object and makes it the request. One

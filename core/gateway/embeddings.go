@@ -12,14 +12,11 @@ import (
 // provider's adapter. The pipeline's plugins work on chat requests and do
 // not run.
 func (c *call) runEmbeddings(ctx context.Context, req *Request) (*Reply, error) {
-	if err := c.load(req.Body); err != nil {
+	model, err := c.loadModel(req.Body)
+	if err != nil {
 		return nil, err
 	}
 	ex := &c.ex
-	m, _ := ex.Top("model")
-	if m.Type != gjson.String || m.Str == "" {
-		return nil, apierror.New(apierror.InvalidRequest, "model must be a non-empty string").WithParam("model")
-	}
 	in, _ := ex.Top("input")
 	n, isArray := ex.TopElems("input")
 	switch {
@@ -28,10 +25,10 @@ func (c *call) runEmbeddings(ctx context.Context, req *Request) (*Reply, error) 
 	default:
 		return nil, apierror.New(apierror.InvalidRequest, "input must be a string or a non-empty array").WithParam("input")
 	}
-	if err := c.resolve(req, m.Str); err != nil {
+	if err := c.resolve(req, model); err != nil {
 		return nil, err
 	}
-	if err := c.admit(ctx, req, m.Str); err != nil { // governance: limits and budgets
+	if err := c.admit(ctx, req, model); err != nil { // governance: limits and budgets
 		return nil, err
 	}
 	return c.sendToTargets(ctx) // dispatch.go: retries, fallbacks and keys as for chat
