@@ -171,7 +171,7 @@ func (s *Service) Call(ctx context.Context, ex *host.Exchange, raw []byte) ([]by
 	case "lookup":
 		t := time.Now()
 		defer func() { s.latency.WithLabelValues("lookup", s.o.StoreName).Observe(time.Since(t).Seconds()) }()
-		out, err := s.lookup(ctx, ex.Request, o)
+		out, err := s.lookup(ctx, ex, o)
 		switch {
 		case err != nil:
 			s.events.WithLabelValues("bypass").Inc()
@@ -186,7 +186,7 @@ func (s *Service) Call(ctx context.Context, ex *host.Exchange, raw []byte) ([]by
 		if o.FromResponse {
 			payload = ex.FinalResponse()
 		}
-		if err := s.store(ctx, ex.Request, o, payload); err != nil {
+		if err := s.store(ctx, ex, o, payload); err != nil {
 			return nil, err
 		}
 		s.events.WithLabelValues("store").Inc()
@@ -269,8 +269,21 @@ func (s *Service) conversation(req []byte) string {
 	return t
 }
 
-func (s *Service) lookup(ctx context.Context, req []byte, o op) ([]byte, error) {
+// seen is the request as a lookup saw it: the store that follows a miss
+// files the answer under the same key and partition, even if a later
+// plugin (the adapter, a router alias) rewrote the request in between, and
+// without deriving them again.
+type seen struct {
+	tenant, key, part, conv string
+}
+
+type seenKey struct{}
+
+func (s *Service) lookup(ctx context.Context, ex *host.Exchange, o op) ([]byte, error) {
+	req := ex.Request
 	key, part := s.Keys(req, o.Tenant)
+	sn := &seen{tenant: o.Tenant, key: key, part: part}
+	ex.SetValue(seenKey{}, sn)
 	e, ok, err := s.o.Store.Get(ctx, Namespace, part, key)
 	if err != nil {
 		return nil, s.failed("store", err)
@@ -285,7 +298,8 @@ func (s *Service) lookup(ctx context.Context, req []byte, o op) ([]byte, error) 
 	if min <= 0 || min > 1 {
 		min = 0.9
 	}
-	vec, err := s.embed(ctx, s.conversation(req))
+	sn.conv = s.conversation(req)
+	vec, err := s.embed(ctx, sn.conv)
 	if err != nil {
 		return nil, s.failed("embedder", err)
 	}
@@ -325,7 +339,7 @@ func (s *Service) hit(req []byte, tier string, score float32, payload []byte) []
 	return append(b, payload...)
 }
 
-func (s *Service) store(ctx context.Context, req []byte, o op, payload []byte) error {
+func (s *Service) store(ctx context.Context, ex *host.Exchange, o op, payload []byte) error {
 	if len(payload) == 0 || !json.Valid(payload) {
 		return errors.New("cache: the payload must be JSON")
 	}
@@ -336,10 +350,17 @@ func (s *Service) store(ctx context.Context, req []byte, o op, payload []byte) e
 	if o.TTLms > 0 {
 		ttl = min(time.Duration(o.TTLms)*time.Millisecond, s.o.MaxTTL)
 	}
-	key, part := s.Keys(req, o.Tenant)
-	e := vectorstore.Entry{ID: key, Partition: part, Payload: payload, Expires: time.Now().Add(ttl)}
+	sn, _ := ex.Value(seenKey{}).(*seen)
+	if sn == nil || sn.tenant != o.Tenant {
+		sn = &seen{tenant: o.Tenant}
+		sn.key, sn.part = s.Keys(ex.Request, o.Tenant)
+	}
+	e := vectorstore.Entry{ID: sn.key, Partition: sn.part, Payload: payload, Expires: time.Now().Add(ttl)}
 	if o.Semantic {
-		vec, err := s.embed(ctx, s.conversation(req))
+		if sn.conv == "" {
+			sn.conv = s.conversation(ex.Request)
+		}
+		vec, err := s.embed(ctx, sn.conv)
 		if err != nil {
 			return s.failed("embedder", err)
 		}

@@ -66,6 +66,7 @@ models:
   - {id: gpt-4o-mini, provider: mock}
   - {id: gpt-4o, provider: mock}
   - {id: mock-fail-500, provider: mock}
+  - {id: renamed, provider: mock, upstream_model: gpt-4o-mini}
 pipelines:
   cached:
     - plugin: cache
@@ -236,6 +237,21 @@ func metric(t testing.TB, g *gw, name, label string) float64 {
 		}
 	}
 	return total
+}
+
+// TestKeyAsTheLookupSawIt: the adapter renames the model in the request
+// after the cache's lookup; the answer is still stored under the key the
+// lookup used, so the same request hits next time.
+func TestKeyAsTheLookupSawIt(t *testing.T) {
+	p := newProvider(t)
+	g := startGateway(t, p.srv.URL, "  embedder: {kind: offline}", t.TempDir())
+	body := chat("renamed", "Which planet is the largest?", "")
+	if a := ask(t, g, body); a.status != 200 || a.header.Get("x-wasmgate-cache") != "miss" {
+		t.Fatalf("first: %d %q %s", a.status, a.header.Get("x-wasmgate-cache"), a.body)
+	}
+	if a := ask(t, g, body); a.header.Get("x-wasmgate-cache-tier") != "exact" {
+		t.Fatalf("second: cache %q tier %q", a.header.Get("x-wasmgate-cache"), a.header.Get("x-wasmgate-cache-tier"))
+	}
 }
 
 func TestPartitionsNeverCross(t *testing.T) {

@@ -95,6 +95,8 @@ type Exchange struct {
 	top     []topEntry
 	topFull bool
 	members []jsonscan.Member // IndexRequest's scratch
+
+	values []keyValue // what host services keep for this request (SetValue)
 	// elems are the elements of one top-level array of the request (the
 	// messages, mostly), so that a path into element i starts at it instead
 	// of walking the array again; elemKey is that array's key ("" = none).
@@ -237,6 +239,31 @@ func (ex *Exchange) elem(key string, arr gjson.Result, i int) (gjson.Result, boo
 		return ex.elems[i], true
 	}
 	return gjson.Result{}, false
+}
+
+type keyValue struct{ k, v any }
+
+// Value returns what a host service kept for this request under k.
+func (ex *Exchange) Value(k any) any {
+	for _, kv := range ex.values {
+		if kv.k == k {
+			return kv.v
+		}
+	}
+	return nil
+}
+
+// SetValue keeps v for the rest of this request (a host service's state
+// between a plugin's calls; cleared with the exchange). Use an unexported
+// key type, as with context values.
+func (ex *Exchange) SetValue(k, v any) {
+	for i := range ex.values {
+		if ex.values[i].k == k {
+			ex.values[i].v = v
+			return
+		}
+	}
+	ex.values = append(ex.values, keyValue{k, v})
 }
 
 // Attr returns an attribute.
