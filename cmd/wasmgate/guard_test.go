@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,13 +40,7 @@ routes: [{pipeline: masked, models: [mm]}, {pipeline: main}]
 
 func post(t *testing.T, url, body string) (int, http.Header, string) {
 	t.Helper()
-	resp, err := http.Post(url+"/v1/chat/completions", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	return send(t, url, body, nil)
 }
 
 func userMessage(content string, stream bool) string { return modelMessage("m", content, stream) }
