@@ -32,6 +32,10 @@ type loadResult struct {
 	Elapsed    time.Duration
 	Hist       *histogram
 	FirstError string
+	// CPU is the CPU time the proxy under test used during the run (0 when
+	// not measured): a cost per request that holds on a busy machine, where
+	// throughput and latency do not.
+	CPU time.Duration
 }
 
 func (r *loadResult) rps() float64 {

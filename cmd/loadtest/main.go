@@ -624,7 +624,17 @@ func (b *bench) measure(ctx context.Context, t *target, concurrency int) (*loadR
 		runLoad(ctx, client, cfg)
 	}
 	cfg.Duration = b.o.duration
+	var before time.Duration
+	var measured bool
+	if t.proc != nil {
+		before, measured = groupCPU(t.proc.cmd.Process.Pid)
+	}
 	res := runLoad(ctx, client, cfg)
+	if measured {
+		if after, ok := groupCPU(t.proc.cmd.Process.Pid); ok && after >= before {
+			res.CPU = after - before
+		}
+	}
 	if t.proc != nil && t.proc.exited() {
 		return res, fmt.Errorf("%s exited during the run (%v); its output:\n%s", t.proc.name, t.proc.waitErr, t.proc.logTail(20))
 	}

@@ -21,7 +21,10 @@ type runResult struct {
 	P99us       float64 `json:"p99_us"`
 	MaxUs       float64 `json:"max_us"`
 	MeanUs      float64 `json:"mean_us"`
-	FirstError  string  `json:"first_error,omitempty"`
+	// CPUus is the proxy's CPU time per request, user and system (0: not
+	// measured, as for the mock called directly).
+	CPUus      float64 `json:"cpu_us_per_request,omitempty"`
+	FirstError string  `json:"first_error,omitempty"`
 }
 
 type failure struct {
@@ -90,8 +93,16 @@ func (r *report) add(scenario string, concurrency int, res *loadResult) {
 		P99us:       us(h.percentile(99)),
 		MaxUs:       us(time.Duration(h.max)),
 		MeanUs:      us(h.mean()),
+		CPUus:       cpuPerRequest(res),
 		FirstError:  res.FirstError,
 	})
+}
+
+func cpuPerRequest(res *loadResult) float64 {
+	if res.CPU <= 0 || res.Requests+res.Errors == 0 {
+		return 0
+	}
+	return us(res.CPU) / float64(res.Requests+res.Errors)
 }
 
 func (r *report) fail(scenario, err string) {
@@ -166,6 +177,7 @@ func (r *report) markdown() string {
 	p("- Date: %s; %s, %s, %d CPUs; load generator GOMAXPROCS=%d.", r.Date, r.GoVersion, r.Platform, r.CPUs, r.GenProcs)
 	p("- Note: the load generator, the proxy under test and the mock provider all run on this machine and compete for its %d CPUs; compare the scenarios with each other rather than reading the numbers as capacity.", r.CPUs)
 	p("- Request: POST /v1/chat/completions, model %s, %d-byte body (system prompt and 5 turns), not streamed, over keep-alive connections; every answer must be 200 with choices.", r.Model, r.BodyBytes)
+	p("- proxy CPU µs/req: user and system CPU time of the proxy under test (all its processes) per request during the run; it holds when the machine is busy, where throughput and latency do not.")
 	p("- Each run: %s of load after %s of warmup, concurrency %s.", r.Duration, r.Warmup, joinInts(r.Concurrency))
 	if r.Rounds > 1 {
 		p("- %d rounds, the scenarios interleaved in each; every row is the round with the median throughput.", r.Rounds)
@@ -179,10 +191,14 @@ func (r *report) markdown() string {
 		p("%s", line)
 	}
 	p("")
-	p("| scenario | concurrency | requests | rps | p50 µs | p90 µs | p99 µs | max µs | errors |")
-	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	p("| scenario | concurrency | requests | rps | p50 µs | p90 µs | p99 µs | max µs | errors | proxy CPU µs/req |")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, x := range r.Results {
-		p("| %s | %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %d |", x.Scenario, x.Concurrency, x.Requests, x.RPS, x.P50us, x.P90us, x.P99us, x.MaxUs, x.Errors)
+		cpu := "–"
+		if x.CPUus > 0 {
+			cpu = fmt.Sprintf("%.0f", x.CPUus)
+		}
+		p("| %s | %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %s |", x.Scenario, x.Concurrency, x.Requests, x.RPS, x.P50us, x.P90us, x.P99us, x.MaxUs, x.Errors, cpu)
 	}
 	var errs []string
 	for _, x := range r.Results {

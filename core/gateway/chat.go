@@ -489,14 +489,22 @@ func (c *call) answer(ctx context.Context, resp *upstream.Response, cancel conte
 			return r, err
 		}
 	}
-	if ex.Response == nil {
+	switch {
+	case ex.Response != nil: // the adapter's answer, checked when it was set
+		if c.endpoint == endpointChat {
+			ex.Response = normalizeUsage(ex.Response)
+		}
+	case c.endpoint == endpointChat: // one scan checks and finds the usage
+		b, err := normalizeUsageChecked(resp.Body)
+		if err != nil {
+			return nil, apierror.Newf(apierror.Upstream, "provider %q sent a response that is not JSON", c.prov.name)
+		}
+		ex.Response = b
+	default:
 		if !jsonscan.Valid(resp.Body) {
 			return nil, apierror.Newf(apierror.Upstream, "provider %q sent a response that is not JSON", c.prov.name)
 		}
 		ex.Response = resp.Body
-	}
-	if c.endpoint == endpointChat {
-		ex.Response = normalizeUsage(ex.Response)
 	}
 	for i := c.pipelineLen() - 1; i >= 0; i-- {
 		if r, err := c.hook(ctx, i, abi.PhaseResponse); err != nil || r != nil {
@@ -593,7 +601,7 @@ func (c *call) upstreamFailed(err error, timeout time.Duration) error {
 
 // replyHeader is the header plugins set for the client, plus the request id.
 func (c *call) replyHeader() host.Header {
-	h := make(host.Header, 0, len(c.ex.RespHeader)+1)
+	h := make(host.Header, 0, len(c.ex.RespHeader)+5) // + request id and routing headers
 	h = append(h, c.ex.RespHeader...)
 	h.Set("x-request-id", c.ex.RequestIDAttr())
 	c.routingHeaders(&h) // dispatch.go

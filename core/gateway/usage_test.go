@@ -37,3 +37,35 @@ func TestNormalizeUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeUsageShapes checks the bytes spliced in for the shapes
+// providers send: details present without the count, details null, and
+// whitespace around the usage object.
+func TestNormalizeUsageShapes(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"details without counts",
+			`{"id":"x","usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12,"prompt_tokens_details":{"audio_tokens":0},"completion_tokens_details":{}}}`,
+			`{"id":"x","usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12,"prompt_tokens_details":{"audio_tokens":0,"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`},
+		{"details null",
+			`{"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":null,"completion_tokens_details":{"reasoning_tokens":5}}}`,
+			`{"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":5}}}`},
+		{"spaces, usage first",
+			`{ "usage" : { "prompt_tokens" : 2 , "completion_tokens" : 2.0 } , "choices" : [ ] }`,
+			`{ "usage" : {"prompt_tokens":2,"completion_tokens":2.0,"total_tokens":4,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}} , "choices" : [ ] }`},
+		{"nested usage is not the response's", `{"choices":[{"usage":{"prompt_tokens":1}}]}`, `{"choices":[{"usage":{"prompt_tokens":1}}]}`},
+		{"not json", `{"usage":{"prompt_tokens":1}`, `{"usage":{"prompt_tokens":1}`},
+	}
+	for _, tc := range tests {
+		if got := string(normalizeUsage([]byte(tc.in))); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func BenchmarkNormalizeUsage(b *testing.B) {
+	in := []byte(`{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Paris is the capital of France, and it has been for a long time; the answer fits in one line."},"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":20,"total_tokens":45}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		normalizeUsage(in)
+	}
+}
