@@ -116,6 +116,15 @@ func (f *registryFlags) run(fn func(*cobra.Command, *registry.Installer, []strin
 	}
 }
 
+// registryCommand is a subcommand that works on an installer built from the
+// registry flags, which it binds.
+func registryCommand(use, short string, args cobra.PositionalArgs, fn func(*cobra.Command, *registry.Installer, []string) error) *cobra.Command {
+	var rf registryFlags
+	cmd := &cobra.Command{Use: use, Short: short, Args: args, RunE: rf.run(fn)}
+	rf.bind(cmd)
+	return cmd
+}
+
 // installable lists a config's sources that are packages, sorted.
 func installable(cfg *config.Config) []string {
 	seen := map[string]bool{}
@@ -141,34 +150,32 @@ func normalizeSource(s string) string {
 }
 
 func pluginInstallCmd() *cobra.Command {
-	var rf registryFlags
-	var opt registry.InstallOptions
-	cmd := &cobra.Command{
-		Use:   "install [SOURCE...]",
-		Short: "Install plugins and pin them in the lockfile (no SOURCE: every package the config names)",
-		Long: "SOURCE is registry://NAME@RANGE (or NAME@RANGE), oci://HOST/REPO:TAG or a .wgpkg file.\n" +
-			"A version the lockfile pins is reused from the local store without network access.",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runInstall(cmd, &rf, args, opt)
-		},
-	}
-	rf.bind(cmd)
-	cmd.Flags().BoolVar(&opt.AllowDowngrade, "allow-downgrade", false, "install a version lower than the one the lockfile pins")
+	cmd := installCommand("install [SOURCE...]",
+		"Install plugins and pin them in the lockfile (no SOURCE: every package the config names)",
+		"install a version lower than the one the lockfile pins", registry.InstallOptions{})
+	cmd.Long = "SOURCE is registry://NAME@RANGE (or NAME@RANGE), oci://HOST/REPO:TAG or a .wgpkg file.\n" +
+		"A version the lockfile pins is reused from the local store without network access."
 	return cmd
 }
 
 func pluginUpgradeCmd() *cobra.Command {
+	return installCommand("upgrade [SOURCE...]",
+		"Resolve plugins again to the newest version their range allows and re-pin them",
+		"accept a version lower than the one the lockfile pins", registry.InstallOptions{Upgrade: true})
+}
+
+// installCommand is install or upgrade: the same run with other options.
+func installCommand(use, short, downgradeHelp string, opt registry.InstallOptions) *cobra.Command {
 	var rf registryFlags
-	opt := registry.InstallOptions{Upgrade: true}
 	cmd := &cobra.Command{
-		Use:   "upgrade [SOURCE...]",
-		Short: "Resolve plugins again to the newest version their range allows and re-pin them",
+		Use:   use,
+		Short: short,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInstall(cmd, &rf, args, opt)
 		},
 	}
 	rf.bind(cmd)
-	cmd.Flags().BoolVar(&opt.AllowDowngrade, "allow-downgrade", false, "accept a version lower than the one the lockfile pins")
+	cmd.Flags().BoolVar(&opt.AllowDowngrade, "allow-downgrade", false, downgradeHelp)
 	return cmd
 }
 
@@ -197,12 +204,9 @@ func runInstall(cmd *cobra.Command, rf *registryFlags, args []string, opt regist
 }
 
 func pluginRemoveCmd() *cobra.Command {
-	var rf registryFlags
-	cmd := &cobra.Command{
-		Use:   "remove NAME...",
-		Short: "Unpin plugins from the lockfile",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: rf.run(func(cmd *cobra.Command, in *registry.Installer, args []string) error {
+	return registryCommand("remove NAME...",
+		"Unpin plugins from the lockfile",
+		cobra.MinimumNArgs(1), func(cmd *cobra.Command, in *registry.Installer, args []string) error {
 			for _, name := range args {
 				if err := in.Remove(name); err != nil {
 					return err
@@ -210,18 +214,13 @@ func pluginRemoveCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", name)
 			}
 			return nil
-		}),
-	}
-	rf.bind(cmd)
-	return cmd
+		})
 }
 
 func pluginListCmd() *cobra.Command {
-	var rf registryFlags
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the plugins the lockfile pins and whether the store has them",
-		RunE: rf.run(func(cmd *cobra.Command, in *registry.Installer, _ []string) error {
+	return registryCommand("list",
+		"List the plugins the lockfile pins and whether the store has them",
+		nil, func(cmd *cobra.Command, in *registry.Installer, _ []string) error {
 			lock, err := registry.ReadLock(in.Lockfile)
 			if err != nil {
 				return err
@@ -236,18 +235,13 @@ func pluginListCmd() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, e.Version, stored, e.Source, e.Digest)
 			}
 			return tw.Flush()
-		}),
-	}
-	rf.bind(cmd)
-	return cmd
+		})
 }
 
 func pluginVerifyCmd() *cobra.Command {
-	var rf registryFlags
-	cmd := &cobra.Command{
-		Use:   "verify [PACKAGE.wgpkg...]",
-		Short: "Check signatures and digests: of package files, or of every pinned plugin in the store",
-		RunE: rf.run(func(cmd *cobra.Command, in *registry.Installer, args []string) error {
+	return registryCommand("verify [PACKAGE.wgpkg...]",
+		"Check signatures and digests: of package files, or of every pinned plugin in the store",
+		nil, func(cmd *cobra.Command, in *registry.Installer, args []string) error {
 			out := cmd.OutOrStdout()
 			if len(args) > 0 {
 				for _, a := range args {
@@ -271,19 +265,13 @@ func pluginVerifyCmd() *cobra.Command {
 				fmt.Fprintf(out, "%s %s %s ok\n", e.Name, e.Version, e.Digest)
 			}
 			return nil
-		}),
-	}
-	rf.bind(cmd)
-	return cmd
+		})
 }
 
 func pluginSearchCmd() *cobra.Command {
-	var rf registryFlags
-	cmd := &cobra.Command{
-		Use:   "search [QUERY]",
-		Short: "Search the static registry's index by name and description",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: rf.run(func(cmd *cobra.Command, in *registry.Installer, args []string) error {
+	return registryCommand("search [QUERY]",
+		"Search the static registry's index by name and description",
+		cobra.MaximumNArgs(1), func(cmd *cobra.Command, in *registry.Installer, args []string) error {
 			q := ""
 			if len(args) == 1 {
 				q = args[0]
@@ -307,10 +295,7 @@ func pluginSearchCmd() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", n, strings.Join(vs, ", "), found[n][len(found[n])-1].Description)
 			}
 			return tw.Flush()
-		}),
-	}
-	rf.bind(cmd)
-	return cmd
+		})
 }
 
 func pluginPackCmd() *cobra.Command {
