@@ -67,9 +67,18 @@ examples/prompt-prefixer-as/prompt_prefixer.wasm: examples/prompt-prefixer-as/as
 	$(ASC) $< --config pdk/assemblyscript/asconfig.json -o $@
 
 # The Extism example, built with @extism/as-pdk (resolved from the cache's node_modules).
+EXTISM_ASC_FLAGS := --path $(ASC_DIR)/node_modules --use abort= --runtime incremental -O3
 EXAMPLES += examples/extism-guard-as/guard.wasm
 examples/extism-guard-as/guard.wasm: examples/extism-guard-as/assembly/index.ts | $(ASC)
-	$(ASC) $< --path $(ASC_DIR)/node_modules --use abort= --runtime incremental -O3 -o $@
+	$(ASC) $< $(EXTISM_ASC_FLAGS) -o $@
+
+# The Extism guest of core/extism's tests (allowed hosts, config, limits), built the same way.
+EXTISM_PROBE := core/extism/testdata/probe.wasm
+TEST_DEPS += $(EXTISM_PROBE)
+.PHONY: extism-probe
+extism-probe: $(EXTISM_PROBE)
+$(EXTISM_PROBE): core/extism/testdata/probe/index.ts | $(ASC)
+	$(ASC) $< $(EXTISM_ASC_FLAGS) -o $@
 
 # Every example passes `wasmgate plugin test` (manifest, malformed inputs, limits, golden cases).
 EXAMPLE_PLUGINS = $(filter %.wasm,$(EXAMPLES)) examples/hello-plugin/hello.wasm

@@ -110,12 +110,12 @@ func (in *Instance) Call(ph abi.Phase, ex *host.Exchange, adapter bool) (abi.Act
 	if err := json.NewEncoder(&buf).Encode(&inp); err != nil {
 		return fail(host.ReasonMalformed, err)
 	}
-	ctx := context.Background()
+	ctx := withHosts(context.Background(), in.plugin.hosts)
 	rc, out, err := in.p.CallWithContext(ctx, phaseFn[ph], buf.Bytes())
 	if err != nil {
-		reason := host.ReasonTrap
-		if strings.Contains(err.Error(), "deadline exceeded") || strings.Contains(err.Error(), "context") {
-			reason = host.ReasonTimeout
+		reason := callReason(err)
+		if reason == host.ReasonNotAllowed && !errors.Is(err, errNotAllowed) {
+			err = fmt.Errorf("%w: %w", err, errNotAllowed)
 		}
 		return fail(reason, err)
 	}
@@ -139,6 +139,21 @@ func (in *Instance) Call(ph abi.Phase, ex *host.Exchange, adapter bool) (abi.Act
 		return fail(host.ReasonMalformed, err)
 	}
 	return act, nil
+}
+
+// callReason classifies a failed call. The SDK reports a refused host and
+// a timeout only as text (its host functions panic; wazero turns the panic
+// into an error): "HTTP request to '…' is not allowed" and our redirect
+// check's errNotAllowed, and a cancelled context.
+func callReason(err error) host.Reason {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, errNotAllowed) || strings.Contains(msg, "is not allowed"):
+		return host.ReasonNotAllowed
+	case strings.Contains(msg, "deadline exceeded") || strings.Contains(msg, "context"):
+		return host.ReasonTimeout
+	}
+	return host.ReasonTrap
 }
 
 // apply makes the output's changes to the exchange.

@@ -3,12 +3,15 @@
 // on_request, on_response and/or on_chunk; each gets the exchange as JSON
 // and returns what to change as JSON (the contract is in docs/extism.md).
 //
-// Limits and capabilities map onto Extism's manifest: memory_pages is
-// memory.max_pages, timeout is timeout_ms, capabilities.allowed_hosts is
-// allowed_hosts (Extism's http_request; no host is allowed unless listed),
-// capabilities.env and stdio go to the WASI module config, and the slot's
-// config becomes Extism's config (strings as they are, other values as
-// JSON). max_output_bytes bounds the plugin's output.
+// Limits and capabilities map onto Extism's manifest, denying by default:
+// memory_pages is memory.max_pages and also bounds an HTTP response
+// (memory.max_http_response_bytes), timeout is timeout_ms, and
+// capabilities.allowed_hosts is allowed_hosts (Extism's http_request; no
+// host, nor a redirect to one, unless listed). capabilities.env and stdio
+// go to the WASI module config (no variable and no output unless granted);
+// allowed_paths (files) is never granted. The slot's config becomes
+// Extism's config (strings as they are, other values as JSON).
+// max_output_bytes bounds the plugin's output.
 //
 // Extism's call path costs tens of microseconds more than the native ABI
 // (docs/benchmarks.md): it is for compatibility, not the hot path.
@@ -54,6 +57,7 @@ type Plugin struct {
 	wasm   []byte
 	lim    host.Limits
 	caps   Capabilities
+	hosts  *hostList
 	cache  wazero.CompilationCache
 	logger *slog.Logger
 }
@@ -72,7 +76,15 @@ func Load(ctx context.Context, name string, wasm []byte, lim host.Limits, caps C
 	if lim.MaxOutputBytes == 0 {
 		lim.MaxOutputBytes = host.DefaultLimits.MaxOutputBytes
 	}
-	p := &Plugin{name: name, wasm: wasm, lim: lim, caps: caps, cache: cache, logger: logger.With("plugin", name)}
+	if _, on := os.LookupEnv("EXTISM_ENABLE_WASI_OUTPUT"); on {
+		return nil, &host.LoadError{Plugin: name, Reason: "EXTISM_ENABLE_WASI_OUTPUT is set: the Extism SDK would send every Extism plugin's stdout and stderr " +
+			"to the gateway's own; unset it (capabilities.stdio sends a plugin's output to the log)"}
+	}
+	hosts, err := compileHosts(caps.AllowedHosts)
+	if err != nil {
+		return nil, &host.LoadError{Plugin: name, Reason: "capabilities", Err: err}
+	}
+	p := &Plugin{name: name, wasm: wasm, lim: lim, caps: caps, hosts: hosts, cache: cache, logger: logger.With("plugin", name)}
 	if err := p.Probe(ctx); err != nil {
 		return nil, err
 	}
@@ -144,12 +156,17 @@ func (p *Plugin) compile(ctx context.Context, config []byte) (*extism.CompiledPl
 	if p.cache != nil {
 		rc = rc.WithCompilationCache(p.cache)
 	}
+	memBytes := int64(p.lim.MemoryPages) * 65536
 	m := extism.Manifest{
-		Wasm:         []extism.Wasm{extism.WasmData{Data: p.wasm, Name: "main"}},
-		Memory:       &extism.ManifestMemory{MaxPages: p.lim.MemoryPages},
+		Wasm: []extism.Wasm{extism.WasmData{Data: p.wasm, Name: "main"}},
+		// A response larger than the plugin's memory could not be handed to
+		// it anyway; without a bound the SDK reads up to 50 MB per call.
+		Memory:       &extism.ManifestMemory{MaxPages: p.lim.MemoryPages, MaxHttpResponseBytes: memBytes, MaxVarBytes: min(memBytes, 1<<20)},
 		Config:       cfg,
-		AllowedHosts: append([]string{}, p.caps.AllowedHosts...),
-		Timeout:      uint64(p.lim.Timeout / time.Millisecond),
+		AllowedHosts: append([]string{}, p.hosts.names...),
+		AllowedPaths: nil, // never: Extism plugins get no files
+		// Rounded up: a timeout under 1ms would become 0, which is none.
+		Timeout: uint64((p.lim.Timeout + time.Millisecond - 1) / time.Millisecond),
 	}
 	cp, err := extism.NewCompiledPlugin(ctx, m, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, nil)
 	if err != nil {

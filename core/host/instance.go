@@ -27,6 +27,9 @@ const (
 	ReasonOutputLimit Reason = "output_limit"
 	ReasonBadPointer  Reason = "bad_pointer"
 	ReasonExit        Reason = "exit"
+	// ReasonNotAllowed is a plugin reaching for what its capabilities do
+	// not grant (an Extism plugin's HTTP request to a host not listed).
+	ReasonNotAllowed Reason = "not_allowed"
 )
 
 // Failure is a hook that failed. Err carries the engine's detail for logs.

@@ -1,0 +1,37 @@
+;; An Extism plugin that writes a line to WASI stdout and stderr and replaces
+;; the user's message with its WASI environment ("NAME=value;" each), so
+;; that tests see what capabilities.env and stdio grant.
+(module
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_get" (func $environ (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "{\"text\":\"")
+  (data (i32.const 80) "\"}")
+  (data (i32.const 96) "stdio from the plugin\n")
+  ;; copy n bytes from src to Extism memory at dst, NUL as ';'
+  (func $copy (param $src i32) (param $n i32) (param $dst i64) (local $i i32) (local $c i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $c (i32.load8_u (i32.add (local.get $src) (local.get $i))))
+      (if (i32.eqz (local.get $c)) (then (local.set $c (i32.const 59))))
+      (call $store_u8 (i64.add (local.get $dst) (i64.extend_i32_u (local.get $i))) (local.get $c))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next))))
+  (func (export "on_request") (result i32) (local $size i32) (local $out i64)
+    (i32.store (i32.const 0) (i32.const 96))
+    (i32.store (i32.const 4) (i32.const 22))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $sizes (i32.const 16) (i32.const 20)))
+    (local.set $size (i32.load (i32.const 20)))
+    (drop (call $environ (i32.const 1024) (i32.const 4096)))
+    (local.set $out (call $alloc (i64.extend_i32_u (i32.add (local.get $size) (i32.const 11)))))
+    (call $copy (i32.const 64) (i32.const 9) (local.get $out))
+    (call $copy (i32.const 4096) (local.get $size) (i64.add (local.get $out) (i64.const 9)))
+    (call $copy (i32.const 80) (i32.const 2) (i64.add (local.get $out) (i64.extend_i32_u (i32.add (local.get $size) (i32.const 9)))))
+    (call $output_set (local.get $out) (i64.extend_i32_u (i32.add (local.get $size) (i32.const 11))))
+    (i32.const 0)))
