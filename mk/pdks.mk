@@ -52,6 +52,11 @@ $(PDK_OUT)/c/libwasmgate.a: pdk/c/wasmgate.c pdk/c/wasmgate.h | pdk-deps
 # The AssemblyScript PDK is source, compiled with each plugin; it needs the compiler.
 pdk-assemblyscript: $(ASC)
 
+## asc-path: where the AssemblyScript compiler is (docs/plugins/assemblyscript.md)
+.PHONY: asc-path
+asc-path: | $(ASC)
+	@echo $(ASC)
+
 # Example plugins, built beside their sources.
 EXAMPLES += examples/tenant-tagger-rust/tenant_tagger.wasm
 examples/tenant-tagger-rust/tenant_tagger.wasm: examples/tenant-tagger-rust/src/lib.rs $(PDK_OUT)/rust/libwasmgate_pdk.rlib
