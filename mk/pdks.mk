@@ -59,9 +59,18 @@ asc-path: | $(ASC)
 
 # Example plugins, built beside their sources.
 EXAMPLES += examples/tenant-tagger-rust/tenant_tagger.wasm
-examples/tenant-tagger-rust/tenant_tagger.wasm: examples/tenant-tagger-rust/src/lib.rs $(PDK_OUT)/rust/libwasmgate_pdk.rlib
+examples/tenant-tagger-rust/tenant_tagger.wasm: examples/tenant-tagger-rust/src/lib.rs examples/tenant-tagger-rust/src/tenant.rs $(PDK_OUT)/rust/libwasmgate_pdk.rlib
 	$(RUSTC) $(RUST_FLAGS) -C strip=symbols -C lto --crate-type cdylib -L $(PDK_OUT)/rust \
 	  --extern wasmgate_pdk=$(PDK_OUT)/rust/libwasmgate_pdk.rlib $< -o $@
+
+# Its decisions (src/tenant.rs, no PDK) have unit tests in Rust, run on the host
+# the way `go test` runs a Go plugin's.
+TEST_EXTRA += test-tenant-tagger-rust
+.PHONY: test-tenant-tagger-rust
+test-tenant-tagger-rust: | pdk-deps
+	@mkdir -p $(BUILD)
+	$(RUSTC) --edition 2021 --test examples/tenant-tagger-rust/src/tenant.rs -o $(BUILD)/tenant_tagger_test
+	$(BUILD)/tenant_tagger_test
 
 EXAMPLES += examples/profanity-filter-c/profanity_filter.wasm
 examples/profanity-filter-c/profanity_filter.wasm: examples/profanity-filter-c/profanity_filter.c $(PDK_OUT)/c/libwasmgate.a

@@ -5,12 +5,17 @@
 //! (403), keeps it in the `tenant` attribute for the plugins after it, sets
 //! the request's `user` field (so the provider's abuse tracking sees the
 //! tenant), and sends it back in the `x-tenant` response header.
+//!
+//! The decisions are in tenant.rs, unit-tested on the host; this file is the
+//! glue to the gateway's ABI.
 
+mod tenant;
+
+use tenant::{Decision, Rules};
 use wasmgate_pdk::*;
 
 struct TenantTagger {
-    header: String,
-    tenants: Vec<String>,
+    rules: Rules,
     tenant: String, // of the current request, for the response hook
 }
 
@@ -18,28 +23,17 @@ impl Plugin for TenantTagger {
     const HOOKS: u32 = HOOK_REQUEST | HOOK_RESPONSE;
 
     fn new(config: &Config) -> Result<Self, String> {
-        for key in config.keys() {
-            if key != "header" && key != "tenants" {
-                return Err(format!("tenant-tagger: config: unknown option {:?} (header, tenants)", key));
-            }
-        }
-        let header = config.get_string("header").unwrap_or_else(|| "x-tenant".to_string());
-        let tenants = match config.get_raw("tenants") {
-            None => Vec::new(),
-            Some(_) => config.get_strings("tenants").ok_or("tenant-tagger: config: tenants must be a list of strings")?,
-        };
-        Ok(TenantTagger { header, tenants, tenant: String::new() })
+        let tenants = config.get_raw("tenants").map(|_| config.get_strings("tenants"));
+        let rules = Rules::new(&config.keys(), config.get_string("header"), tenants)?;
+        Ok(TenantTagger { rules, tenant: String::new() })
     }
 
     fn on_request(&mut self, req: &Request) -> Action {
         self.tenant.clear(); // an instance serves many requests: start clean
-        let tenant = match req.header(&self.header) {
-            Some(t) if !t.trim().is_empty() => t.trim().to_string(),
-            _ => return error(401, "authentication_error", &format!("the {} header is required", self.header)),
+        let tenant = match self.rules.decide(req.header(&self.rules.header).as_deref()) {
+            Decision::Tag(t) => t,
+            Decision::Refuse(status, typ, msg) => return error(status, typ, &msg),
         };
-        if !self.tenants.is_empty() && !self.tenants.iter().any(|t| *t == tenant) {
-            return error(403, "permission_error", "unknown tenant");
-        }
         if set_attr("tenant", &tenant).is_err() || req.set_string("user", &tenant).is_err() {
             return error(500, "plugin_error", "tenant-tagger: cannot tag the request");
         }
