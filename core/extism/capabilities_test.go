@@ -103,6 +103,11 @@ func TestAllowedHosts(t *testing.T) {
 			http.Redirect(w, r, strings.Replace(srvURL(r), "127.0.0.1", "localhost", 1)+"/hello", http.StatusFound)
 		case "/big":
 			w.Write(bytes.Repeat([]byte("x"), 2<<20))
+		case "/slow": // answers after the plugin's timeout, or never
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
 		default:
 			hits.Add(1)
 			fmt.Fprint(w, "hello-from-loopback")
@@ -114,8 +119,9 @@ func TestAllowedHosts(t *testing.T) {
 		hosts  []string
 		path   string
 		pages  uint32
-		want   string      // the user message after the call
-		fail   host.Reason // or this failure
+		limit  time.Duration // timeout
+		want   string        // the user message after the call
+		fail   host.Reason   // or this failure
 		errHas string
 		hits   int32 // requests that reached the server's /hello
 	}{
@@ -125,11 +131,12 @@ func TestAllowedHosts(t *testing.T) {
 		{name: "host not listed", hosts: []string{"api.example.com", "localhost"}, path: "/hello", fail: host.ReasonNotAllowed, errHas: "is not allowed"},
 		{name: "redirect to a host not listed", hosts: []string{"127.0.0.1"}, path: "/redirect", fail: host.ReasonNotAllowed, errHas: `redirect to "localhost" is not allowed`},
 		{name: "response over the memory limit", hosts: []string{"127.0.0.1"}, path: "/big", pages: 16, fail: host.ReasonTrap, errHas: "too large"},
+		{name: "timeout ends a slow request", hosts: []string{"127.0.0.1"}, path: "/slow", limit: 200 * time.Millisecond, fail: host.ReasonTimeout, errHas: "deadline exceeded"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			hits.Store(0)
-			got, err := callOnce(t, probeWasm(t), host.Limits{MemoryPages: tc.pages}, extism.Capabilities{AllowedHosts: tc.hosts},
+			got, err := callOnce(t, probeWasm(t), host.Limits{MemoryPages: tc.pages, Timeout: tc.limit}, extism.Capabilities{AllowedHosts: tc.hosts},
 				map[string]string{"mode": "fetch", "url": srv.URL + tc.path}, nil)
 			if tc.fail != "" {
 				wantFailure(t, err, tc.fail, tc.errHas)
