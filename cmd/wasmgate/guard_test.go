@@ -3,6 +3,7 @@ package main_test
 import (
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,26 +16,40 @@ import (
 // what the mock echoes is what the provider saw.
 func guardGateway(t *testing.T, pipelines string) *gatewayProc {
 	t.Helper()
-	dir := t.TempDir()
-	for _, p := range []string{"openai", "pii", "guardrails"} {
-		os.WriteFile(filepath.Join(dir, p+".wasm"), testwasm.GoPluginBytes(t, p), 0o644)
-	}
-	mock := freePort(t)
-	conf := `
-mock_provider: {listen: "` + mock + `"}
+	return mockGateway(t, `
 plugins:
   openai: {source: openai.wasm}
   pii: {source: pii.wasm, limits: {memory_pages: 512}}
   guardrails: {source: guardrails.wasm, limits: {memory_pages: 512}}
+pipelines:
+`+pipelines+`
+routes: [{pipeline: masked, models: [mm]}, {pipeline: main}]
+`, "openai", "pii", "guardrails")
+}
+
+// mockGateway serves conf (plugins, pipelines, routes) with the mock
+// provider as provider "up" (behind the openai adapter) of models m and mm,
+// and the plugins named (first-party plugins, or test guests as
+// "testguests/NAME") built beside it as NAME.wasm.
+func mockGateway(t *testing.T, conf string, plugins ...string) *gatewayProc {
+	t.Helper()
+	dir := t.TempDir()
+	for _, p := range plugins {
+		if err := os.WriteFile(filepath.Join(dir, path.Base(p)+".wasm"), testwasm.GoPluginBytes(t, p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mock := freePort(t)
+	conf = `
+mock_provider: {listen: "` + mock + `"}
 providers:
   up: {base_url: "http://` + mock + `/v1", adapter: openai}
 models: [{id: m, provider: up}, {id: mm, provider: up}]
-pipelines:
-` + pipelines + `
-routes: [{pipeline: masked, models: [mm]}, {pipeline: main}]
-`
+` + conf
 	file := filepath.Join(dir, "wasmgate.yaml")
-	os.WriteFile(file, []byte(conf), 0o644)
+	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return serve(t, file)
 }
 

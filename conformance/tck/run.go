@@ -134,6 +134,8 @@ func Run(t *testing.T, h Host) {
 		expect(t, "dropped chunk", len(out.Chunk) == 0 && out.ChunkSet, true)
 	})
 
+	t.Run("metrics", func(t *testing.T) { runMetrics(t, ctx, start(t, lim)) }) // metrics.go
+
 	// Each hostile case must fail its own call and nothing else: a fresh
 	// instance afterwards passes the basic request.
 	failures := []struct {

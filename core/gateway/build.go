@@ -177,7 +177,8 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, er
 		if err != nil {
 			return nil, err
 		}
-		caps := host.Capabilities{Env: def.Capabilities.Env, Stdio: def.Capabilities.Stdio}
+		caps := host.Capabilities{Env: def.Capabilities.Env, Stdio: def.Capabilities.Stdio,
+			Events: g.metrics.PluginEvents.For(name)} // metric_add
 		if def.Capabilities.Cache {
 			if rt.cache == nil {
 				if rt.cache, err = g.cacheFor(cfg); err != nil {

@@ -244,8 +244,10 @@ func (c *call) run(ctx context.Context, req *Request) (*Reply, error) {
 
 	// Request phase, in pipeline order.
 	for i := range c.pipe.slots {
-		if r, err := c.hook(ctx, i, abi.PhaseRequest); r != nil || err != nil {
-			return r, err
+		if r, err := c.hook(ctx, i, abi.PhaseRequest); err != nil {
+			return nil, err
+		} else if r != nil {
+			return c.localReply(ctx, i, r) // replay.go: back through the plugins before i
 		}
 	}
 	return c.sendToTargets(ctx) // dispatch.go: adaptRequest, roundTrip and answer per attempt
@@ -342,14 +344,7 @@ func (c *call) hook(ctx context.Context, i int, ph abi.Phase) (*Reply, error) {
 	}
 	switch act {
 	case abi.ActionRespond:
-		r := &Reply{Status: c.ex.ShortStatus, Body: c.ex.ShortBody, Header: c.replyHeader()}
-		if c.stream && ph == abi.PhaseRequest && r.Status == http.StatusOK && gjson.GetBytes(r.Body, "choices").IsArray() {
-			// A streamed request answered with a completion (a cache hit)
-			// gets it as the events it asked for.
-			r.Stream = completionStream(r.Body)
-			r.Body = nil
-		}
-		return r, nil
+		return &Reply{Status: c.ex.ShortStatus, Body: c.ex.ShortBody, Header: c.replyHeader()}, nil
 	case abi.ActionError:
 		return nil, &apierror.Error{Kind: apierror.Plugin, Status: c.ex.ShortStatus, Type: c.ex.ErrType, Message: c.ex.ErrMessage}
 	}
@@ -506,7 +501,15 @@ func (c *call) answer(ctx context.Context, resp *upstream.Response, cancel conte
 		}
 		ex.Response = resp.Body
 	}
-	for i := c.pipelineLen() - 1; i >= 0; i-- {
+	return c.responsePhase(ctx, c.pipelineLen()-1)
+}
+
+// responsePhase runs the response hooks of the pipeline's slots from
+// slot last down to the first on the exchange's response, and answers
+// with what they leave.
+func (c *call) responsePhase(ctx context.Context, last int) (*Reply, error) {
+	ex := &c.ex
+	for i := last; i >= 0; i-- {
 		if r, err := c.hook(ctx, i, abi.PhaseResponse); err != nil || r != nil {
 			return r, err
 		}

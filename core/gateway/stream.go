@@ -86,7 +86,14 @@ func (c *call) relay(ctx context.Context, data []byte, w Flusher) bool {
 	if out := ex.FinalChunk(); len(out) > 0 {
 		ex.Chunk, ex.ChunkSet = normalizeUsage(out), true
 	}
-	for i := c.pipelineLen() - 1; i >= 0; i-- {
+	return c.sendChunk(ctx, w, c.pipelineLen()-1)
+}
+
+// sendChunk runs the chunk hooks of the pipeline's slots from slot last
+// down to the first on the exchange's chunk, and writes what they leave.
+func (c *call) sendChunk(ctx context.Context, w Flusher, last int) bool {
+	ex := &c.ex
+	for i := last; i >= 0; i-- {
 		if _, err := c.hook(ctx, i, abi.PhaseChunk); err != nil {
 			c.streamError(w, err)
 			return false

@@ -43,6 +43,9 @@ type Capabilities struct {
 	Cache Cache    // cache_call reaches it; nil denies it
 	// Secrets the plugin may read through secret_get (nil: none).
 	Secrets SecretSource
+	// Events counts the plugin's metric_add calls (metric.go; nil: the
+	// calls are checked and not kept).
+	Events Events
 }
 
 // SecretSource gives a plugin the secrets granted to it, by the names its

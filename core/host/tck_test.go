@@ -8,6 +8,7 @@ import (
 	"github.com/wasmgate/wasmgate/conformance/tck"
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/host"
+	"github.com/wasmgate/wasmgate/core/metrics"
 )
 
 // TestConformance runs the ABI v1 conformance kit against this host.
@@ -18,7 +19,8 @@ func TestConformance(t *testing.T) {
 type tckHost struct{ e *host.Engine }
 
 func (h tckHost) Start(ctx context.Context, wasm, config []byte, lim tck.Limits, secrets map[string]string) (tck.Instance, error) {
-	caps := host.Capabilities{}
+	m := metrics.New() // metric_add counts here (tck.EventCounts)
+	caps := host.Capabilities{Events: m.PluginEvents.For("tck")}
 	if secrets != nil {
 		caps.Secrets = secretMap(secrets)
 	}
@@ -37,7 +39,7 @@ func (h tckHost) Start(ctx context.Context, wasm, config []byte, lim tck.Limits,
 		_ = p.Close(ctx)
 		return nil, err
 	}
-	return &tckInstance{p: p, pool: pool, in: in}, nil
+	return &tckInstance{p: p, pool: pool, in: in, m: m}, nil
 }
 
 // secretMap grants the secrets of a map.
@@ -52,6 +54,7 @@ type tckInstance struct {
 	p    *host.Plugin
 	pool *host.Pool
 	in   *host.Instance
+	m    *metrics.Metrics
 }
 
 func (i *tckInstance) Close() {

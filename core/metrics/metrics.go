@@ -1,11 +1,14 @@
 // Package metrics defines the gateway's Prometheus metrics. Label values
 // are plugin, pipeline, model and provider names from config: never request
-// content, never secrets.
+// content, never secrets. The events plugins count (metric_add) carry names
+// and labels the host checked against a small alphabet, bounded per plugin.
 package metrics
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wasmgate/wasmgate/core/abi"
 )
 
 // Metrics holds every collector; one registry per gateway process.
@@ -20,6 +23,8 @@ type Metrics struct {
 	UpstreamErrors  *prometheus.CounterVec   // provider, reason
 	Reloads         *prometheus.CounterVec   // result
 	InFlight        prometheus.Gauge
+	// PluginEvents are what plugins count with metric_add (pluginevents.go).
+	PluginEvents *PluginEvents
 }
 
 // InstancesFunc registers wasmgate_plugin_instances, read from f at scrape
@@ -65,5 +70,6 @@ func New() *Metrics {
 		}),
 	}
 	r.MustRegister(m.Requests, m.RequestDuration, m.PluginCall, m.PluginFailures, m.Upstream, m.UpstreamErrors, m.Reloads, m.InFlight)
+	m.PluginEvents = newPluginEvents(r, abi.MetricSeriesMax)
 	return m
 }

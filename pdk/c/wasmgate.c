@@ -447,3 +447,11 @@ char *wg_json_string(const char *s) {
 	*o = 0;
 	return out;
 }
+
+/* metric_add (pdk/ABI.md, "Plugin metrics"). */
+WG_IMPORT("metric_add") int32_t wg_host_metric_add(const char *name, int32_t name_len, const char *label, int32_t label_len, int32_t delta);
+
+int wg_metric_add(const char *event, const char *label, int delta) {
+	if (!label) label = "";
+	return wg_host_metric_add(event, (int32_t)strlen(event), label, (int32_t)strlen(label), delta);
+}

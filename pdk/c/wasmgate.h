@@ -155,4 +155,10 @@ void wg_free_strings(char **list);
 /* Quotes s as a JSON string literal (with the quotes). */
 char *wg_json_string(const char *s);
 
+/* metric_add (pdk/ABI.md, "Plugin metrics"): adds delta (>= 0) to this plugin's counter of an event
+ * (snake_case, up to 64 bytes) and a label value (up to 64 bytes of letters, digits and "_.-:/"; a name from
+ * config, never request text or a secret), exported as wasmgate_plugin_events_total{plugin,event,label}.
+ * 0, WG_ERR_INVALID for a bad name, label or delta, WG_ERR_TOO_LARGE for a new pair past the plugin's 64. */
+int wg_metric_add(const char *event, const char *label, int delta);
+
 #endif

@@ -3,8 +3,9 @@
 // prompt size and model limits, prompt-injection and jailbreak heuristics,
 // and JSON-schema validation of structured outputs. A rule that fails
 // blocks (an API error naming the rule, never the matched text), warns (a
-// response header, a log line and the attribute guardrails.warn) or redacts
-// the matched text. Output rules apply to streams through a hold-back window.
+// response header, a log line, a metric and the attribute guardrails.warn)
+// or redacts the matched text. Output rules apply to streams through a
+// hold-back window.
 package main
 
 import (
@@ -105,6 +106,7 @@ func (p *plugin) warn(r *rule, where string) {
 	p.warned = append(p.warned, r.Name)
 	pdk.Log(pdk.LogWarn, "guardrails: rule "+strconv.Quote(r.Name)+" warned on the "+where)
 	_ = pdk.SetAttr(WarnAttr, strings.Join(p.warned, ","))
+	_ = pdk.MetricAdd("warn", r.Name, 1) // wasmgate_plugin_events_total{event="warn",label=rule}
 }
 
 func (p *plugin) OnRequest(req *pdk.Request) pdk.Action {

@@ -49,6 +49,8 @@ func onRequest() int32 {
 			hold = append(hold, make([]byte, 1<<20))
 		}
 		return int32(len(hold[1023]))
+	case "metrics":
+		requestMetrics() // metrics.go
 	case "state":
 		// The previous request's attribute must not leak into this one.
 		_, n := attrGet("tck.out")

@@ -631,3 +631,18 @@ export function wasmgate_on_chunk(): i32 {
   const p = plugin;
   return p === null ? 0 : <i32>p.onChunk(theChunk);
 }
+
+// metric_add (pdk/ABI.md, "Plugin metrics"): adds delta (>= 0) to this
+// plugin's counter of an event (snake_case, up to 64 bytes) and a label
+// value (up to 64 bytes of letters, digits and "_.-:/"; a name from config,
+// never request text or a secret), exported as
+// wasmgate_plugin_events_total{plugin,event,label}. ERR_INVALID for a bad
+// name, label or delta, ERR_TOO_LARGE for a new pair past the plugin's 64.
+@external("wasmgate", "metric_add")
+declare function host_metric_add(name: usize, nameLen: i32, label: usize, labelLen: i32, delta: i32): i32;
+
+export function metricAdd(event: string, label: string, delta: i32): Status {
+  const e = utf8(event);
+  const l = utf8(label);
+  return new Status(host_metric_add(ptr(e), e.byteLength, ptr(l), l.byteLength, delta));
+}

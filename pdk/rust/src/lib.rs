@@ -812,3 +812,24 @@ macro_rules! register {
         }
     };
 }
+
+// metric_add (pdk/ABI.md, "Plugin metrics"): its own block, so that other
+// host functions added next to it merge cleanly.
+mod sys_metric {
+    #[link(wasm_import_module = "wasmgate")]
+    extern "C" {
+        pub fn metric_add(name: *const u8, name_len: i32, label: *const u8, label_len: i32, delta: i32) -> i32;
+    }
+}
+
+/// Adds `delta` (>= 0) to this plugin's counter of an event and a label
+/// value, exported as `wasmgate_plugin_events_total{plugin,event,label}`.
+/// `event` is snake_case (up to 64 bytes), `label` up to 64 bytes of
+/// letters, digits and `_.-:/` — a name from config, never request text or
+/// a secret. [`HostError::Invalid`] for a bad name, label or delta;
+/// [`HostError::TooLarge`] for a new pair past the plugin's 64.
+pub fn metric_add(event: &str, label: &str, delta: i32) -> Result<(), HostError> {
+    status(unsafe {
+        sys_metric::metric_add(event.as_ptr(), event.len() as i32, label.as_ptr(), label.len() as i32, delta)
+    })
+}

@@ -91,6 +91,9 @@ type Host struct {
 	Matchers  []*detect.Matcher // compiled by match_compile (match.go)
 	// ProviderStats is what provider_stats returns ("" for not found).
 	ProviderStats string
+	// What metric_add counted (metric.go), for the host's lifetime.
+	Metrics        map[MetricKey]int64
+	MetricsDropped int64
 
 	// Per call results, reset by Begin.
 	Written  int

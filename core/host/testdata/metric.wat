@@ -1,0 +1,30 @@
+;; Counts one event with metric_add: the event name, label value and delta
+;; come from the attributes m.event, m.label and m.delta (one character: a
+;; digit, or "-" for -1); the result goes to attribute m.result as one
+;; character, '0' minus the result ("0" ok, "3" for -3, "4" for -4).
+(module
+  (import "wasmgate" "attr_get" (func $attr_get (param i32 i32 i32 i32) (result i32)))
+  (import "wasmgate" "attr_set" (func $attr_set (param i32 i32 i32 i32) (result i32)))
+  (import "wasmgate" "metric_add" (func $metric_add (param i32 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "m.event")
+  (data (i32.const 8) "m.label")
+  (data (i32.const 16) "m.delta")
+  (data (i32.const 24) "m.result")
+  (func (export "wasmgate_abi_version") (result i32) (i32.const 1))
+  (func (export "wasmgate_init") (result i32) (i32.const 1))
+  (func (export "wasmgate_on_request") (result i32)
+    (local $en i32) (local $ln i32) (local $d i32) (local $r i32)
+    (local.set $en (call $attr_get (i32.const 0) (i32.const 7) (i32.const 128) (i32.const 128)))
+    (local.set $ln (call $attr_get (i32.const 8) (i32.const 7) (i32.const 256) (i32.const 128)))
+    (if (i32.lt_s (local.get $en) (i32.const 0)) (then (local.set $en (i32.const 0))))
+    (if (i32.lt_s (local.get $ln) (i32.const 0)) (then (local.set $ln (i32.const 0))))
+    (local.set $d (i32.const 1))
+    (if (i32.eq (call $attr_get (i32.const 16) (i32.const 7) (i32.const 64) (i32.const 1)) (i32.const 1))
+      (then (if (i32.eq (i32.load8_u (i32.const 64)) (i32.const 45))
+        (then (local.set $d (i32.const -1)))
+        (else (local.set $d (i32.sub (i32.load8_u (i32.const 64)) (i32.const 48)))))))
+    (local.set $r (call $metric_add (i32.const 128) (local.get $en) (i32.const 256) (local.get $ln) (local.get $d)))
+    (i32.store8 (i32.const 72) (i32.sub (i32.const 48) (local.get $r)))
+    (drop (call $attr_set (i32.const 24) (i32.const 8) (i32.const 72) (i32.const 1)))
+    (i32.const 0)))
