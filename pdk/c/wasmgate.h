@@ -155,4 +155,12 @@ void wg_free_strings(char **list);
 /* Quotes s as a JSON string literal (with the quotes). */
 char *wg_json_string(const char *s);
 
+/* match_compile and match_redact (pdk/ABI.md, "Redaction helper"). wg_match_compile compiles a matcher spec
+ * (JSON) and returns its id (>= 0) or a WG_ERR_* code. wg_match_redact replaces the findings of a matcher with
+ * "redact" rules in the string at path, or with path NULL or "" in every text field, writes the changed fields
+ * back, and returns the report (the binary layout of pdk/ABI.md) of *len bytes, to free; NULL with *len set to
+ * the WG_ERR_* code on failure. */
+int wg_match_compile(const char *spec);
+char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len);
+
 #endif

@@ -83,6 +83,8 @@ type Spec struct {
 	Builtin []string `json:"builtin,omitempty"`
 	// Custom patterns; the i-th reports kind Custom+i.
 	Custom []Pattern `json:"custom,omitempty"`
+	// Redact, when set, gives the actions of match_redact per kind.
+	Redact *Redact `json:"redact,omitempty"`
 }
 
 // Pattern is a custom pattern: a regular expression (RE2 syntax, used as
@@ -97,9 +99,12 @@ type Pattern struct {
 
 // Matcher finds the kinds of a Spec. It is safe for concurrent use.
 type Matcher struct {
-	builtins uint32 // bit k set: find built-in kind k
+	builtins uint32           // bit k set: find built-in kind k
 	custom   []*regexp.Regexp // by custom index; nil for word lists
 	words    wordList         // every word list, matched in one pass
+
+	rules   map[Kind]*redactRule // Spec.Redact, by kind; nil without
+	hashKey []byte
 }
 
 // Compile builds a Matcher; an unknown kind, an empty pattern or a bad
@@ -119,6 +124,9 @@ func Compile(spec Spec) (*Matcher, error) {
 			return nil, fmt.Errorf("detect: custom pattern %d: %w", i, err)
 		}
 		m.custom = append(m.custom, re)
+	}
+	if err := m.compileRedact(spec.Redact, spec); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -235,10 +243,9 @@ type detector struct {
 
 // Detectors by the byte a finding starts with, in order of precedence.
 var (
-	digitStart  = []detector{{IPv4, matchIPv4}, {IPv6, matchIPv6}, {Card, matchCard}, {SSN, matchSSN}, {Phone, matchPhone}, {APIKey, matchEntropy}}
-	letterStart = []detector{{JWT, matchJWT}, {APIKey, matchKeyPrefix}, {IBAN, matchIBAN}, {IPv6, matchIPv6}, {APIKey, matchEntropy}}
-	phoneStart  = []detector{{Phone, matchPhone}}
-	colonStart  = []detector{{IPv6, matchIPv6}}
+	digitStart = []detector{{IPv4, matchIPv4}, {IPv6, matchIPv6}, {Card, matchCard}, {SSN, matchSSN}, {Phone, matchPhone}, {APIKey, matchEntropy}}
+	phoneStart = []detector{{Phone, matchPhone}}
+	colonStart = []detector{{IPv6, matchIPv6}}
 )
 
 // at tries every detector that can start at s[i].
@@ -251,7 +258,7 @@ func (m *Matcher) at(s string, i int) (Kind, int) {
 		}
 		ds = digitStart
 	case isLetter(c):
-		ds = letterStart
+		return m.atLetter(s, i)
 	case c == '+' || c == '(':
 		ds = phoneStart
 	case c == ':' && i+1 < len(s) && s[i+1] == ':':
@@ -265,6 +272,60 @@ func (m *Matcher) at(s string, i int) (Kind, int) {
 		}
 	}
 	return 0, -1
+}
+
+// atLetter is at for a word that starts with a letter, most words of a
+// text: JWT, known key prefixes, IBAN, IPv6 and random tokens, in this
+// order, each tried only when the first bytes allow it.
+func (m *Matcher) atLetter(s string, i int) (Kind, int) {
+	c := s[i]
+	// The run of base64url bytes from i bounds what can start here: a JWT's
+	// first segment has 10 or more, a known key minKeyLen or more with its prefix
+	// (but for pypi-, whose body may contain dots), a random token 24.
+	run := 0
+	for i+run < len(s) && isB64URL(s[i+run]) {
+		run++
+	}
+	if run >= 10 && c == 'e' && m.Has(JWT) {
+		if e := matchJWT(s, i); e > i {
+			return JWT, e
+		}
+	}
+	if (run >= minKeyLen || c == 'p') && len(keyByFirst[c]) > 0 && m.Has(APIKey) {
+		if e := matchKeyPrefix(s, i); e > i {
+			return APIKey, e
+		}
+	}
+	if isUpper(c) && i+3 < len(s) && isUpper(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) && m.Has(IBAN) {
+		if e := matchIBAN(s, i); e > i {
+			return IBAN, e
+		}
+	}
+	if isHex(c) && m.Has(IPv6) && hexGroupThenColon(s, i) {
+		if e := matchIPv6(s, i); e > i {
+			return IPv6, e
+		}
+	}
+	if run >= minEntropyLen && m.Has(APIKey) {
+		if e := matchEntropy(s, i); e > i {
+			return APIKey, e
+		}
+	}
+	return 0, -1
+}
+
+// hexGroupThenColon reports whether s[i:] starts with one to four hex
+// digits and a colon, as an IPv6 address that starts with a letter does.
+func hexGroupThenColon(s string, i int) bool {
+	for p := i; p < len(s) && p <= i+4; p++ {
+		if s[p] == ':' {
+			return p > i
+		}
+		if !isHex(s[p]) {
+			return false
+		}
+	}
+	return false
 }
 
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }

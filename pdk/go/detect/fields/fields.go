@@ -6,6 +6,7 @@ package fields
 
 import (
 	"strconv"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 
@@ -26,6 +27,13 @@ const (
 // chunk's choices. Paths are json_set paths, valid during the call. It stops
 // when fn returns false.
 func Walk(obj int, body []byte, fn func(path []byte, text string) bool) {
+	walk(obj, body, func(path []byte, v gjson.Result) bool { return fn(path, v.Str) })
+}
+
+// walk is Walk giving each field's gjson result: its Index and Raw locate
+// the string literal in body. The results alias body, which must not change
+// during the walk.
+func walk(obj int, body []byte, fn func(path []byte, v gjson.Result) bool) {
 	var list, msg string
 	switch obj {
 	case Request:
@@ -40,7 +48,7 @@ func Walk(obj int, body []byte, fn func(path []byte, text string) bool) {
 	path := make([]byte, 0, 64)
 	cont := true
 	idx := -1
-	gjson.GetBytes(body, list).ForEach(func(_, m gjson.Result) bool {
+	gjson.Get(unsafe.String(unsafe.SliceData(body), len(body)), list).ForEach(func(_, m gjson.Result) bool {
 		idx++
 		base := strconv.AppendInt(append(append(path[:0], list...), '.'), int64(idx), 10)
 		base = append(append(base, '.'), msg...)
@@ -54,7 +62,7 @@ func Walk(obj int, body []byte, fn func(path []byte, text string) bool) {
 			case "content":
 				switch {
 				case v.Type == gjson.String:
-					cont = fn(append(base[:n], "content"...), v.Str)
+					cont = fn(append(base[:n], "content"...), v)
 				case v.IsArray():
 					j := -1
 					v.ForEach(func(_, part gjson.Result) bool {
@@ -72,7 +80,7 @@ func Walk(obj int, body []byte, fn func(path []byte, text string) bool) {
 					j++
 					if a := tc.Get("function.arguments"); a.Type == gjson.String {
 						p := append(strconv.AppendInt(append(base[:n], "tool_calls."...), int64(j), 10), ".function.arguments"...)
-						cont = fn(p, a.Str)
+						cont = fn(p, a)
 					}
 					return cont
 				})
@@ -84,7 +92,7 @@ func Walk(obj int, body []byte, fn func(path []byte, text string) bool) {
 }
 
 // textPart returns the text of a content part of type "text".
-func textPart(part gjson.Result) (string, bool) {
+func textPart(part gjson.Result) (gjson.Result, bool) {
 	var text gjson.Result
 	isText := false
 	part.ForEach(func(k, v gjson.Result) bool {
@@ -96,7 +104,7 @@ func textPart(part gjson.Result) (string, bool) {
 		}
 		return true
 	})
-	return text.Str, isText && text.Type == gjson.String
+	return text, isText && text.Type == gjson.String
 }
 
 // AppendScan appends m's findings in obj's body to dst in detect's wire
