@@ -18,7 +18,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // Kind is the type of a finding. Custom patterns are Custom+i for the i-th
@@ -101,9 +102,10 @@ type Pattern struct {
 type Matcher struct {
 	builtins uint32           // bit k set: find built-in kind k
 	custom   []*regexp.Regexp // by custom index; nil for word lists
+	prefixes []string         // the literal prefix every match of custom[i] starts with
 	words    wordList         // every word list, matched in one pass
 
-	rules   map[Kind]*redactRule // Spec.Redact, by kind; nil without
+	rules   []*redactRule // Spec.Redact by ruleIndex(kind); nil without
 	hashKey []byte
 }
 
@@ -124,6 +126,11 @@ func Compile(spec Spec) (*Matcher, error) {
 			return nil, fmt.Errorf("detect: custom pattern %d: %w", i, err)
 		}
 		m.custom = append(m.custom, re)
+		prefix := ""
+		if re != nil {
+			prefix, _ = re.LiteralPrefix()
+		}
+		m.prefixes = append(m.prefixes, prefix)
 	}
 	if err := m.compileRedact(spec.Redact, spec); err != nil {
 		return nil, err
@@ -156,7 +163,9 @@ func (m *Matcher) Find(dst []Span, text string) []Span {
 		dst = m.scan(dst, text)
 	}
 	for i, re := range m.custom {
-		if re == nil {
+		// Most texts lack a pattern's literal prefix: one fast search then
+		// spares the regexp machine.
+		if re == nil || m.prefixes[i] != "" && !strings.Contains(text, m.prefixes[i]) {
 			continue
 		}
 		for _, loc := range re.FindAllStringIndex(text, -1) {
@@ -177,11 +186,14 @@ func resolve(dst []Span, from int) []Span {
 	if len(s) < 2 {
 		return dst
 	}
-	sort.Slice(s, func(i, j int) bool {
-		if s[i].Start != s[j].Start {
-			return s[i].Start < s[j].Start
+	// Stable, so that of two equal spans the one found first (built-in
+	// before regular expression before word list) wins; and unlike
+	// sort.Slice it allocates nothing.
+	slices.SortStableFunc(s, func(a, b Span) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
 		}
-		return s[i].End > s[j].End
+		return b.End - a.End
 	})
 	out, end := from, -1
 	for _, sp := range s {
@@ -211,6 +223,10 @@ func (m *Matcher) scan(dst []Span, s string) []Span {
 			i++
 			continue
 		}
+		if !startsFinding[c] {
+			i++
+			continue
+		}
 		k, e := m.at(s, i)
 		if e > i {
 			dst = append(dst, Span{i, e, k})
@@ -227,7 +243,7 @@ func (m *Matcher) scan(dst []Span, s string) []Span {
 				j++
 			}
 		case isAlnum(c):
-			for j < n && isWordByte(s[j]) {
+			for j < n && wordBytes[s[j]] {
 				j++
 			}
 		}
@@ -327,6 +343,17 @@ func hexGroupThenColon(s string, i int) bool {
 	}
 	return false
 }
+
+// startsFinding marks the bytes a built-in finding may start with (see at),
+// wordBytes those of isWordByte: table look-ups in the scan's hot loops.
+var startsFinding, wordBytes = func() (st, w [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		st[c] = isAlnum(b) || b == '+' || b == '(' || b == ':'
+		w[c] = isWordByte(b)
+	}
+	return
+}()
 
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }

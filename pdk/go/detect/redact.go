@@ -50,7 +50,7 @@ func (m *Matcher) compileRedact(r *Redact, spec Spec) error {
 	if r == nil {
 		return nil
 	}
-	m.rules = map[Kind]*redactRule{}
+	m.rules = make([]*redactRule, ruleIndex(Custom+Kind(len(spec.Custom))))
 	for i, rr := range r.Rules {
 		k, ok := ParseKind(rr.Kind)
 		if !ok {
@@ -74,12 +74,28 @@ func (m *Matcher) compileRedact(r *Redact, spec Spec) error {
 		default:
 			return fmt.Errorf("detect: redact rule %d: action %q is not one of mask, hash, block", i, rr.Action)
 		}
-		if m.rules[k] != nil {
+		if m.rules[ruleIndex(k)] != nil {
 			return fmt.Errorf("detect: redact rule %d: kind %q has a rule already", i, rr.Kind)
 		}
-		m.rules[k] = &redactRule{action: rr.Action, label: rr.Label}
+		m.rules[ruleIndex(k)] = &redactRule{action: rr.Action, label: rr.Label}
 	}
 	m.hashKey = []byte(r.HashKey)
+	return nil
+}
+
+// ruleIndex places kinds in Matcher.rules: built-ins first, then customs.
+func ruleIndex(k Kind) int {
+	if k >= Custom {
+		return numBuiltins + 1 + int(k-Custom)
+	}
+	return int(k)
+}
+
+// rule returns the redact rule of kind k, or nil.
+func (m *Matcher) rule(k Kind) *redactRule {
+	if i := ruleIndex(k); i >= 0 && i < len(m.rules) {
+		return m.rules[i]
+	}
 	return nil
 }
 
@@ -93,7 +109,7 @@ var errNoRules = errors.New("detect: the matcher has no redact rules")
 // value is ready; Reset reuses it.
 type Placeholders struct {
 	byValue map[phKey]string
-	next    map[Kind]int
+	next    []KindCount // placeholders issued per kind
 	// Pairs lists every placeholder issued and its value, in issue order.
 	Pairs []Pair
 	// Counts lists the findings replaced per kind, in order of first
@@ -118,7 +134,7 @@ type KindCount struct {
 // Reset forgets every placeholder.
 func (p *Placeholders) Reset() {
 	clear(p.byValue)
-	clear(p.next)
+	p.next = p.next[:0]
 	p.Pairs, p.Counts = p.Pairs[:0], p.Counts[:0]
 }
 
@@ -136,7 +152,7 @@ func (p *Placeholders) count(k Kind) {
 // or 0.
 func (m *Matcher) BlockedKind(spans []Span) Kind {
 	for _, sp := range spans {
-		if r := m.rules[sp.Kind]; r != nil && r.action == ActBlock {
+		if r := m.rule(sp.Kind); r != nil && r.action == ActBlock {
 			return sp.Kind
 		}
 	}
@@ -152,7 +168,7 @@ func (m *Matcher) AppendRedacted(dst []byte, text string, spans []Span, ph *Plac
 	}
 	last, changed := 0, false
 	for _, sp := range spans {
-		r := m.rules[sp.Kind]
+		r := m.rule(sp.Kind)
 		if r == nil || r.action == ActBlock {
 			continue
 		}
@@ -177,12 +193,22 @@ func (p *Placeholders) appendFor(dst []byte, m *Matcher, r *redactRule, k Kind, 
 		return append(dst, ph...)
 	}
 	if p.byValue == nil {
-		p.byValue, p.next = map[phKey]string{}, map[Kind]int{}
+		p.byValue = map[phKey]string{}
 	}
-	p.next[k]++
+	n := 1
+	for i := range p.next {
+		if p.next[i].Kind == k {
+			p.next[i].Count++
+			n = p.next[i].Count
+			break
+		}
+	}
+	if n == 1 {
+		p.next = append(p.next, KindCount{k, 1})
+	}
 	start := len(dst)
 	dst = append(append(append(dst, '['), r.label...), '_')
-	dst = append(strconv.AppendInt(dst, int64(p.next[k]), 10), ']')
+	dst = append(strconv.AppendInt(dst, int64(n), 10), ']')
 	ph := string(dst[start:])
 	value = strings.Clone(value) // it may point into a body that changes
 	p.byValue[phKey{k, value}] = ph

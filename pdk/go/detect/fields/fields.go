@@ -5,9 +5,6 @@
 package fields
 
 import (
-	"strconv"
-	"unsafe"
-
 	"github.com/tidwall/gjson"
 
 	"github.com/wasmgate/wasmgate/pdk/go/detect"
@@ -34,77 +31,14 @@ func Walk(obj int, body []byte, fn func(path []byte, text string) bool) {
 // the string literal in body. The results alias body, which must not change
 // during the walk.
 func walk(obj int, body []byte, fn func(path []byte, v gjson.Result) bool) {
-	var list, msg string
 	switch obj {
 	case Request:
-		list, msg = "messages", ""
+		walkMessages(body, "messages", "", fn)
 	case Response:
-		list, msg = "choices", "message."
+		walkMessages(body, "choices", "message", fn)
 	case Chunk:
-		list, msg = "choices", "delta."
-	default:
-		return
+		walkMessages(body, "choices", "delta", fn)
 	}
-	path := make([]byte, 0, 64)
-	cont := true
-	idx := -1
-	gjson.Get(unsafe.String(unsafe.SliceData(body), len(body)), list).ForEach(func(_, m gjson.Result) bool {
-		idx++
-		base := strconv.AppendInt(append(append(path[:0], list...), '.'), int64(idx), 10)
-		base = append(append(base, '.'), msg...)
-		n := len(base)
-		if msg != "" {
-			m = m.Get(msg[:len(msg)-1])
-		}
-		// One pass over the message's keys: content and tool_calls.
-		m.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "content":
-				switch {
-				case v.Type == gjson.String:
-					cont = fn(append(base[:n], "content"...), v)
-				case v.IsArray():
-					j := -1
-					v.ForEach(func(_, part gjson.Result) bool {
-						j++
-						if t, ok := textPart(part); ok {
-							p := append(strconv.AppendInt(append(base[:n], "content."...), int64(j), 10), ".text"...)
-							cont = fn(p, t)
-						}
-						return cont
-					})
-				}
-			case "tool_calls":
-				j := -1
-				v.ForEach(func(_, tc gjson.Result) bool {
-					j++
-					if a := tc.Get("function.arguments"); a.Type == gjson.String {
-						p := append(strconv.AppendInt(append(base[:n], "tool_calls."...), int64(j), 10), ".function.arguments"...)
-						cont = fn(p, a)
-					}
-					return cont
-				})
-			}
-			return cont
-		})
-		return cont
-	})
-}
-
-// textPart returns the text of a content part of type "text".
-func textPart(part gjson.Result) (gjson.Result, bool) {
-	var text gjson.Result
-	isText := false
-	part.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "type":
-			isText = v.Str == "text"
-		case "text":
-			text = v
-		}
-		return true
-	})
-	return text, isText && text.Type == gjson.String
 }
 
 // AppendScan appends m's findings in obj's body to dst in detect's wire

@@ -36,12 +36,12 @@ func TestRedact(t *testing.T) {
 			"messages.1.content.1.image_url.url":         "c@z.io",
 			"messages.2.tool_calls.0.function.arguments": `{"to":"[EMAIL_1]"}`,
 			"model": "m",
-		}, pairs: []detect.Pair{{"[EMAIL_1]", "a@x.io"}, {"[EMAIL_2]", "b@y.org"}},
-			counts: []detect.KindCount{{detect.Email, 5}, {detect.Custom, 1}}},
+		}, pairs: []detect.Pair{{Placeholder: "[EMAIL_1]", Value: "a@x.io"}, {Placeholder: "[EMAIL_2]", Value: "b@y.org"}},
+			counts: []detect.KindCount{{Kind: detect.Email, Count: 5}, {Kind: detect.Custom, Count: 1}}},
 		{name: "one path", body: req, path: "messages.1.content.0.text", want: map[string]string{
 			"messages.0.content":        "to a@x.io, \"a@x.io\"\n and b@y.org on 10.0.0.1",
 			"messages.1.content.0.text": "[PROJECT_90bf93bca843] by [EMAIL_1]",
-		}, pairs: []detect.Pair{{"[EMAIL_1]", "b@y.org"}}, counts: []detect.KindCount{{detect.Custom, 1}, {detect.Email, 1}}},
+		}, pairs: []detect.Pair{{Placeholder: "[EMAIL_1]", Value: "b@y.org"}}, counts: []detect.KindCount{{Kind: detect.Custom, Count: 1}, {Kind: detect.Email, Count: 1}}},
 		{name: "blocked", body: `{"messages":[{"content":"a@x.io"},{"content":"ssn 123-45-6789"}]}`, blocked: detect.SSN},
 		{name: "nothing found", body: `{"messages":[{"content":"hello 10.0.0.1"}]}`},
 	}
