@@ -212,7 +212,7 @@ func (m *Matcher) scan(dst []Span, s string) []Span {
 	n := len(s)
 	for i := 0; i < n; {
 		c := s[i]
-		if i > 0 && isAlnum(s[i-1]) {
+		if i > 0 && alnumBytes[s[i-1]] {
 			if c == '@' && m.Has(Email) {
 				if st, e := matchEmail(s, i); e > 0 {
 					dst = append(dst, Span{st, e, Email})
@@ -299,7 +299,7 @@ func (m *Matcher) atLetter(s string, i int) (Kind, int) {
 	// first segment has 10 or more, a known key minKeyLen or more with its prefix
 	// (but for pypi-, whose body may contain dots), a random token 24.
 	run := 0
-	for i+run < len(s) && isB64URL(s[i+run]) {
+	for i+run < len(s) && b64Bytes[s[i+run]] {
 		run++
 	}
 	if run >= 10 && c == 'e' && m.Has(JWT) {
@@ -344,13 +344,13 @@ func hexGroupThenColon(s string, i int) bool {
 	return false
 }
 
-// startsFinding marks the bytes a built-in finding may start with (see at),
-// wordBytes those of isWordByte: table look-ups in the scan's hot loops.
-var startsFinding, wordBytes = func() (st, w [256]bool) {
+// Table look-ups for the scan's hot loops: the bytes a built-in finding may
+// start with (see at), and those of isWordByte, isAlnum and isB64URL.
+var startsFinding, wordBytes, alnumBytes, b64Bytes = func() (st, w, a, b [256]bool) {
 	for c := 0; c < 256; c++ {
-		b := byte(c)
-		st[c] = isAlnum(b) || b == '+' || b == '(' || b == ':'
-		w[c] = isWordByte(b)
+		x := byte(c)
+		st[c] = isAlnum(x) || x == '+' || x == '(' || x == ':'
+		w[c], a[c], b[c] = isWordByte(x), isAlnum(x), isB64URL(x)
 	}
 	return
 }()

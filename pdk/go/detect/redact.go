@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Redact says what the host function match_redact writes in place of the
@@ -110,7 +111,12 @@ var errNoRules = errors.New("detect: the matcher has no redact rules")
 type Placeholders struct {
 	byValue map[phKey]string
 	next    []KindCount // placeholders issued per kind
+	// arena holds the text of the placeholders and values, so that a
+	// redaction allocates none of them; Reset reuses it. Strings into an
+	// array that append has left are never written again.
+	arena []byte
 	// Pairs lists every placeholder issued and its value, in issue order.
+	// The strings are valid until Reset.
 	Pairs []Pair
 	// Counts lists the findings replaced per kind, in order of first
 	// appearance.
@@ -131,10 +137,15 @@ type KindCount struct {
 	Count int
 }
 
+// str is arena[from:to] as a string, without a copy.
+func (p *Placeholders) str(from, to int) string {
+	return unsafe.String(unsafe.SliceData(p.arena[from:to]), to-from)
+}
+
 // Reset forgets every placeholder.
 func (p *Placeholders) Reset() {
 	clear(p.byValue)
-	p.next = p.next[:0]
+	p.next, p.arena = p.next[:0], p.arena[:0]
 	p.Pairs, p.Counts = p.Pairs[:0], p.Counts[:0]
 }
 
@@ -206,12 +217,12 @@ func (p *Placeholders) appendFor(dst []byte, m *Matcher, r *redactRule, k Kind, 
 	if n == 1 {
 		p.next = append(p.next, KindCount{k, 1})
 	}
-	start := len(dst)
-	dst = append(append(append(dst, '['), r.label...), '_')
-	dst = append(strconv.AppendInt(dst, int64(n), 10), ']')
-	ph := string(dst[start:])
-	value = strings.Clone(value) // it may point into a body that changes
+	// The value is copied: it may point into a body that changes.
+	a := len(p.arena)
+	p.arena = append(append(append(append(p.arena, value...), '['), r.label...), '_')
+	p.arena = append(strconv.AppendInt(p.arena, int64(n), 10), ']')
+	value, ph := p.str(a, a+len(value)), p.str(a+len(value), len(p.arena))
 	p.byValue[phKey{k, value}] = ph
 	p.Pairs = append(p.Pairs, Pair{ph, value})
-	return dst
+	return append(dst, ph...)
 }

@@ -3,6 +3,7 @@ package fields
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -84,6 +85,11 @@ func (r *Redactor) Redact(dst []byte, obj int, body []byte, path string, m *dete
 		r.Placeholders.Reset()
 		return nil, blocked, err
 	}
+	size := len(body) + len(r.lits)
+	for _, e := range r.edits {
+		size -= e.end - e.at
+	}
+	dst = slices.Grow(dst, size) // one allocation for the new body
 	last := 0
 	for _, e := range r.edits {
 		dst = append(append(dst, body[last:e.at]...), r.lits[e.from:e.to]...)
