@@ -40,7 +40,7 @@ var errLayout = errors.New("fields: a text field is not where the parser put it"
 // or to the string at path. When a finding has a block rule nothing is
 // changed and its kind is returned. Otherwise out is the rewritten body
 // (appended to dst), or nil when nothing changed, and r.Placeholders holds
-// the placeholders issued and the counts per kind.
+// the placeholders issued and the counts per kind, until the next Redact.
 func (r *Redactor) Redact(dst []byte, obj int, body []byte, path string, m *detect.Matcher) (out []byte, blocked detect.Kind, err error) {
 	if !m.Redacts() {
 		return nil, 0, errors.New("fields: the matcher has no redact rules")
