@@ -227,6 +227,28 @@ func (m *Matcher) scan(dst []Span, s string) []Span {
 			i++
 			continue
 		}
+		if isLetter(c) {
+			// One pass over the token: its run of base64url bytes (what the
+			// detectors need) and its word (what is skipped when nothing
+			// starts here), which ends at the first '-' of the run.
+			run, word := 1, 0
+			for i+run < n && b64Bytes[s[i+run]] {
+				if word == 0 && s[i+run] == '-' {
+					word = run
+				}
+				run++
+			}
+			if word == 0 {
+				word = run
+			}
+			if k, e := m.atLetter(s, i, run); e > i {
+				dst = append(dst, Span{i, e, k})
+				i = e
+			} else {
+				i += word
+			}
+			continue
+		}
 		k, e := m.at(s, i)
 		if e > i {
 			dst = append(dst, Span{i, e, k})
@@ -264,7 +286,8 @@ var (
 	colonStart = []detector{{IPv6, matchIPv6}}
 )
 
-// at tries every detector that can start at s[i].
+// at tries every detector that can start at s[i] (for letters, scan calls
+// atLetter).
 func (m *Matcher) at(s string, i int) (Kind, int) {
 	var ds []detector
 	switch c := s[i]; {
@@ -273,8 +296,6 @@ func (m *Matcher) at(s string, i int) (Kind, int) {
 			return 0, -1 // the tail of a dotted number (a version, a longer address)
 		}
 		ds = digitStart
-	case isLetter(c):
-		return m.atLetter(s, i)
 	case c == '+' || c == '(':
 		ds = phoneStart
 	case c == ':' && i+1 < len(s) && s[i+1] == ':':
@@ -293,15 +314,13 @@ func (m *Matcher) at(s string, i int) (Kind, int) {
 // atLetter is at for a word that starts with a letter, most words of a
 // text: JWT, known key prefixes, IBAN, IPv6 and random tokens, in this
 // order, each tried only when the first bytes allow it.
-func (m *Matcher) atLetter(s string, i int) (Kind, int) {
+//
+// run is the number of base64url bytes from i. It bounds what can start
+// here: a JWT's first segment has 10 or more, a known key minKeyLen or more
+// with its prefix (but for pypi-, whose body may contain dots), a random
+// token 24.
+func (m *Matcher) atLetter(s string, i, run int) (Kind, int) {
 	c := s[i]
-	// The run of base64url bytes from i bounds what can start here: a JWT's
-	// first segment has 10 or more, a known key minKeyLen or more with its prefix
-	// (but for pypi-, whose body may contain dots), a random token 24.
-	run := 0
-	for i+run < len(s) && b64Bytes[s[i+run]] {
-		run++
-	}
 	if run >= 10 && c == 'e' && m.Has(JWT) {
 		if e := matchJWT(s, i); e > i {
 			return JWT, e
