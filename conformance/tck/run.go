@@ -104,6 +104,13 @@ func Run(t *testing.T, h Host) {
 		expect(t, "adapter chunk", string(out.Chunk), fixture.AdapterChunkJSON)
 	})
 
+	// match_redact: the guest checks the report and the rewritten field;
+	// the request it leaves is the fixture's again.
+	t.Run("redact", func(t *testing.T) {
+		out := call(t, start(t, lim).Begin(scenario("redact")), Request, false)
+		expect(t, "request after redact", string(out.Request), fixture.RequestJSON)
+	})
+
 	t.Run("short-circuit", func(t *testing.T) {
 		in := start(t, lim)
 		out, err := in.Begin(scenario("respond")).Call(ctx, Request, false)

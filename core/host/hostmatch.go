@@ -21,6 +21,7 @@ type matchState struct {
 	matchers []*detect.Matcher
 	out      []byte
 	spans    []detect.Span
+	redact   fields.Redactor // match_redact (hostredact.go)
 }
 
 func init() {

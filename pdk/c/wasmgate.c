@@ -455,3 +455,31 @@ int wg_metric_add(const char *event, const char *label, int delta) {
 	if (!label) label = "";
 	return wg_host_metric_add(event, (int32_t)strlen(event), label, (int32_t)strlen(label), delta);
 }
+
+/* match_compile and match_redact (pdk/ABI.md, "Matching helpers" and "Redaction helper"). */
+WG_IMPORT("match_compile") int32_t wg_host_match_compile(const char *spec, int32_t spec_len);
+WG_IMPORT("match_redact") int32_t wg_host_match_redact(int32_t obj, const char *path, int32_t path_len, int32_t matcher, char *buf, int32_t cap);
+
+int wg_match_compile(const char *spec) { return wg_host_match_compile(spec, (int32_t)strlen(spec)); }
+
+char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len) {
+	int32_t cap = 256;
+	for (;;) {
+		char *buf = malloc((size_t)cap);
+		if (!buf) {
+			*len = WG_ERR_TOO_LARGE;
+			return NULL;
+		}
+		int32_t n = wg_host_match_redact(obj, path, path ? (int32_t)strlen(path) : 0, matcher, buf, cap);
+		if (n >= 0 && n <= cap) {
+			*len = n;
+			return buf;
+		}
+		free(buf);
+		if (n < 0) {
+			*len = n;
+			return NULL;
+		}
+		cap = n; /* nothing was written: call again with room for the result */
+	}
+}

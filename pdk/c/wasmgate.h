@@ -161,4 +161,12 @@ char *wg_json_string(const char *s);
  * 0, WG_ERR_INVALID for a bad name, label or delta, WG_ERR_TOO_LARGE for a new pair past the plugin's 64. */
 int wg_metric_add(const char *event, const char *label, int delta);
 
+/* match_compile and match_redact (pdk/ABI.md, "Redaction helper"). wg_match_compile compiles a matcher spec
+ * (JSON) and returns its id (>= 0) or a WG_ERR_* code. wg_match_redact replaces the findings of a matcher with
+ * "redact" rules in the string at path, or with path NULL or "" in every text field, writes the changed fields
+ * back, and returns the report (the binary layout of pdk/ABI.md) of *len bytes, to free; NULL with *len set to
+ * the WG_ERR_* code on failure. */
+int wg_match_compile(const char *spec);
+char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len);
+
 #endif

@@ -59,6 +59,7 @@ func ParseKind(s string) (Kind, bool) {
 type MatchSpec struct {
 	Builtin []string       `json:"builtin,omitempty"` // built-in kinds by name
 	Custom  []MatchPattern `json:"custom,omitempty"`  // the i-th reports KindCustom+i
+	Redact  *RedactSpec    `json:"redact,omitempty"`  // rules for Object.Redact (redact.go)
 }
 
 // MatchPattern is a custom pattern: an RE2 regular expression, used as

@@ -7,9 +7,6 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"sort"
 	"strconv"
@@ -50,10 +47,7 @@ type entity struct {
 	label  string // placeholder label: EMAIL, API_KEY, EMPLOYEE_ID
 	name   string // in the pii.found attribute: email, api_key, employee_id
 	action string
-
-	// Per request: placeholders given so far, by value, and the count found.
-	byValue map[string]string
-	found   int
+	found  int // per request
 }
 
 type plugin struct {
@@ -64,8 +58,11 @@ type plugin struct {
 	byName   []*entity // sorted by name, for pii.found
 	maxPH    int       // longest placeholder, for the stream hold-back
 
-	// Per-request state, reset by the request hook: placeholder -> original
-	// value, and the text held back per stream field.
+	// Per-request state, reset by the request hook: the placeholders issued
+	// and their values (pointing into the PDK's buffer of the last Redact,
+	// which only the request hook calls), the same as a map once a response
+	// needs it, and the text held back per stream field.
+	pairs   []pdk.Pair
 	orig    map[string]string
 	pending map[string]string
 	out     []byte
@@ -78,7 +75,10 @@ func (p *plugin) Init(cfg pdk.Config) error {
 		return errors.New("pii: config: " + err.Error())
 	}
 	p.entities = map[pdk.Kind]*entity{}
-	var spec pdk.MatchSpec
+	// The host applies the actions (match_redact): one call finds, replaces
+	// and writes back every field.
+	red := &pdk.RedactSpec{HashKey: p.cfg.HashKey}
+	spec := pdk.MatchSpec{Redact: red}
 	for _, name := range pdk.BuiltinKinds() {
 		act := actMask
 		if a, ok := p.cfg.Entities[name]; ok {
@@ -93,6 +93,7 @@ func (p *plugin) Init(cfg pdk.Config) error {
 		k, _ := pdk.ParseKind(name)
 		spec.Builtin = append(spec.Builtin, name)
 		p.entities[k] = &entity{label: strings.ToUpper(name), name: name, action: act}
+		red.Rules = append(red.Rules, pdk.RedactRule{Kind: name, Action: act, Label: strings.ToUpper(name)})
 	}
 	for name := range p.cfg.Entities {
 		if _, ok := pdk.ParseKind(name); !ok {
@@ -110,7 +111,9 @@ func (p *plugin) Init(cfg pdk.Config) error {
 		if err := checkAction("custom["+strconv.Itoa(i)+"]", act); err != nil {
 			return err
 		}
-		p.entities[pdk.KindCustom+pdk.Kind(len(spec.Custom))] = &entity{label: strings.ToUpper(c.Name), name: strings.ToLower(c.Name), action: act}
+		k := pdk.KindCustom + pdk.Kind(len(spec.Custom))
+		p.entities[k] = &entity{label: strings.ToUpper(c.Name), name: strings.ToLower(c.Name), action: act}
+		red.Rules = append(red.Rules, pdk.RedactRule{Kind: k.String(), Action: act, Label: strings.ToUpper(c.Name)})
 		spec.Custom = append(spec.Custom, pdk.MatchPattern{Regex: c.Regex, Words: c.Words, CaseSensitive: c.CaseSensitive})
 	}
 	if p.cfg.HashKey == "" {
@@ -128,7 +131,6 @@ func (p *plugin) Init(cfg pdk.Config) error {
 	p.byName = p.byName[:0]
 	labels := make([]string, 0, len(p.entities))
 	for _, e := range p.entities {
-		e.byValue = map[string]string{}
 		p.byName = append(p.byName, e)
 		p.maxPH = max(p.maxPH, len(e.label)+8) // "[" label "_" up to 6 digits "]"
 		labels = append(labels, e.label)
@@ -166,12 +168,10 @@ func validLabel(s string) bool {
 }
 
 func (p *plugin) reset() {
+	p.pairs = nil
 	clear(p.orig)
 	clear(p.pending)
 	for _, e := range p.byName {
-		if len(e.byValue) > 0 {
-			clear(e.byValue)
-		}
 		e.found = 0
 	}
 	if p.orig == nil {
@@ -181,65 +181,44 @@ func (p *plugin) reset() {
 
 func (p *plugin) OnRequest(req *pdk.Request) pdk.Action {
 	p.reset()
-	fields, err := req.Scan("", p.m)
+	r, err := req.Redact("", p.m)
 	if err != nil {
-		return pdk.Error(500, "plugin_error", "pii: scan: "+err.Error())
-	}
-	if len(fields) == 0 {
-		return pdk.Continue
+		return pdk.Error(500, "plugin_error", "pii: redact: "+err.Error())
 	}
 	// A blocked type stops the request before anything is written.
-	for _, f := range fields {
-		for _, sp := range f.Spans {
-			if e := p.entities[sp.Kind]; e != nil && e.action == actBlock {
-				return pdk.Error(400, "invalid_request_error",
-					"request blocked by the pii policy: it contains data of type "+e.label)
-			}
+	if r.Blocked != 0 {
+		label := r.Blocked.String()
+		if e := p.entities[r.Blocked]; e != nil {
+			label = e.label
+		}
+		return pdk.Error(400, "invalid_request_error", "request blocked by the pii policy: it contains data of type "+label)
+	}
+	if len(r.Counts) == 0 {
+		return pdk.Continue
+	}
+	for _, c := range r.Counts {
+		if e := p.entities[c.Kind]; e != nil {
+			e.found += c.Count
 		}
 	}
-	for _, f := range fields {
-		out := p.out[:0]
-		last := 0
-		for _, sp := range f.Spans {
-			e := p.entities[sp.Kind]
-			if e == nil {
-				continue
-			}
-			out = append(out, f.Text[last:sp.Start]...)
-			out = p.appendReplacement(out, e, f.Text[sp.Start:sp.End])
-			last = sp.End
-			e.found++
-		}
-		out = append(out, f.Text[last:]...)
-		p.out = out
-		if err := req.SetStringBytes(f.Path, out); err != nil {
-			return pdk.Error(500, "plugin_error", "pii: write "+f.Path+": "+err.Error())
-		}
-	}
+	p.pairs = r.Pairs
 	if err := pdk.SetAttr(FoundAttr, p.foundAttr()); err != nil {
 		return pdk.Error(500, "plugin_error", "pii: "+err.Error())
 	}
 	return pdk.Continue
 }
 
-// appendReplacement appends the text that stands for value: the same
-// placeholder for the same value within one request.
-func (p *plugin) appendReplacement(out []byte, e *entity, value []byte) []byte {
-	if e.action == actHash {
-		mac := hmac.New(sha256.New, []byte(p.cfg.HashKey))
-		mac.Write(value)
-		sum := mac.Sum(nil)
-		out = append(append(append(out, '['), e.label...), '_')
-		return append(hex.AppendEncode(out, sum[:6]), ']')
+// original returns the value of a placeholder this request issued. The map
+// is built on the first look-up, so a request whose answer has no
+// placeholders never builds it.
+func (p *plugin) original(ph []byte) (string, bool) {
+	if len(p.orig) == 0 {
+		for _, pr := range p.pairs {
+			p.orig[string(pr.Placeholder)] = string(pr.Value)
+		}
 	}
-	if ph, ok := e.byValue[string(value)]; ok { // no allocation for the lookup
-		return append(out, ph...)
-	}
-	ph := "[" + e.label + "_" + strconv.Itoa(len(e.byValue)+1) + "]"
-	v := string(value)
-	e.byValue[v] = ph
-	p.orig[ph] = v
-	return append(out, ph...)
+	v, ok := p.orig[string(ph)]
+	return v, ok
 }
 
 // foundAttr is "email=2,phone=1": the counts, never the values.

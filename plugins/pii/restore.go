@@ -11,7 +11,7 @@ import (
 // request issued are restored, from the instance's per-request state.
 
 func (p *plugin) OnResponse(resp *pdk.Response) pdk.Action {
-	if !p.cfg.Reversible || len(p.orig) == 0 {
+	if !p.cfg.Reversible || len(p.pairs) == 0 {
 		return pdk.Continue
 	}
 	fields, err := resp.Scan("", p.ph)
@@ -21,7 +21,7 @@ func (p *plugin) OnResponse(resp *pdk.Response) pdk.Action {
 	for _, f := range fields {
 		out, last, changed := p.out[:0], 0, false
 		for _, sp := range f.Spans {
-			if v, ok := p.orig[string(f.Text[sp.Start:sp.End])]; ok {
+			if v, ok := p.original(f.Text[sp.Start:sp.End]); ok {
 				out = append(append(out, f.Text[last:sp.Start]...), v...)
 				last, changed = sp.End, true
 			}
@@ -44,7 +44,7 @@ func (p *plugin) OnResponse(resp *pdk.Response) pdk.Action {
 // front of the field's next text; a chunk that ends its choice
 // (finish_reason set) gets what is still held back.
 func (p *plugin) OnChunk(c *pdk.Chunk) pdk.Action {
-	if !p.cfg.Reversible || len(p.orig) == 0 {
+	if !p.cfg.Reversible || len(p.pairs) == 0 {
 		return pdk.Continue
 	}
 	fields, err := c.TextFields(p.ph)
@@ -121,7 +121,7 @@ func (p *plugin) restore(out, text []byte, holdBack bool) (_, tail []byte) {
 			}
 			return append(out, text[last:]...), nil
 		}
-		if v, ok := p.orig[string(text[k:k+end+1])]; ok {
+		if v, ok := p.original(text[k : k+end+1]); ok {
 			out = append(out, v...)
 			i = k + end + 1
 			continue

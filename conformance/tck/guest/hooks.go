@@ -18,6 +18,8 @@ func onRequest() int32 {
 		requestBasic()
 	case "adapter":
 		requestAdapter()
+	case "redact":
+		requestRedact() // match_redact (redact.go)
 	case "respond":
 		code("send_response", sendResponse(200, fixture.ShortResponse), 0)
 		if failure == "" {

@@ -646,3 +646,36 @@ export function metricAdd(event: string, label: string, delta: i32): Status {
   const l = utf8(label);
   return new Status(host_metric_add(ptr(e), e.byteLength, ptr(l), l.byteLength, delta));
 }
+
+// match_compile and match_redact (pdk/ABI.md, "Matching helpers" and
+// "Redaction helper"): the host finds, replaces and writes back personal
+// data in one call.
+@external("wasmgate", "match_compile")
+declare function host_match_compile(spec: usize, specLen: i32): i32;
+@external("wasmgate", "match_redact")
+declare function host_match_redact(obj: i32, path: usize, pathLen: i32, matcher: i32, buf: usize, cap: i32): i32;
+
+// matchCompile compiles a matcher spec (JSON; with a "redact" key for
+// matchRedact) and returns its id, or a negative result. Call it from init.
+export function matchCompile(spec: string): i32 {
+  const s = utf8(spec);
+  return host_match_compile(ptr(s), s.byteLength);
+}
+
+// matchRedact replaces the findings of matcher in the string at path of
+// the object, or with "" in every text field, and writes the changed fields
+// back. It returns the report in the layout of pdk/ABI.md, or null with the
+// negative result in lastRedactResult.
+export let lastRedactResult: i32 = 0;
+export function matchRedact(obj: i32, path: string, matcher: i32): ArrayBuffer | null {
+  const p = utf8(path);
+  let buf = new ArrayBuffer(256);
+  let n = host_match_redact(obj, ptr(p), p.byteLength, matcher, ptr(buf), buf.byteLength);
+  if (n > buf.byteLength) {
+    buf = new ArrayBuffer(n); // nothing was written: call again
+    n = host_match_redact(obj, ptr(p), p.byteLength, matcher, ptr(buf), buf.byteLength);
+  }
+  lastRedactResult = n;
+  if (n < 0 || n > buf.byteLength) return null;
+  return buf.slice(0, n);
+}

@@ -18,7 +18,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // Kind is the type of a finding. Custom patterns are Custom+i for the i-th
@@ -83,6 +84,8 @@ type Spec struct {
 	Builtin []string `json:"builtin,omitempty"`
 	// Custom patterns; the i-th reports kind Custom+i.
 	Custom []Pattern `json:"custom,omitempty"`
+	// Redact, when set, gives the actions of match_redact per kind.
+	Redact *Redact `json:"redact,omitempty"`
 }
 
 // Pattern is a custom pattern: a regular expression (RE2 syntax, used as
@@ -97,9 +100,13 @@ type Pattern struct {
 
 // Matcher finds the kinds of a Spec. It is safe for concurrent use.
 type Matcher struct {
-	builtins uint32 // bit k set: find built-in kind k
+	builtins uint32           // bit k set: find built-in kind k
 	custom   []*regexp.Regexp // by custom index; nil for word lists
+	prefixes []string         // the literal prefix every match of custom[i] starts with
 	words    wordList         // every word list, matched in one pass
+
+	rules   []*redactRule // Spec.Redact by ruleIndex(kind); nil without
+	hashKey []byte
 }
 
 // Compile builds a Matcher; an unknown kind, an empty pattern or a bad
@@ -119,6 +126,14 @@ func Compile(spec Spec) (*Matcher, error) {
 			return nil, fmt.Errorf("detect: custom pattern %d: %w", i, err)
 		}
 		m.custom = append(m.custom, re)
+		prefix := ""
+		if re != nil {
+			prefix, _ = re.LiteralPrefix()
+		}
+		m.prefixes = append(m.prefixes, prefix)
+	}
+	if err := m.compileRedact(spec.Redact, spec); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -148,7 +163,9 @@ func (m *Matcher) Find(dst []Span, text string) []Span {
 		dst = m.scan(dst, text)
 	}
 	for i, re := range m.custom {
-		if re == nil {
+		// Most texts lack a pattern's literal prefix: one fast search then
+		// spares the regexp machine.
+		if re == nil || m.prefixes[i] != "" && !strings.Contains(text, m.prefixes[i]) {
 			continue
 		}
 		for _, loc := range re.FindAllStringIndex(text, -1) {
@@ -169,11 +186,14 @@ func resolve(dst []Span, from int) []Span {
 	if len(s) < 2 {
 		return dst
 	}
-	sort.Slice(s, func(i, j int) bool {
-		if s[i].Start != s[j].Start {
-			return s[i].Start < s[j].Start
+	// Stable, so that of two equal spans the one found first (built-in
+	// before regular expression before word list) wins; and unlike
+	// sort.Slice it allocates nothing.
+	slices.SortStableFunc(s, func(a, b Span) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
 		}
-		return s[i].End > s[j].End
+		return b.End - a.End
 	})
 	out, end := from, -1
 	for _, sp := range s {
@@ -192,7 +212,7 @@ func (m *Matcher) scan(dst []Span, s string) []Span {
 	n := len(s)
 	for i := 0; i < n; {
 		c := s[i]
-		if i > 0 && isAlnum(s[i-1]) {
+		if i > 0 && alnumBytes[s[i-1]] {
 			if c == '@' && m.Has(Email) {
 				if st, e := matchEmail(s, i); e > 0 {
 					dst = append(dst, Span{st, e, Email})
@@ -201,6 +221,32 @@ func (m *Matcher) scan(dst []Span, s string) []Span {
 				}
 			}
 			i++
+			continue
+		}
+		if !startsFinding[c] {
+			i++
+			continue
+		}
+		if isLetter(c) {
+			// One pass over the token: its run of base64url bytes (what the
+			// detectors need) and its word (what is skipped when nothing
+			// starts here), which ends at the first '-' of the run.
+			run, word := 1, 0
+			for i+run < n && b64Bytes[s[i+run]] {
+				if word == 0 && s[i+run] == '-' {
+					word = run
+				}
+				run++
+			}
+			if word == 0 {
+				word = run
+			}
+			if k, e := m.atLetter(s, i, run); e > i {
+				dst = append(dst, Span{i, e, k})
+				i = e
+			} else {
+				i += word
+			}
 			continue
 		}
 		k, e := m.at(s, i)
@@ -219,7 +265,7 @@ func (m *Matcher) scan(dst []Span, s string) []Span {
 				j++
 			}
 		case isAlnum(c):
-			for j < n && isWordByte(s[j]) {
+			for j < n && wordBytes[s[j]] {
 				j++
 			}
 		}
@@ -235,13 +281,13 @@ type detector struct {
 
 // Detectors by the byte a finding starts with, in order of precedence.
 var (
-	digitStart  = []detector{{IPv4, matchIPv4}, {IPv6, matchIPv6}, {Card, matchCard}, {SSN, matchSSN}, {Phone, matchPhone}, {APIKey, matchEntropy}}
-	letterStart = []detector{{JWT, matchJWT}, {APIKey, matchKeyPrefix}, {IBAN, matchIBAN}, {IPv6, matchIPv6}, {APIKey, matchEntropy}}
-	phoneStart  = []detector{{Phone, matchPhone}}
-	colonStart  = []detector{{IPv6, matchIPv6}}
+	digitStart = []detector{{IPv4, matchIPv4}, {IPv6, matchIPv6}, {Card, matchCard}, {SSN, matchSSN}, {Phone, matchPhone}, {APIKey, matchEntropy}}
+	phoneStart = []detector{{Phone, matchPhone}}
+	colonStart = []detector{{IPv6, matchIPv6}}
 )
 
-// at tries every detector that can start at s[i].
+// at tries every detector that can start at s[i] (for letters, scan calls
+// atLetter).
 func (m *Matcher) at(s string, i int) (Kind, int) {
 	var ds []detector
 	switch c := s[i]; {
@@ -250,8 +296,6 @@ func (m *Matcher) at(s string, i int) (Kind, int) {
 			return 0, -1 // the tail of a dotted number (a version, a longer address)
 		}
 		ds = digitStart
-	case isLetter(c):
-		ds = letterStart
 	case c == '+' || c == '(':
 		ds = phoneStart
 	case c == ':' && i+1 < len(s) && s[i+1] == ':':
@@ -266,6 +310,69 @@ func (m *Matcher) at(s string, i int) (Kind, int) {
 	}
 	return 0, -1
 }
+
+// atLetter is at for a word that starts with a letter, most words of a
+// text: JWT, known key prefixes, IBAN, IPv6 and random tokens, in this
+// order, each tried only when the first bytes allow it.
+//
+// run is the number of base64url bytes from i. It bounds what can start
+// here: a JWT's first segment has 10 or more, a known key minKeyLen or more
+// with its prefix (but for pypi-, whose body may contain dots), a random
+// token 24.
+func (m *Matcher) atLetter(s string, i, run int) (Kind, int) {
+	c := s[i]
+	if run >= 10 && c == 'e' && m.Has(JWT) {
+		if e := matchJWT(s, i); e > i {
+			return JWT, e
+		}
+	}
+	if (run >= minKeyLen || c == 'p') && len(keyByFirst[c]) > 0 && m.Has(APIKey) {
+		if e := matchKeyPrefix(s, i); e > i {
+			return APIKey, e
+		}
+	}
+	if isUpper(c) && i+3 < len(s) && isUpper(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) && m.Has(IBAN) {
+		if e := matchIBAN(s, i); e > i {
+			return IBAN, e
+		}
+	}
+	if isHex(c) && m.Has(IPv6) && hexGroupThenColon(s, i) {
+		if e := matchIPv6(s, i); e > i {
+			return IPv6, e
+		}
+	}
+	if run >= minEntropyLen && m.Has(APIKey) {
+		if e := matchEntropy(s, i); e > i {
+			return APIKey, e
+		}
+	}
+	return 0, -1
+}
+
+// hexGroupThenColon reports whether s[i:] starts with one to four hex
+// digits and a colon, as an IPv6 address that starts with a letter does.
+func hexGroupThenColon(s string, i int) bool {
+	for p := i; p < len(s) && p <= i+4; p++ {
+		if s[p] == ':' {
+			return p > i
+		}
+		if !isHex(s[p]) {
+			return false
+		}
+	}
+	return false
+}
+
+// Table look-ups for the scan's hot loops: the bytes a built-in finding may
+// start with (see at), and those of isWordByte, isAlnum and isB64URL.
+var startsFinding, wordBytes, alnumBytes, b64Bytes = func() (st, w, a, b [256]bool) {
+	for c := 0; c < 256; c++ {
+		x := byte(c)
+		st[c] = isAlnum(x) || x == '+' || x == '(' || x == ':'
+		w[c], a[c], b[c] = isWordByte(x), isAlnum(x), isB64URL(x)
+	}
+	return
+}()
 
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }

@@ -508,6 +508,18 @@ var keyPrefixes = []struct {
 	{prefix: "AIza", exact: 35},
 }
 
+// minKeyLen is the shortest key of keyPrefixes, prefix included, and
+// minEntropyLen the shortest token matchEntropy takes.
+var minKeyLen = func() int {
+	n := 1 << 30
+	for _, kp := range keyPrefixes {
+		n = min(n, len(kp.prefix)+max(kp.min, kp.exact))
+	}
+	return n
+}()
+
+const minEntropyLen = 24
+
 // keyByFirst indexes keyPrefixes by their first byte.
 var keyByFirst = func() (t [256][]uint8) {
 	for k, kp := range keyPrefixes {
@@ -549,7 +561,7 @@ func matchEntropy(s string, i int) int {
 		p++
 	}
 	n := p - i
-	if n < 24 || n > 256 || !endsWord(s, p) {
+	if n < minEntropyLen || n > 256 || !endsWord(s, p) {
 		return -1
 	}
 	tok := s[i:p]

@@ -15,7 +15,35 @@ type wordList struct {
 	folded  map[string][]int // lower-case first word -> phrases that ignore case
 	exact   map[string][]int // first word -> case-sensitive phrases
 	phrases []phrase
+
+	// firsts is a bit per hash of a lower-case first word: most words of a
+	// text start no phrase, and this rules them out without a map lookup.
+	firsts [firstsBits / 64]uint64
 }
+
+const firstsBits = 1 << 12
+
+const fnvOffset, fnvPrime = 2166136261, 16777619
+
+// wordHash is FNV-1a of word in ASCII lower case, cut to firstsBits.
+func wordHash(word string) uint32 {
+	h := uint32(fnvOffset)
+	for i := 0; i < len(word); i++ {
+		h = (h ^ uint32(lowerBytes[word[i]])) * fnvPrime
+	}
+	return h & (firstsBits - 1)
+}
+
+// Tables of the word scan: isWordRune and ASCII lower case by byte.
+var wordRunes, lowerBytes = func() (r [256]bool, l [256]byte) {
+	for c := 0; c < 256; c++ {
+		r[c], l[c] = isWordRune(byte(c)), byte(c)
+		if c >= 'A' && c <= 'Z' {
+			l[c] += 'a' - 'A'
+		}
+	}
+	return
+}()
 
 type phrase struct {
 	words []string // lower case when fold
@@ -53,6 +81,8 @@ func (w *wordList) add(words []string, fold bool, k Kind) error {
 			m = w.folded
 		}
 		m[ph.words[0]] = append(m[ph.words[0]], len(w.phrases))
+		h := wordHash(ph.words[0])
+		w.firsts[h/64] |= 1 << (h % 64)
 		w.phrases = append(w.phrases, ph)
 	}
 	return nil
@@ -107,12 +137,20 @@ func equalWord(word, key string, fold bool) bool {
 
 func (w *wordList) find(dst []Span, s string) []Span {
 	var buf [64]byte
-	for p := 0; ; {
-		st, e := nextWord(s, p)
-		if st < 0 {
-			return dst
+	for p := 0; p < len(s); {
+		// One pass over each word: its bounds and the hash of its lower
+		// case, which rules most words out before any map look-up.
+		for p < len(s) && !wordRunes[s[p]] {
+			p++
 		}
-		p = e
+		st, h := p, uint32(fnvOffset)
+		for ; p < len(s) && wordRunes[s[p]]; p++ {
+			h = (h ^ uint32(lowerBytes[s[p]])) * fnvPrime
+		}
+		if h &= firstsBits - 1; st == p || w.firsts[h/64]&(1<<(h%64)) == 0 {
+			continue
+		}
+		e := p
 		word := s[st:e]
 		best, kind := -1, Kind(0)
 		try := func(cands []int) {
@@ -134,6 +172,7 @@ func (w *wordList) find(dst []Span, s string) []Span {
 			p = best
 		}
 	}
+	return dst
 }
 
 // matchRest matches the remaining words of a phrase from s[p:]; it returns

@@ -833,3 +833,81 @@ pub fn metric_add(event: &str, label: &str, delta: i32) -> Result<(), HostError>
         sys_metric::metric_add(event.as_ptr(), event.len() as i32, label.as_ptr(), label.len() as i32, delta)
     })
 }
+
+// match_compile and match_redact (pdk/ABI.md, "Matching helpers" and
+// "Redaction helper"): the host finds, replaces and writes back personal
+// data in one call.
+mod sys_redact {
+    #[link(wasm_import_module = "wasmgate")]
+    extern "C" {
+        pub fn match_compile(spec: *const u8, spec_len: i32) -> i32;
+        pub fn match_redact(obj: i32, path: *const u8, path_len: i32, matcher: i32, buf: *mut u8, cap: i32) -> i32;
+    }
+}
+
+/// A matcher the host compiled from a JSON spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matcher(i32);
+
+/// Compiles a matcher spec (JSON, pdk/ABI.md); with a `"redact"` key it can
+/// be given to [`match_redact`]. Call it from `Plugin::new`.
+pub fn match_compile(spec: &str) -> Result<Matcher, HostError> {
+    let n = unsafe { sys_redact::match_compile(spec.as_ptr(), spec.len() as i32) };
+    if n < 0 {
+        Err(HostError::from_code(n))
+    } else {
+        Ok(Matcher(n))
+    }
+}
+
+/// What one [`match_redact`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Redaction {
+    /// The kind of the first finding with a block rule (nothing was written), or 0.
+    pub blocked: u32,
+    /// Findings replaced per kind: (kind, count).
+    pub counts: Vec<(u32, u32)>,
+    /// Each placeholder of a mask rule and the value it replaced.
+    pub pairs: Vec<(String, String)>,
+}
+
+/// Replaces the findings of `m` in the string at `path` of the object, or
+/// with an empty path in every text field, and writes the changed fields
+/// back: one host call.
+pub fn match_redact(obj: &Object, path: &str, m: Matcher) -> Result<Redaction, HostError> {
+    let mut code = 0;
+    let b = read(|buf, cap| {
+        code = unsafe { sys_redact::match_redact(obj.id, path.as_ptr(), path.len() as i32, m.0, buf, cap) };
+        code
+    })
+    .ok_or_else(|| HostError::from_code(code))?;
+    decode_redaction(&b).ok_or(HostError::Invalid)
+}
+
+fn decode_redaction(mut b: &[u8]) -> Option<Redaction> {
+    fn u32_of(b: &mut &[u8]) -> Option<u32> {
+        let (v, rest) = (b.get(..4)?, b.get(4..)?);
+        *b = rest;
+        Some(u32::from_le_bytes([v[0], v[1], v[2], v[3]]))
+    }
+    fn text(b: &mut &[u8]) -> Option<String> {
+        let n = u32_of(b)? as usize;
+        let (v, rest) = (b.get(..n)?, b.get(n..)?);
+        *b = rest;
+        Some(String::from_utf8_lossy(v).into_owned())
+    }
+    let mut r = Redaction { blocked: u32_of(&mut b)?, ..Default::default() };
+    for _ in 0..u32_of(&mut b)? {
+        let k = u32_of(&mut b)?;
+        r.counts.push((k, u32_of(&mut b)?));
+    }
+    for _ in 0..u32_of(&mut b)? {
+        let p = text(&mut b)?;
+        r.pairs.push((p, text(&mut b)?));
+    }
+    if b.is_empty() {
+        Some(r)
+    } else {
+        None
+    }
+}

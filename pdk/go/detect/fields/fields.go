@@ -5,8 +5,6 @@
 package fields
 
 import (
-	"strconv"
-
 	"github.com/tidwall/gjson"
 
 	"github.com/wasmgate/wasmgate/pdk/go/detect"
@@ -26,77 +24,21 @@ const (
 // chunk's choices. Paths are json_set paths, valid during the call. It stops
 // when fn returns false.
 func Walk(obj int, body []byte, fn func(path []byte, text string) bool) {
-	var list, msg string
-	switch obj {
-	case Request:
-		list, msg = "messages", ""
-	case Response:
-		list, msg = "choices", "message."
-	case Chunk:
-		list, msg = "choices", "delta."
-	default:
-		return
-	}
-	path := make([]byte, 0, 64)
-	cont := true
-	idx := -1
-	gjson.GetBytes(body, list).ForEach(func(_, m gjson.Result) bool {
-		idx++
-		base := strconv.AppendInt(append(append(path[:0], list...), '.'), int64(idx), 10)
-		base = append(append(base, '.'), msg...)
-		n := len(base)
-		if msg != "" {
-			m = m.Get(msg[:len(msg)-1])
-		}
-		// One pass over the message's keys: content and tool_calls.
-		m.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "content":
-				switch {
-				case v.Type == gjson.String:
-					cont = fn(append(base[:n], "content"...), v.Str)
-				case v.IsArray():
-					j := -1
-					v.ForEach(func(_, part gjson.Result) bool {
-						j++
-						if t, ok := textPart(part); ok {
-							p := append(strconv.AppendInt(append(base[:n], "content."...), int64(j), 10), ".text"...)
-							cont = fn(p, t)
-						}
-						return cont
-					})
-				}
-			case "tool_calls":
-				j := -1
-				v.ForEach(func(_, tc gjson.Result) bool {
-					j++
-					if a := tc.Get("function.arguments"); a.Type == gjson.String {
-						p := append(strconv.AppendInt(append(base[:n], "tool_calls."...), int64(j), 10), ".function.arguments"...)
-						cont = fn(p, a.Str)
-					}
-					return cont
-				})
-			}
-			return cont
-		})
-		return cont
-	})
+	walk(obj, body, func(path []byte, v gjson.Result) bool { return fn(path, v.Str) })
 }
 
-// textPart returns the text of a content part of type "text".
-func textPart(part gjson.Result) (string, bool) {
-	var text gjson.Result
-	isText := false
-	part.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "type":
-			isText = v.Str == "text"
-		case "text":
-			text = v
-		}
-		return true
-	})
-	return text.Str, isText && text.Type == gjson.String
+// walk is Walk giving each field's gjson result: its Index and Raw locate
+// the string literal in body. The results alias body, which must not change
+// during the walk.
+func walk(obj int, body []byte, fn func(path []byte, v gjson.Result) bool) {
+	switch obj {
+	case Request:
+		walkMessages(body, "messages", "", fn)
+	case Response:
+		walkMessages(body, "choices", "message", fn)
+	case Chunk:
+		walkMessages(body, "choices", "delta", fn)
+	}
 }
 
 // AppendScan appends m's findings in obj's body to dst in detect's wire

@@ -39,21 +39,30 @@ func (h *Host) matcher(id int32) *detect.Matcher {
 	return nil
 }
 
-// MatchScan is match_scan.
-func (h *Host) MatchScan(obj uint32, path string, matcher int32, flags uint32, buf []byte) int32 {
+// matcherBody returns the matcher and the object's body of a match_* call.
+func (h *Host) matcherBody(matcher int32, obj uint32, write bool) (*detect.Matcher, []byte, int32) {
 	m := h.matcher(matcher)
 	if m == nil {
-		return Invalid
+		return nil, nil, Invalid
 	}
 	if h.Phase == PhaseInit {
-		return NotAvailable
+		return nil, nil, NotAvailable
 	}
-	b, has, r := h.body(obj, false)
+	b, has, r := h.body(obj, write)
 	if r < 0 {
-		return r
+		return nil, nil, r
 	}
 	if !has {
-		return NotFound
+		return nil, nil, NotFound
+	}
+	return m, b, 0
+}
+
+// MatchScan is match_scan.
+func (h *Host) MatchScan(obj uint32, path string, matcher int32, flags uint32, buf []byte) int32 {
+	m, b, r := h.matcherBody(matcher, obj, false)
+	if r < 0 {
+		return r
 	}
 	out, ok := fields.AppendScan(nil, int(obj), b, path, m, flags&1 != 0)
 	if !ok {
