@@ -447,3 +447,100 @@ char *wg_json_string(const char *s) {
 	*o = 0;
 	return out;
 }
+
+/* json_build (pdk/ABI.md, "Building bodies"). */
+
+WG_IMPORT("json_build") int32_t wg_host_json_build(int32_t obj, const unsigned char *prog, int32_t prog_len, char *buf, int32_t cap);
+
+static void build_bytes(wg_builder *b, const void *p, int n) {
+	if (b->len + n > b->cap) {
+		int cap = b->cap ? b->cap * 2 : 256;
+		while (cap < b->len + n) cap *= 2;
+		unsigned char *grown = realloc(b->prog, cap);
+		if (!grown) abort();
+		b->prog = grown;
+		b->cap = cap;
+	}
+	memcpy(b->prog + b->len, p, n);
+	b->len += n;
+}
+
+static void build_u32(wg_builder *b, uint32_t v) {
+	unsigned char le[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
+	build_bytes(b, le, 4);
+}
+
+static void build_str(wg_builder *b, const char *s) {
+	uint32_t n = (uint32_t)strlen(s);
+	build_u32(b, n);
+	build_bytes(b, s, (int)n);
+}
+
+static void build_op(wg_builder *b, int op, int src) {
+	unsigned char h[2] = {(unsigned char)op, (unsigned char)src};
+	build_bytes(b, h, 2);
+}
+
+void wg_build_lit(wg_builder *b, const char *text) {
+	unsigned char op = 1;
+	build_bytes(b, &op, 1);
+	build_str(b, text);
+}
+
+void wg_build_copy(wg_builder *b, int src, const char *path, int flags) {
+	build_op(b, 2, src);
+	unsigned char f = (unsigned char)flags;
+	build_bytes(b, &f, 1);
+	build_str(b, path);
+}
+
+void wg_build_copy_or(wg_builder *b, int src, const char *path, int flags, const char *pre, const char *post, const char *def) {
+	build_op(b, 4, src);
+	unsigned char f = (unsigned char)flags;
+	build_bytes(b, &f, 1);
+	build_str(b, path);
+	build_str(b, pre);
+	build_str(b, post);
+	build_str(b, def);
+}
+
+void wg_build_kind(wg_builder *b, int src, const char *path) {
+	build_op(b, 3, src);
+	build_str(b, path);
+}
+
+void wg_build_base(wg_builder *b, int src, const char *path, unsigned int index) {
+	build_op(b, 5, src);
+	build_u32(b, index);
+	build_str(b, path);
+}
+
+int wg_build(const wg_builder *b, int obj) {
+	int32_t n = wg_host_json_build(obj, b->prog, b->len, NULL, 0);
+	return n < 0 ? n : 0;
+}
+
+char *wg_build_output(const wg_builder *b) {
+	int32_t cap = 256;
+	for (;;) {
+		char *buf = malloc((size_t)cap + 1);
+		if (!buf) return NULL;
+		int32_t n = wg_host_json_build(-1, b->prog, b->len, buf, cap);
+		if (n < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (n <= cap) {
+			buf[n] = 0;
+			return buf;
+		}
+		free(buf);
+		cap = n;
+	}
+}
+
+void wg_builder_free(wg_builder *b) {
+	free(b->prog);
+	b->prog = NULL;
+	b->len = b->cap = 0;
+}
