@@ -456,8 +456,15 @@ func (a *adapter) userContent(req *pdk.Request, i int, first bool) string {
 			if j > 0 {
 				a.img = append(a.img, ',')
 			}
-			a.img = appendImage(a.img, a.tmp)
-			p.LitBytes(a.img)
+			var ok bool
+			if a.img, ok = appendDataImage(a.img, a.tmp); ok {
+				p.LitBytes(a.img)
+				break
+			}
+			// A url source: the host copies the URL as it stands.
+			p.LitBytes(append(a.img, `{"type":"image","source":{"type":"url","url":`...))
+			p.ItemAt(pdk.BuildBase, "content", j)
+			p.CopyOr(pdk.BuildItem, "image_url.url", 0, "", "}}", `""}}`)
 		default:
 			a.tmp, _ = req.AppendString(a.tmp[:0], a.p2("messages", i, "content", j, "type"))
 			return "messages." + string(appendInt(nil, i)) + ".content." + string(appendInt(nil, j)) +
@@ -468,9 +475,9 @@ func (a *adapter) userContent(req *pdk.Request, i int, first bool) string {
 	return ""
 }
 
-// appendImage writes an image block for an image URL: a data: URL becomes a
-// base64 source, anything else a url source.
-func appendImage(b, url []byte) []byte {
+// appendDataImage writes an image block with a base64 source for a data:
+// URL; ok is false for any other URL.
+func appendDataImage(b, url []byte) (_ []byte, ok bool) {
 	const data = "data:"
 	if len(url) > len(data) && s(url[:len(data)]) == data {
 		semi, comma := -1, -1
@@ -488,12 +495,10 @@ func appendImage(b, url []byte) []byte {
 			b = pdk.AppendJSONString(b, s(url[len(data):semi]))
 			b = append(b, `,"data":"`...)
 			b = append(b, url[comma+1:]...) // base64 needs no escaping
-			return append(b, `"}}`...)
+			return append(b, `"}}`...), true
 		}
 	}
-	b = append(b, `{"type":"image","source":{"type":"url","url":`...)
-	b = pdk.AppendJSONString(b, s(url))
-	return append(b, "}}"...)
+	return b, false
 }
 
 // toolUses writes the tool_use blocks of an assistant message's (the

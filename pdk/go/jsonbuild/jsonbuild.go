@@ -31,6 +31,8 @@ package jsonbuild
 import (
 	"bytes"
 	"encoding/binary"
+	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -139,7 +141,9 @@ func GJSONMembers(v gjson.Result, dst []Member) []Member {
 // concurrent use.
 type Runner struct {
 	base, item, elem scope
-	elems            []Member
+	rows             []Member // the elements OpEach walks
+	elems, fields    []Member // scratch of a count or a column
+	list             []byte
 	// arrays remembers the elements of the arrays OpBase and OpItem index
 	// into during one run, so that element i+1 does not scan the array again.
 	arrays [2]array
@@ -188,8 +192,11 @@ func (sc *scope) load(src Source, v gjson.Result) {
 	}
 }
 
-// get is the value at a path relative to the scope.
-func (sc *scope) get(path string) gjson.Result {
+// get is the value at a path relative to the scope. A count ("tool_calls.#")
+// or a field of every element ("content.#.type") of an array member is read
+// from the source's members rather than by parsing the array again; the
+// latter is built in r.list, valid until the next such path.
+func (sc *scope) get(r *Runner, src Source, path string) gjson.Result {
 	key, rest, ok := plainKey(path)
 	if !ok || !sc.v.IsObject() {
 		return gjson.Get(sc.v.Raw, path)
@@ -205,10 +212,39 @@ func (sc *scope) get(path string) gjson.Result {
 			return m.Val
 		case !m.Val.IsObject() && !m.Val.IsArray() && plainStart(rest):
 			return gjson.Result{} // nothing inside a string or number (a long text is not scanned)
+		case m.Val.IsArray() && rest == "#":
+			r.elems = src.Members(m.Val, r.elems[:0])
+			r.list = strconv.AppendInt(r.list[:0], int64(len(r.elems)), 10)
+			return gjson.Result{Type: gjson.Number, Num: float64(len(r.elems)), Raw: view(r.list)}
+		case m.Val.IsArray() && len(rest) > 2 && rest[:2] == "#.":
+			if field, more, ok := plainKey(rest[2:]); ok && more == "" {
+				return r.column(src, m.Val, field)
+			}
 		}
 		return gjson.Get(m.Val.Raw, rest)
 	}
 	return gjson.Result{}
+}
+
+// column is the array of each element's field (elements without it left
+// out, as a "#.field" path gives it).
+func (r *Runner) column(src Source, arr gjson.Result, field string) gjson.Result {
+	r.elems = src.Members(arr, r.elems[:0])
+	r.list = append(r.list[:0], '[')
+	for _, e := range r.elems {
+		r.fields = src.Members(e.Val, r.fields[:0])
+		for _, f := range r.fields {
+			if f.Key == field {
+				if len(r.list) > 1 {
+					r.list = append(r.list, ',')
+				}
+				r.list = append(r.list, f.Val.Raw...)
+				break
+			}
+		}
+	}
+	r.list = append(r.list, ']')
+	return gjson.Result{Type: gjson.JSON, Raw: view(r.list)}
 }
 
 // plainKey splits a path into a first key without path syntax and the rest.
@@ -301,7 +337,7 @@ func (r *Runner) Run(dst, prog []byte, max int, src0 Source) ([]byte, int32) {
 			if !sc.set {
 				return dst[:start], Invalid
 			}
-			v = sc.get(view(path))
+			v = sc.get(r, src0, view(path))
 		default:
 			var code int32
 			if v, code = src0.Lookup(uint32(src), view(path)); code < 0 {
@@ -312,6 +348,9 @@ func (r *Runner) Run(dst, prog []byte, max int, src0 Source) ([]byte, int32) {
 		case op == OpBase || op == OpItem:
 			if index != NoIndex {
 				v = r.element(src0, v, int(index))
+			}
+			if len(r.list) > 0 && unsafe.StringData(v.Raw) == unsafe.SliceData(r.list) {
+				v.Raw = strings.Clone(v.Raw) // a column outlives r.list's next use
 			}
 			if op == OpBase {
 				r.base.load(src0, v)
@@ -345,8 +384,8 @@ func (r *Runner) each(out []byte, src Source, arr gjson.Result, n int, subs, sep
 	if !arr.IsArray() {
 		return out
 	}
-	r.elems = src.Members(arr, r.elems[:0])
-	for _, e := range r.elems {
+	r.rows = src.Members(arr, r.rows[:0])
+	for _, e := range r.rows {
 		r.elem.load(src, e.Val)
 		rd := reader{b: subs}
 		for range n {
@@ -355,7 +394,7 @@ func (r *Runner) each(out []byte, src Source, arr gjson.Result, n int, subs, sep
 			if flags&EachCode != 0 {
 				names = rd.str()
 			}
-			v := r.elem.get(view(rd.str()))
+			v := r.elem.get(r, src, view(rd.str()))
 			switch {
 			case flags&EachKind != 0:
 				out = append(out, Kind(v))

@@ -69,6 +69,8 @@ func TestRun(t *testing.T) {
 		{"kinds", prog(kind, byte(0), "model", kind, byte(0), "n", kind, byte(0), "e", kind, byte(0), "tags", kind, byte(0), "messages.0", kind, byte(0), "max_tokens", kind, byte(0), "nope"), 0, `sneaodu`, 0},
 		{"required missing", prog(lit, "x", cp, byte(0), jsonbuild.Required, "nope"), 0, "", jsonbuild.NotFound},
 		{"base and item", prog(base, byte(0), uint32(1), "messages", cp, b, byte(0), "role", item, b, uint32(0), "content", cp, it, byte(0), "text", cp, b, byte(0), "content.1.type"), 0, `"user""hi""image_url"`, 0},
+		{"count and column", prog(base, byte(0), uint32(1), "messages", cp, b, byte(0), "content.#", cp, b, byte(0), "content.#.type", cp, b, byte(0), "content.#.text"), 0, `2["text","image_url"]["hi"]`, 0},
+		{"base on a column", prog(base, byte(0), none, "messages.1", base, b, none, "content.#.type", cp, b, byte(0), "content.#", cp, b, byte(0), "1"), 0, `"image_url"`, 0},
 		{"base of a path", prog(base, byte(0), none, "messages.0", cp, b, jsonbuild.Text, "content"), 0, `be brief`, 0},
 		{"base relative to base", prog(base, byte(0), uint32(1), "messages", base, b, uint32(1), "content", kind, b, "type"), 0, `s`, 0},
 		{"each", prog(each, byte(0), "messages", byte(3), jsonbuild.EachCode, "system,user,tool", "role", jsonbuild.EachKind, "content", byte(0), "content.#", "|"), 0,
