@@ -94,6 +94,9 @@ func (b *buildSource) Members(v gjson.Result, dst []jsonbuild.Member) []jsonbuil
 	body := ex.Request
 	for c := int32(k + 1); int(c) < len(nodes) && nodes[c].Parent == int32(k); c = nodes[c].Next {
 		n := &nodes[c]
+		if n.End < n.Start || n.KeyEnd < n.KeyStart { // never for a checked body
+			break
+		}
 		dst = append(dst, jsonbuild.Member{Key: memberKey(body[n.KeyStart:n.KeyEnd], n.KeyEscaped), Val: resultOf(body[n.Start:n.End])})
 		if n.Next < 0 {
 			break

@@ -22,7 +22,9 @@ func Index(b []byte, dst []Node) []Node {
 	i := skipSpace(b, 0)
 	keyStart, keyEnd, keyEsc := int32(0), int32(0), false
 	for i < len(b) {
-		// A value starts at i.
+		// A value starts at i. (Input that is not valid JSON gives nodes
+		// that mean nothing, but the loop still ends: every turn moves on.)
+		from := i
 		n := int32(len(dst))
 		parent := int32(-1)
 		if len(stack) > 0 {
@@ -42,7 +44,7 @@ func Index(b []byte, dst []Node) []Node {
 			if i < len(b) && (b[i] == '}' || b[i] == ']') {
 				break // closed below
 			}
-			if c == '{' {
+			if c == '{' && i < len(b) {
 				i, keyStart, keyEnd, keyEsc = readKey(b, i)
 			}
 			continue
@@ -68,8 +70,11 @@ func Index(b []byte, dst []Node) []Node {
 		if i < len(b) && b[i] == ',' {
 			i = skipSpace(b, i+1)
 		}
-		if b[dst[stack[len(stack)-1].node].Start] == '{' {
+		if i < len(b) && b[dst[stack[len(stack)-1].node].Start] == '{' {
 			i, keyStart, keyEnd, keyEsc = readKey(b, i)
+		}
+		if i == from {
+			i++
 		}
 	}
 	return dst

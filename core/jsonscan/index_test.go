@@ -52,3 +52,16 @@ func TestIndexAgreesWithGJSON(t *testing.T) {
 		check(0, gjson.Parse(doc))
 	}
 }
+
+// TestIndexEndsOnBadInput: Index expects checked input, but no input makes it
+// loop or panic.
+func TestIndexEndsOnBadInput(t *testing.T) {
+	for _, doc := range []string{`{"a" 1}`, `{"a":,}`, `[,,]`, `{`, `[`, `"abc`, `{"a":[}`, `:`, `,`, `]]]`, `{"a":1,,"b"}`, `{1:2}`, "\x00", ` `} {
+		nodes := Index([]byte(doc), nil)
+		for _, n := range nodes {
+			if n.Start < 0 || int(n.End) > len(doc) || n.KeyEnd > int32(len(doc)) {
+				t.Errorf("%q: node out of range %+v", doc, n)
+			}
+		}
+	}
+}
