@@ -23,6 +23,8 @@ WG_IMPORT("provider_stats") int32_t wg_host_provider_stats(char *buf, int32_t ca
 WG_IMPORT("secret_get") int32_t wg_host_secret_get(const char *name, int32_t name_len, char *buf, int32_t cap);
 WG_IMPORT("send_response") int32_t wg_host_send_response(int32_t status, const char *ptr, int32_t len);
 WG_IMPORT("send_error") int32_t wg_host_send_error(int32_t status, const char *type, int32_t type_len, const char *msg, int32_t msg_len);
+/* json_build (pdk/ABI.md, "Building bodies"). */
+WG_IMPORT("json_build") int32_t wg_host_json_build(int32_t obj, const unsigned char *prog, int32_t prog_len, char *buf, int32_t cap);
 
 #define FLAG_STRING 1
 #define FLAG_DELETE 2
@@ -30,10 +32,10 @@ WG_IMPORT("send_error") int32_t wg_host_send_error(int32_t status, const char *t
 __attribute__((export_name("wasmgate_abi_version"))) int32_t wasmgate_abi_version(void) { return WG_ABI_VERSION; }
 
 /* The kinds of reads; read() calls the host twice when the first buffer is small. */
-enum { RD_CONFIG, RD_BODY, RD_JSON, RD_HEADER, RD_ATTR, RD_SECRET, RD_DIGEST, RD_CACHE, RD_STATS };
+enum { RD_CONFIG, RD_BODY, RD_JSON, RD_HEADER, RD_ATTR, RD_SECRET, RD_DIGEST, RD_CACHE, RD_STATS, RD_BUILD };
 
 static int32_t host_read(int kind, int obj, const char *name, int flags, char *buf, int32_t cap) {
-	int32_t n = name ? (int32_t)strlen(name) : 0;
+	int32_t n = name && kind != RD_BUILD ? (int32_t)strlen(name) : 0;
 	switch (kind) {
 	case RD_CONFIG: return wg_host_config_get(buf, cap);
 	case RD_BODY: return wg_host_body_get(obj, buf, cap);
@@ -43,6 +45,7 @@ static int32_t host_read(int kind, int obj, const char *name, int flags, char *b
 	case RD_DIGEST: return wg_host_json_digest(obj, name, n, buf, cap);
 	case RD_CACHE: return wg_host_cache_call(name, n, buf, cap);
 	case RD_STATS: return wg_host_provider_stats(buf, cap);
+	case RD_BUILD: return wg_host_json_build(-1, (const unsigned char *)name, flags, buf, cap); /* flags: the program's length */
 	default: return wg_host_attr_get(name, n, buf, cap);
 	}
 }
@@ -450,8 +453,6 @@ char *wg_json_string(const char *s) {
 
 /* json_build (pdk/ABI.md, "Building bodies"). */
 
-WG_IMPORT("json_build") int32_t wg_host_json_build(int32_t obj, const unsigned char *prog, int32_t prog_len, char *buf, int32_t cap);
-
 static void build_bytes(wg_builder *b, const void *p, int n) {
 	if (b->len + n > b->cap) {
 		int cap = b->cap ? b->cap * 2 : 256;
@@ -520,24 +521,7 @@ int wg_build(const wg_builder *b, int obj) {
 	return n < 0 ? n : 0;
 }
 
-char *wg_build_output(const wg_builder *b) {
-	int32_t cap = 256;
-	for (;;) {
-		char *buf = malloc((size_t)cap + 1);
-		if (!buf) return NULL;
-		int32_t n = wg_host_json_build(-1, b->prog, b->len, buf, cap);
-		if (n < 0) {
-			free(buf);
-			return NULL;
-		}
-		if (n <= cap) {
-			buf[n] = 0;
-			return buf;
-		}
-		free(buf);
-		cap = n;
-	}
-}
+char *wg_build_output(const wg_builder *b) { return read_value(RD_BUILD, 0, (const char *)b->prog, b->len); }
 
 void wg_builder_free(wg_builder *b) {
 	free(b->prog);
