@@ -111,6 +111,12 @@ func Run(t *testing.T, h Host) {
 		expect(t, "request after redact", string(out.Request), fixture.RequestJSON)
 	})
 
+	t.Run("build", func(t *testing.T) {
+		out := call(t, start(t, lim).Begin(scenario("build")), Request, true)
+		expect(t, "built provider body", string(out.UpstreamBody), fixture.BuildBody)
+		expect(t, "canonical request", string(out.Request), fixture.RequestJSON)
+	})
+
 	t.Run("short-circuit", func(t *testing.T) {
 		in := start(t, lim)
 		out, err := in.Begin(scenario("respond")).Call(ctx, Request, false)

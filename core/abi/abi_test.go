@@ -23,7 +23,7 @@ func TestMatchesABIDoc(t *testing.T) {
 	for _, name := range []string{abi.ExportMemory, abi.ExportInitialize, abi.ExportABIVersion, abi.ExportInit,
 		abi.ExportOnRequest, abi.ExportOnResponse, abi.ExportOnChunk, abi.FnLog, abi.FnConfigGet, abi.FnBodyGet,
 		abi.FnBodySet, abi.FnJSONGet, abi.FnJSONSet, abi.FnHeaderGet, abi.FnHeaderSet, abi.FnAttrGet, abi.FnAttrSet,
-		abi.FnSendResponse, abi.FnSendError, abi.FnSecretGet, abi.AttrRequestID, abi.AttrRoute, abi.AttrPipeline, abi.AttrModel,
+		abi.FnSendResponse, abi.FnSendError, abi.FnSecretGet, abi.FnJSONBuild, abi.AttrRequestID, abi.AttrRoute, abi.AttrPipeline, abi.AttrModel,
 		abi.AttrStream, abi.AttrProvider, abi.AttrProviderURL, abi.AttrProviderModel, abi.AttrProviderAPIKey, abi.AttrEndpoint, abi.AttrUpstreamDone,
 		abi.AttrKeyID, abi.AttrKeyTeam, abi.AttrKeyUser, abi.AttrCacheStatus,
 		abi.HeaderURL, abi.HeaderMethod, abi.HeaderStatus} {

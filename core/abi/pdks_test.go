@@ -14,7 +14,8 @@ import (
 // actions, objects and results the same as here.
 func TestPDKsMatchABI(t *testing.T) {
 	fns := []string{abi.FnLog, abi.FnConfigGet, abi.FnBodyGet, abi.FnBodySet, abi.FnJSONGet, abi.FnJSONSet,
-		abi.FnHeaderGet, abi.FnHeaderSet, abi.FnAttrGet, abi.FnAttrSet, abi.FnSendResponse, abi.FnSendError, abi.FnSecretGet, abi.FnJSONDigest, abi.FnCacheCall, abi.FnProviderStats}
+		abi.FnHeaderGet, abi.FnHeaderSet, abi.FnAttrGet, abi.FnAttrSet, abi.FnSendResponse, abi.FnSendError, abi.FnSecretGet, abi.FnJSONDigest, abi.FnCacheCall, abi.FnProviderStats,
+		abi.FnJSONBuild}
 	consts := map[string]int64{
 		"HOOK_REQUEST": int64(abi.HookRequest), "HOOK_RESPONSE": int64(abi.HookResponse), "HOOK_CHUNK": int64(abi.HookChunk),
 		"ERR_NOT_FOUND": int64(abi.ErrNotFound), "ERR_NOT_AVAILABLE": int64(abi.ErrNotAvailable), "ERR_TOO_LARGE": int64(abi.ErrTooLarge),

@@ -102,6 +102,11 @@ type Exchange struct {
 	// of walking the array again; elemKey is that array's key ("" = none).
 	elemKey string
 	elems   []gjson.Result
+	// nodes index every value of the request, built in one pass the first
+	// time a json_build program reads the members of a value inside it
+	// (jsonbuild.go); nodesBuilt says they are there.
+	nodes      []jsonscan.Node
+	nodesBuilt bool
 
 	// Outcome of send_response / send_error in the last hook.
 	ShortStatus int
@@ -121,6 +126,7 @@ func (ex *Exchange) Reset() {
 		top:          ex.top[:0],
 		members:      ex.members[:0],
 		elems:        ex.elems[:0],
+		nodes:        ex.nodes[:0],
 	}
 }
 
@@ -134,7 +140,7 @@ type topEntry struct {
 // SetRequest replaces the canonical request body.
 func (ex *Exchange) SetRequest(b []byte) {
 	ex.Request, ex.top, ex.topFull = b, ex.top[:0], false
-	ex.elemKey, ex.elems = "", ex.elems[:0]
+	ex.elemKey, ex.elems, ex.nodesBuilt = "", ex.elems[:0], false
 }
 
 func (ex *Exchange) requestView() string {

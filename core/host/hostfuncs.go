@@ -204,29 +204,36 @@ func hBodySet(in *Instance, s []uint64) int32 {
 }
 
 func hJSONGet(in *Instance, s []uint64) int32 {
-	b, code := in.ex.body(abi.Object(s[0]), in.phase, in.adapter, false)
+	r, code := in.jsonLookup(abi.Object(s[0]), in.readString(s[1], s[2]))
 	if code != 0 {
 		return code
-	}
-	path, flags := in.readString(s[1], s[2]), uint32(s[3])
-	var r gjson.Result
-	if abi.Object(s[0]) == abi.ObjRequest {
-		if key, rest, ok := topKey(path); ok && rest == "#" {
-			if n, ok := in.ex.TopElems(key); ok {
-				return in.giveString(s[4], s[5], strconv.Itoa(n)) // no allocation below 100
-			}
-		}
-		r = in.ex.requestPath(path)
-	} else {
-		r = gjson.Get(unsafe.String(unsafe.SliceData(b), len(b)), path)
 	}
 	if !r.Exists() {
 		return abi.ErrNotFound
 	}
-	if flags&abi.FlagString != 0 && r.Type == gjson.String {
+	if uint32(s[3])&abi.FlagString != 0 && r.Type == gjson.String {
 		return in.giveString(s[4], s[5], r.Str)
 	}
 	return in.giveString(s[4], s[5], r.Raw)
+}
+
+// jsonLookup is the value at a path of an object's body for a read; a value
+// that does not exist is a zero Result with code 0. Request paths start at
+// the indexed top-level field.
+func (in *Instance) jsonLookup(obj abi.Object, path string) (gjson.Result, int32) {
+	b, code := in.ex.body(obj, in.phase, in.adapter, false)
+	if code != 0 {
+		return gjson.Result{}, code
+	}
+	if obj != abi.ObjRequest {
+		return gjson.Get(unsafe.String(unsafe.SliceData(b), len(b)), path), 0
+	}
+	if key, rest, ok := topKey(path); ok && rest == "#" {
+		if n, ok := in.ex.TopElems(key); ok {
+			return gjson.Result{Type: gjson.Number, Raw: strconv.Itoa(n), Num: float64(n)}, 0 // no allocation below 100
+		}
+	}
+	return in.ex.requestPath(path), 0
 }
 
 // topKey splits a path into a plain top-level key and the rest; ok is false

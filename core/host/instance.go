@@ -15,6 +15,8 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasmgate/wasmgate/core/abi"
+	"github.com/wasmgate/wasmgate/core/jsonscan"
+	"github.com/wasmgate/wasmgate/pdk/go/jsonbuild"
 )
 
 // Reason classifies a plugin failure (a metrics label, too).
@@ -107,6 +109,12 @@ type Instance struct {
 
 	// match is the state of the matching helpers (hostmatch.go).
 	match matchState
+
+	// json_build's interpreter and output buffer, reused across calls
+	// (jsonbuild.go).
+	builder jsonbuild.Runner
+	build   []byte
+	scanBuf []jsonscan.Member
 
 	dead bool
 }

@@ -37,13 +37,24 @@ type Member struct {
 // Valid reports whether b is exactly one JSON value, surrounded by optional
 // whitespace, nested at most MaxDepth deep.
 func Valid(b []byte) bool {
-	_, err := scan(b, nil, false)
+	_, err := scan(b, nil, recordNone)
 	return err == nil
 }
 
 // Scan checks b like Valid and, when b is an object, appends its top-level
 // members to dst in document order (duplicate keys included).
-func Scan(b []byte, dst []Member) ([]Member, error) { return scan(b, dst, true) }
+func Scan(b []byte, dst []Member) ([]Member, error) { return scan(b, dst, recordObject) }
+
+// ScanAny is Scan that, when b is an array, appends its elements, with nil
+// keys.
+func ScanAny(b []byte, dst []Member) ([]Member, error) { return scan(b, dst, recordAny) }
+
+// What scan records.
+const (
+	recordNone   = iota
+	recordObject // an object's members
+	recordAny    // an object's members or an array's elements
+)
 
 const (
 	ones  = 0x0101010101010101
@@ -166,7 +177,7 @@ func quoteByte(c byte) string {
 }
 
 // scan is one pass over b. The stack holds '{' or '[' per open container.
-func scan(b []byte, dst []Member, record bool) ([]Member, error) {
+func scan(b []byte, dst []Member, record int) ([]Member, error) {
 	var stackBuf [64]byte
 	stack := stackBuf[:0]
 	var cur Member // the top-level member being read
@@ -181,6 +192,9 @@ value: // a value starts at i (whitespace skipped)
 		cur.Elems++
 	}
 	if recording && len(stack) == 1 {
+		if stack[0] == '[' {
+			cur = Member{Elems: -1}
+		}
 		cur.Value = b[i:] // trimmed when the value ends
 	}
 	switch c := b[i]; c {
@@ -189,7 +203,7 @@ value: // a value starts at i (whitespace skipped)
 			return dst, &SyntaxError{i, fmt.Sprintf("nested deeper than %d levels", MaxDepth)}
 		}
 		stack = append(stack, c)
-		if record && len(stack) == 1 && c == '{' {
+		if len(stack) == 1 && (record == recordObject && c == '{' || record == recordAny) {
 			recording = true
 		}
 		if recording && len(stack) == 2 && c == '[' {

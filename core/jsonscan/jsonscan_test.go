@@ -126,6 +126,32 @@ func TestMembers(t *testing.T) {
 	}
 }
 
+func TestScanAnyElements(t *testing.T) {
+	got, err := ScanAny([]byte(` [ {"a":[1,2]}, "x\"y" ,[[3],4], 5 ,null,[]] `), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		value string
+		elems int
+	}{{`{"a":[1,2]}`, -1}, {`"x\"y"`, -1}, {`[[3],4]`, 2}, {`5`, -1}, {`null`, -1}, {`[]`, 0}}
+	if len(got) != len(want) {
+		t.Fatalf("%d elements, want %d: %v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		if g := got[i]; g.Key != nil || string(g.Value) != w.value || g.Elems != w.elems {
+			t.Errorf("element %d = {%q %q %d}, want %q %d", i, g.Key, g.Value, g.Elems, w.value, w.elems)
+		}
+	}
+	// An object's members, as Scan gives them.
+	if m, err := ScanAny([]byte(`{"k":[1]}`), nil); err != nil || len(m) != 1 || string(m[0].Key) != "k" || m[0].Elems != 1 {
+		t.Errorf("object: %v, %v", m, err)
+	}
+	if _, err := ScanAny([]byte(`[1,]`), nil); err == nil {
+		t.Error("[1,] accepted")
+	}
+}
+
 func TestChatRequestAgreesWithGJSON(t *testing.T) {
 	doc, err := os.ReadFile("testdata/chat.json")
 	if err != nil {

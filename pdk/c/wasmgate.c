@@ -23,6 +23,8 @@ WG_IMPORT("provider_stats") int32_t wg_host_provider_stats(char *buf, int32_t ca
 WG_IMPORT("secret_get") int32_t wg_host_secret_get(const char *name, int32_t name_len, char *buf, int32_t cap);
 WG_IMPORT("send_response") int32_t wg_host_send_response(int32_t status, const char *ptr, int32_t len);
 WG_IMPORT("send_error") int32_t wg_host_send_error(int32_t status, const char *type, int32_t type_len, const char *msg, int32_t msg_len);
+/* json_build (pdk/ABI.md, "Building bodies"). */
+WG_IMPORT("json_build") int32_t wg_host_json_build(int32_t obj, const unsigned char *prog, int32_t prog_len, char *buf, int32_t cap);
 
 #define FLAG_STRING 1
 #define FLAG_DELETE 2
@@ -30,10 +32,10 @@ WG_IMPORT("send_error") int32_t wg_host_send_error(int32_t status, const char *t
 __attribute__((export_name("wasmgate_abi_version"))) int32_t wasmgate_abi_version(void) { return WG_ABI_VERSION; }
 
 /* The kinds of reads; read() calls the host twice when the first buffer is small. */
-enum { RD_CONFIG, RD_BODY, RD_JSON, RD_HEADER, RD_ATTR, RD_SECRET, RD_DIGEST, RD_CACHE, RD_STATS };
+enum { RD_CONFIG, RD_BODY, RD_JSON, RD_HEADER, RD_ATTR, RD_SECRET, RD_DIGEST, RD_CACHE, RD_STATS, RD_BUILD };
 
 static int32_t host_read(int kind, int obj, const char *name, int flags, char *buf, int32_t cap) {
-	int32_t n = name ? (int32_t)strlen(name) : 0;
+	int32_t n = name && kind != RD_BUILD ? (int32_t)strlen(name) : 0;
 	switch (kind) {
 	case RD_CONFIG: return wg_host_config_get(buf, cap);
 	case RD_BODY: return wg_host_body_get(obj, buf, cap);
@@ -43,6 +45,7 @@ static int32_t host_read(int kind, int obj, const char *name, int flags, char *b
 	case RD_DIGEST: return wg_host_json_digest(obj, name, n, buf, cap);
 	case RD_CACHE: return wg_host_cache_call(name, n, buf, cap);
 	case RD_STATS: return wg_host_provider_stats(buf, cap);
+	case RD_BUILD: return wg_host_json_build(-1, (const unsigned char *)name, flags, buf, cap); /* flags: the program's length */
 	default: return wg_host_attr_get(name, n, buf, cap);
 	}
 }
@@ -482,4 +485,82 @@ char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len) {
 		}
 		cap = n; /* nothing was written: call again with room for the result */
 	}
+}
+
+/* json_build (pdk/ABI.md, "Building bodies"). */
+
+static void build_bytes(wg_builder *b, const void *p, int n) {
+	if (b->len + n > b->cap) {
+		int cap = b->cap ? b->cap * 2 : 256;
+		while (cap < b->len + n) cap *= 2;
+		unsigned char *grown = realloc(b->prog, cap);
+		if (!grown) abort();
+		b->prog = grown;
+		b->cap = cap;
+	}
+	memcpy(b->prog + b->len, p, n);
+	b->len += n;
+}
+
+static void build_u32(wg_builder *b, uint32_t v) {
+	unsigned char le[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
+	build_bytes(b, le, 4);
+}
+
+static void build_str(wg_builder *b, const char *s) {
+	uint32_t n = (uint32_t)strlen(s);
+	build_u32(b, n);
+	build_bytes(b, s, (int)n);
+}
+
+static void build_op(wg_builder *b, int op, int src) {
+	unsigned char h[2] = {(unsigned char)op, (unsigned char)src};
+	build_bytes(b, h, 2);
+}
+
+void wg_build_lit(wg_builder *b, const char *text) {
+	unsigned char op = 1;
+	build_bytes(b, &op, 1);
+	build_str(b, text);
+}
+
+void wg_build_copy(wg_builder *b, int src, const char *path, int flags) {
+	build_op(b, 2, src);
+	unsigned char f = (unsigned char)flags;
+	build_bytes(b, &f, 1);
+	build_str(b, path);
+}
+
+void wg_build_copy_or(wg_builder *b, int src, const char *path, int flags, const char *pre, const char *post, const char *def) {
+	build_op(b, 4, src);
+	unsigned char f = (unsigned char)flags;
+	build_bytes(b, &f, 1);
+	build_str(b, path);
+	build_str(b, pre);
+	build_str(b, post);
+	build_str(b, def);
+}
+
+void wg_build_kind(wg_builder *b, int src, const char *path) {
+	build_op(b, 3, src);
+	build_str(b, path);
+}
+
+void wg_build_base(wg_builder *b, int src, const char *path, unsigned int index) {
+	build_op(b, 5, src);
+	build_u32(b, index);
+	build_str(b, path);
+}
+
+int wg_build(const wg_builder *b, int obj) {
+	int32_t n = wg_host_json_build(obj, b->prog, b->len, NULL, 0);
+	return n < 0 ? n : 0;
+}
+
+char *wg_build_output(const wg_builder *b) { return read_value(RD_BUILD, 0, (const char *)b->prog, b->len); }
+
+void wg_builder_free(wg_builder *b) {
+	free(b->prog);
+	b->prog = NULL;
+	b->len = b->cap = 0;
 }

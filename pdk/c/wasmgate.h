@@ -169,4 +169,31 @@ int wg_metric_add(const char *event, const char *label, int delta);
 int wg_match_compile(const char *spec);
 char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len);
 
+/* json_build (pdk/ABI.md, "Building bodies"): a program of literals and
+ * values copied by path that the host assembles into a body in one call.
+ * Start with a zeroed wg_builder; free its program with wg_builder_free. */
+#define WG_BUILD_TEXT 1
+#define WG_BUILD_INNER 2
+#define WG_BUILD_REQUIRED 4
+#define WG_BUILD_OR_NEXT 8
+#define WG_BUILD_AS_ARRAY 16
+#define WG_BUILD_EMPTY_ABSENT 32
+#define WG_BUILD_BASE 255  /* as src: a path relative to the last base */
+#define WG_BUILD_ITEM 254  /* as src: a path relative to the last item */
+#define WG_BUILD_NO_INDEX 0xFFFFFFFFu
+typedef struct {
+	unsigned char *prog;
+	int len, cap;
+} wg_builder;
+void wg_build_lit(wg_builder *b, const char *text);
+void wg_build_copy(wg_builder *b, int src, const char *path, int flags);
+void wg_build_copy_or(wg_builder *b, int src, const char *path, int flags, const char *pre, const char *post, const char *def);
+void wg_build_kind(wg_builder *b, int src, const char *path);
+void wg_build_base(wg_builder *b, int src, const char *path, unsigned int index);
+/* Sets the output as obj's body: 0 or a WG_ERR_* result. */
+int wg_build(const wg_builder *b, int obj);
+/* The output as a string (free it), or NULL. */
+char *wg_build_output(const wg_builder *b);
+void wg_builder_free(wg_builder *b);
+
 #endif

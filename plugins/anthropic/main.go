@@ -40,7 +40,17 @@ type adapter struct {
 	// the start of each hook that uses them.
 	body, sys, tmp, path, roles []byte
 	attr                        []byte
-	baseURL, url, key           string // provider settings, never request data
+
+	// The request translation's programs and what its shape queries found
+	// (request.go).
+	frags                   frags
+	prog, sysProg           pdk.Builder
+	shape, choice, img      []byte
+	kinds, parts, toolTypes []byte
+	calls, partAt           []int
+	needs                   []need
+	emptyArgs               [][2]int
+	baseURL, url, key       string // provider settings, never request data
 
 	st streamState
 }
@@ -72,6 +82,7 @@ func (a *adapter) Init(cfg pdk.Config) error {
 	a.sys = make([]byte, 0, 1<<10)
 	a.tmp = make([]byte, 0, 1<<10)
 	a.path = make([]byte, 0, 64)
+	a.frags.build(a.MaxTokens)
 	return nil
 }
 
@@ -146,11 +157,12 @@ func (a *adapter) OnRequest(req *pdk.Request) pdk.Action {
 			return fail("set header "+h[0], err)
 		}
 	}
-	if msg := a.translateRequest(req); msg != "" {
+	msg, err := a.translateRequest(req)
+	if msg != "" {
 		return pdk.Error(400, "invalid_request_error", "anthropic: "+msg)
 	}
-	if err := up.SetBody(a.body); err != nil {
-		return fail("set body", err)
+	if err != nil {
+		return fail("build body", err)
 	}
 	return pdk.Continue
 }

@@ -1,36 +1,51 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/wasmgate/wasmgate/pdk/go"
 )
 
-// Roles of canonical messages, read all at once from "messages.#.role".
+// The translation of the canonical request into a Messages request. The
+// values never pass through the guest, and the guest does almost no work
+// per value (in a Go guest every append costs tens of nanoseconds): one
+// json_build call returns the request's shape (settings, roles, kinds of
+// contents, numbers of tool calls and parts), and a second one assembles
+// the body from program fragments built once, per message one fragment and
+// the message's index.
+
+// Roles of canonical messages, as the shape query codes them.
 const (
 	roleOther = iota
 	roleSystem
+	roleDeveloper
 	roleUser
 	roleAssistant
 	roleTool
 )
 
-func roleCode(name string) byte {
+const roleNames = "system,developer,user,assistant,tool"
+
+// Types of content parts.
+const (
+	partOther = iota
+	partText
+	partImage
+)
+
+func partCode(name string) byte {
 	switch name {
-	case "system", "developer":
-		return roleSystem
-	case "user":
-		return roleUser
-	case "assistant":
-		return roleAssistant
-	case "tool":
-		return roleTool
+	case "text":
+		return partText
+	case "image_url":
+		return partImage
 	}
-	return roleOther
+	return partOther
 }
 
-// parseNames reads a JSON array of plain strings (roles, block types: no
-// escapes) into codes.
+// parseNames appends the codes of a JSON array of plain strings (block
+// types: no escapes) to dst.
 func parseNames(raw []byte, dst []byte, code func(string) byte) []byte {
-	dst = dst[:0]
 	for i := 0; i < len(raw); i++ {
 		if raw[i] != '"' {
 			continue
@@ -50,231 +65,419 @@ func isNull(b []byte, start int) bool {
 	return len(b) == start || s(b[start:]) == "null"
 }
 
-// translateRequest writes the Messages request for the canonical request
-// into a.body; a non-empty result is a client error.
-func (a *adapter) translateRequest(req *pdk.Request) string {
-	var ok bool
-	b := append(a.body[:0], `{"model":`...)
-	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); ok && len(a.attr) > 0 {
-		b = pdk.AppendJSONString(b, s(a.attr))
-	} else if b, ok = req.AppendRaw(b, "model"); !ok {
-		return "model is missing"
-	}
-	b = append(b, `,"max_tokens":`...)
-	n := len(b)
-	b, _ = req.AppendRaw(b, "max_completion_tokens")
-	if isNull(b, n) {
-		b, _ = req.AppendRaw(b[:n], "max_tokens")
-		if isNull(b, n) {
-			b = appendInt(b[:n], a.MaxTokens)
-		}
-	}
-	if v, ok := req.GetInt("n"); ok && v > 1 {
-		return "n > 1 is not supported by the Messages API"
-	}
-	if t, ok := req.GetString("response_format.type"); ok && t != "text" {
-		return "response_format " + t + " is not supported by the Messages API"
-	}
-	if req.Stream() {
-		b = append(b, `,"stream":true`...)
-	}
-	for _, f := range [...]string{"temperature", "top_p"} {
-		n = len(b)
-		b = append(append(append(b, `,"`...), f...), `":`...)
-		m := len(b)
-		if b, _ = req.AppendRaw(b, f); isNull(b, m) {
-			b = b[:n]
-		}
-	}
-	n = len(b)
-	b = append(b, `,"stop_sequences":`...)
-	m := len(b)
-	b, _ = req.AppendRaw(b, "stop")
-	switch {
-	case isNull(b, m):
-		b = b[:n]
-	case b[m] == '"':
-		b = append(b[:m], '[')
-		b, _ = req.AppendRaw(b, "stop")
-		b = append(b, ']')
-	}
-	n = len(b)
-	b = append(b, `,"metadata":{"user_id":`...)
-	m = len(b)
-	if b, _ = req.AppendRaw(b, "user"); isNull(b, m) {
-		b = b[:n]
-	} else {
-		b = append(b, '}')
-	}
+// sep ends a field of the shape query's output: NUL never occurs in JSON text.
+const sep = "\x00"
 
-	a.tmp, _ = req.AppendRaw(a.tmp[:0], "messages.#.role")
-	a.roles = parseNames(a.tmp, a.roles, roleCode)
-	sys := a.sys[:0]
-	b = append(b, `,"messages":[`...)
-	first, inTool := true, false
-	sep := func() {
-		if !first {
-			b = append(b, ',')
+const req0 = pdk.ObjRequest
+
+// need is a value the built body requires (a BuildRequired copy): when the
+// build reports one missing, diagnose finds which, to name it.
+type need struct {
+	what byte
+	i, j int
+}
+
+const (
+	needModel = iota
+	needToolCallID
+	needUseID
+	needUseName
+	needArgs
+	needToolName
+	needChoiceName
+)
+
+// field returns the NUL-terminated field at b[k:] and the index after it.
+func field(b []byte, k int) ([]byte, int) {
+	for i := k; i < len(b); i++ {
+		if b[i] == 0 {
+			return b[k:i], i + 1
 		}
-		first = false
 	}
-	closeTool := func() {
-		if inTool {
-			b = append(b, "]}"...)
+	return b[k:], len(b)
+}
+
+// unquote strips the quotes of a raw JSON string (escapes stay).
+func unquote(raw []byte) []byte {
+	if len(raw) >= 2 && raw[0] == '"' {
+		return raw[1 : len(raw)-1]
+	}
+	return raw
+}
+
+// atoi parses a non-negative JSON integer; -1 for anything else. (Not
+// strconv.Atoi: its error allocates, and in Wasm an allocation costs more
+// than a host call.)
+func atoi(b []byte) int {
+	if len(b) == 0 || len(b) > 9 {
+		return -1
+	}
+	v := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v
+}
+
+// frags are the program fragments of the translation, built once.
+type frags struct {
+	shape pdk.Builder // the shape query
+
+	head pdk.Builder // max_tokens, sampling settings, stop, user
+
+	user, userFirst           pdk.Builder // a user message with string content
+	userParts, userPartsFirst pdk.Builder // the start of one with parts
+	text, textFirst           pdk.Builder // a text block of a string content
+	part, partFirst           pdk.Builder // a text block of a text part (the item)
+	asst, asstFirst           pdk.Builder // the start of an assistant turn
+	toolUse, toolUseEmpty     pdk.Builder // a tool_use block (the item), and one without arguments
+	result, resultNext        pdk.Builder // a tool result opening a user turn, and one more
+	resultFirst               pdk.Builder
+	tool                      pdk.Builder // a tool definition (the base)
+	choiceName                pdk.Builder // a named tool_choice
+}
+
+func (f *frags) build(maxTokens int) {
+	p := &f.shape
+	for _, path := range [...]string{"n", "response_format.type", "stream", "parallel_tool_calls", "tool_choice", "tools.#"} {
+		p.Copy(req0, path, 0)
+		p.Lit(sep)
+	}
+	p.Each(req0, "tools", sep, pdk.EachField{Path: "type", Flags: pdk.BuildCode, Names: "function"})
+	p.Each(req0, "messages", sep,
+		pdk.EachField{Path: "role", Flags: pdk.BuildCode, Names: roleNames},
+		pdk.EachField{Path: "content", Flags: pdk.BuildKind},
+		pdk.EachField{Path: "tool_calls.#"},
+		pdk.EachField{Path: "content.#"},
+		pdk.EachField{Path: "content.#.type"})
+
+	p = &f.head
+	p.Lit(`,"max_tokens":`)
+	p.Copy(req0, "max_completion_tokens", pdk.BuildOrNext)
+	p.Copy(req0, "max_tokens", pdk.BuildOrNext)
+	p.LitBytes(appendInt(nil, maxTokens))
+	p.CopyOr(req0, "temperature", 0, `,"temperature":`, "", "")
+	p.CopyOr(req0, "top_p", 0, `,"top_p":`, "", "")
+	p.CopyOr(req0, "stop", pdk.BuildAsArray, `,"stop_sequences":`, "", "")
+	p.CopyOr(req0, "user", 0, `,"metadata":{"user_id":`, "}", "")
+
+	for k, c := range [...]string{"", ","} {
+		u := [...]*pdk.Builder{&f.userFirst, &f.user}[k]
+		u.Lit(c + `{"role":"user","content":`)
+		u.Copy(pdk.BuildBase, "content", 0)
+		u.Lit("}")
+		[...]*pdk.Builder{&f.userPartsFirst, &f.userParts}[k].Lit(c + `{"role":"user","content":[`)
+		[...]*pdk.Builder{&f.textFirst, &f.text}[k].CopyOr(pdk.BuildBase, "content", 0, c+`{"type":"text","text":`, "}", "")
+		[...]*pdk.Builder{&f.partFirst, &f.part}[k].CopyOr(pdk.BuildItem, "text", 0, c+`{"type":"text","text":`, "}", c+`{"type":"text","text":""}`)
+		[...]*pdk.Builder{&f.asstFirst, &f.asst}[k].Lit(c + `{"role":"assistant","content":[`)
+	}
+	for k, u := range [...]*pdk.Builder{&f.toolUse, &f.toolUseEmpty} {
+		u.Lit(`{"type":"tool_use","id":`)
+		u.Copy(pdk.BuildItem, "id", pdk.BuildRequired)
+		u.Lit(`,"name":`)
+		u.Copy(pdk.BuildItem, "function.name", pdk.BuildRequired)
+		u.Lit(`,"input":`)
+		if k == 0 { // the host parses the arguments string and checks it is JSON
+			u.Copy(pdk.BuildItem, "function.arguments|@fromstr|@valid", pdk.BuildRequired)
+		} else {
+			u.Lit("{}")
+		}
+		u.Lit("}")
+	}
+	for k, c := range [...]string{`{"role":"user","content":[`, `,{"role":"user","content":[`, ","} {
+		r := [...]*pdk.Builder{&f.resultFirst, &f.result, &f.resultNext}[k]
+		r.Lit(c + `{"type":"tool_result","tool_use_id":`)
+		r.Copy(pdk.BuildBase, "tool_call_id", pdk.BuildRequired)
+		r.CopyOr(pdk.BuildBase, "content", 0, `,"content":`, "}", `,"content":""}`)
+	}
+	p = &f.tool
+	p.Lit(`{"name":`)
+	p.Copy(pdk.BuildBase, "function.name", pdk.BuildRequired)
+	p.CopyOr(pdk.BuildBase, "function.description", 0, `,"description":`, "", "")
+	p.CopyOr(pdk.BuildBase, "function.parameters", 0, `,"input_schema":`, "}", `,"input_schema":{"type":"object","properties":{}}}`)
+	p = &f.choiceName
+	p.Lit(`,"tool_choice":{"type":"tool","name":`)
+	p.Copy(req0, "tool_choice.function.name", pdk.BuildRequired)
+}
+
+// translateRequest builds the Messages request for the canonical request as
+// the provider request body; a non-empty message is a client error.
+func (a *adapter) translateRequest(req *pdk.Request) (string, error) {
+	a.emptyArgs = a.emptyArgs[:0]
+	for {
+		msg, err := a.buildRequest(req)
+		if !errors.Is(err, pdk.ErrNotFound) {
+			return msg, err
+		}
+		// A required value is missing, or a tool call's arguments are
+		// empty (sent as {}): name the first, or build again.
+		if msg = a.diagnose(req); msg != "" {
+			return msg, nil
+		}
+	}
+}
+
+func (a *adapter) buildRequest(req *pdk.Request) (string, error) {
+	f := &a.frags
+	var err error
+	if a.shape, err = f.shape.AppendOutput(a.shape[:0]); err != nil {
+		return "", err
+	}
+	b := a.shape
+	var v []byte
+	k := 0
+	if v, k = field(b, k); len(v) > 0 && atoi(v) > 1 {
+		return "n > 1 is not supported by the Messages API", nil
+	}
+	if v, k = field(b, k); len(v) > 0 && s(v) != `"text"` {
+		return "response_format " + string(unquote(v)) + " is not supported by the Messages API", nil
+	}
+	v, k = field(b, k)
+	stream := s(v) == "true"
+	v, k = field(b, k)
+	noParallel := s(v) == "false"
+	v, k = field(b, k)
+	a.choice = append(a.choice[:0], v...)
+	v, k = field(b, k)
+	nt := max(atoi(v), 0)
+	for j := 0; j < nt; j++ {
+		if k >= len(b) || b[k] != 1 {
+			return "tools." + string(appendInt(nil, j)) + ": only function tools are supported", nil
+		}
+		k++
+	}
+	a.roles, a.kinds, a.calls = a.roles[:0], a.kinds[:0], a.calls[:0]
+	a.parts, a.partAt = a.parts[:0], a.partAt[:0]
+	for i := 0; k+2 <= len(b); i++ {
+		a.roles = append(a.roles, b[k])
+		a.kinds = append(a.kinds, b[k+1])
+		v, k = field(b, k+2)
+		a.calls = append(a.calls, max(atoi(v), 0))
+		var types []byte
+		v, k = field(b, k)
+		types, k = field(b, k)
+		a.partAt = append(a.partAt, len(a.parts))
+		if a.kinds[i] != pdk.KindArray {
+			continue
+		}
+		np, start := max(atoi(v), 0), len(a.parts)
+		if a.parts = parseNames(types, a.parts, partCode); len(a.parts)-start != np { // a part without a type: find it
+			a.parts = a.parts[:start]
+			for j := 0; j < np; j++ {
+				a.tmp, _ = req.AppendString(a.tmp[:0], a.p2("messages", i, "content", j, "type"))
+				a.parts = append(a.parts, partCode(s(a.tmp)))
+			}
+		}
+	}
+	a.partAt = append(a.partAt, len(a.parts))
+
+	// The body.
+	p := &a.prog
+	p.Reset()
+	a.sysProg.Reset()
+	a.needs = a.needs[:0]
+	var ok bool
+	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); ok && len(a.attr) > 0 {
+		a.tmp = pdk.AppendJSONString(append(a.tmp[:0], `{"model":`...), s(a.attr))
+		p.LitBytes(a.tmp)
+	} else {
+		p.Lit(`{"model":`)
+		a.require(needModel, 0, 0)
+		p.Copy(req0, "model", pdk.BuildRequired)
+	}
+	p.Append(&f.head)
+	if stream {
+		p.Lit(`,"stream":true`)
+	}
+	p.Lit(`,"messages":[`)
+	first, inTool := true, false
+	for i, role := range a.roles {
+		if inTool && role != roleTool {
+			p.Lit("]}")
 			inTool = false
 		}
-	}
-	for i, role := range a.roles {
 		switch role {
-		case roleSystem:
-			var msg string
-			if sys, msg = a.appendText(sys, req, i, len(sys) > 0); msg != "" {
-				return msg
+		case roleSystem, roleDeveloper:
+			if msg := a.kindError(i); msg != "" {
+				return msg, nil
+			}
+			if a.hasText(i) {
+				more := a.sysProg.Len() > 0
+				a.sysProg.BaseAt(req0, "messages", i)
+				a.text(&a.sysProg, i, more)
 			}
 		case roleUser:
-			closeTool()
-			sep()
-			b = append(b, `{"role":"user","content":`...)
-			var msg string
-			if b, msg = a.appendUserContent(b, req, i); msg != "" {
-				return msg
+			p.BaseAt(req0, "messages", i)
+			if msg := a.userContent(req, i, first); msg != "" {
+				return msg, nil
 			}
-			b = append(b, '}')
+			first = false
 		case roleAssistant:
-			closeTool()
-			start, wasFirst := len(b), first
-			sep()
-			b = append(b, `{"role":"assistant","content":[`...)
-			k := len(b)
-			var msg string
-			if b, msg = a.appendText(b, req, i, false); msg != "" {
-				return msg
+			if msg := a.kindError(i); msg != "" {
+				return msg, nil
 			}
-			if b, msg = a.appendToolUses(b, req, i, len(b) > k); msg != "" {
-				return msg
+			text, calls := a.hasText(i), a.calls[i]
+			if !text && calls == 0 {
+				continue // nothing to say: Anthropic refuses empty turns
 			}
-			if len(b) == k { // nothing to say: Anthropic refuses empty turns
-				b, first = b[:start], wasFirst
-				continue
+			p.BaseAt(req0, "messages", i)
+			a.pick(&f.asstFirst, &f.asst, first)
+			first = false
+			if text {
+				a.text(p, i, false)
 			}
-			b = append(b, "]}"...)
+			a.toolUses(i, calls, text)
+			p.Lit("]}")
 		case roleTool:
-			if !inTool {
-				sep()
-				b = append(b, `{"role":"user","content":[`...)
-				inTool = true
-			} else {
-				b = append(b, ',')
+			p.BaseAt(req0, "messages", i)
+			a.require(needToolCallID, i, 0)
+			switch {
+			case inTool:
+				p.Append(&f.resultNext)
+			case first:
+				p.Append(&f.resultFirst)
+			default:
+				p.Append(&f.result)
 			}
-			b = append(b, `{"type":"tool_result","tool_use_id":`...)
-			m := len(b)
-			if b, _ = req.AppendRaw(b, a.p("messages", i, "tool_call_id")); isNull(b, m) {
-				return "messages." + string(appendInt(nil, i)) + ".tool_call_id is missing"
-			}
-			b = append(b, `,"content":`...)
-			m = len(b)
-			if b, _ = req.AppendRaw(b, a.p("messages", i, "content")); isNull(b, m) {
-				b = append(b[:m], `""`...)
-			}
-			b = append(b, '}')
+			first, inTool = false, true
 		default:
-			return "messages." + string(appendInt(nil, i)) + ": unsupported role"
+			return "messages." + string(appendInt(nil, i)) + ": unsupported role", nil
 		}
 	}
-	closeTool()
-	b = append(b, ']')
-	if len(sys) > 0 {
-		b = append(append(append(b, `,"system":[`...), sys...), ']')
+	if inTool {
+		p.Lit("]}")
 	}
-	a.sys = sys
-	var msg string
-	if b, msg = a.appendTools(b, req); msg != "" {
-		return msg
+	p.Lit("]")
+	if a.sysProg.Len() > 0 {
+		p.Lit(`,"system":[`)
+		p.Append(&a.sysProg)
+		p.Lit("]")
 	}
-	a.body = append(b, '}')
-	return ""
+	if msg := a.tools(nt, noParallel); msg != "" {
+		return msg, nil
+	}
+	p.Lit("}")
+	return "", p.Build(pdk.ObjUpstreamRequest)
 }
 
-// appendText appends the text blocks of message i's content (a string or
-// text parts), comma-separated, with a leading comma when more is true.
-func (a *adapter) appendText(b []byte, req *pdk.Request, i int, more bool) ([]byte, string) {
-	n := len(b)
-	if more {
-		b = append(b, ',')
+// pick appends the first fragment when first is true, else the other.
+func (a *adapter) pick(first, other *pdk.Builder, isFirst bool) {
+	if isFirst {
+		a.prog.Append(first)
+	} else {
+		a.prog.Append(other)
 	}
-	k := len(b)
-	b = append(b, `{"type":"text","text":`...)
-	m := len(b)
-	b, _ = req.AppendRaw(b, a.p("messages", i, "content"))
-	switch {
-	case isNull(b, m) || s(b[m:]) == `""`:
-		return b[:n], ""
-	case b[m] == '"':
-		return append(b, '}'), ""
-	case b[m] != '[':
-		return b[:n], "messages." + string(appendInt(nil, i)) + ".content must be a string or an array"
+}
+
+func (a *adapter) require(what byte, i, j int) { a.needs = append(a.needs, need{what, i, j}) }
+
+// hasText reports whether message i's content gives a text block.
+func (a *adapter) hasText(i int) bool {
+	switch a.kinds[i] {
+	case pdk.KindString:
+		return true
+	case pdk.KindArray:
+		for _, t := range a.parts[a.partAt[i]:a.partAt[i+1]] {
+			if t == partText {
+				return true
+			}
+		}
 	}
-	b = b[:k]
-	parts, _ := req.GetInt(a.p("messages", i, "content.#"))
-	wrote := false
-	for j := 0; j < parts; j++ {
-		a.tmp, _ = req.AppendString(a.tmp[:0], a.p2("messages", i, "content", j, "type"))
-		if s(a.tmp) != "text" {
+	return false
+}
+
+// kindError is the error for a content that is neither text nor parts.
+func (a *adapter) kindError(i int) string {
+	switch a.kinds[i] {
+	case pdk.KindString, pdk.KindEmptyString, pdk.KindArray, pdk.KindNull, pdk.KindMissing:
+		return ""
+	}
+	return "messages." + string(appendInt(nil, i)) + ".content must be a string or an array"
+}
+
+// text writes the text blocks of message i (the base) to b,
+// comma-separated, with a leading comma when more is true.
+func (a *adapter) text(b *pdk.Builder, i int, more bool) {
+	f := &a.frags
+	if a.kinds[i] == pdk.KindString {
+		if more {
+			b.Append(&f.text)
+		} else {
+			b.Append(&f.textFirst)
+		}
+		return
+	}
+	for j, t := range a.parts[a.partAt[i]:a.partAt[i+1]] {
+		if t != partText {
 			continue // only text has a place here (system, assistant turns)
 		}
-		if wrote {
-			b = append(b, ',')
+		b.ItemAt(pdk.BuildBase, "content", j)
+		if more {
+			b.Append(&f.part)
+		} else {
+			b.Append(&f.partFirst)
 		}
-		b = append(b, `{"type":"text","text":`...)
-		b, _ = req.AppendRaw(b, a.p2("messages", i, "content", j, "text"))
-		b = append(b, '}')
-		wrote = true
+		more = true
 	}
-	if !wrote {
-		return b[:n], ""
-	}
-	return b, ""
 }
 
-// appendUserContent appends a user message's content: a string as is,
+// userContent writes a user message (the base): a string content as is,
 // parts as text and image blocks.
-func (a *adapter) appendUserContent(b []byte, req *pdk.Request, i int) ([]byte, string) {
-	m := len(b)
-	b, _ = req.AppendRaw(b, a.p("messages", i, "content"))
-	switch {
-	case isNull(b, m):
-		return b[:m], "messages." + string(appendInt(nil, i)) + ".content is missing"
-	case b[m] == '"':
-		return b, ""
-	case b[m] != '[':
-		return b[:m], "messages." + string(appendInt(nil, i)) + ".content must be a string or an array"
+func (a *adapter) userContent(req *pdk.Request, i int, first bool) string {
+	f, p := &a.frags, &a.prog
+	switch a.kinds[i] {
+	case pdk.KindNull, pdk.KindMissing:
+		return "messages." + string(appendInt(nil, i)) + ".content is missing"
+	case pdk.KindString, pdk.KindEmptyString:
+		a.pick(&f.userFirst, &f.user, first)
+		return ""
+	case pdk.KindArray:
+	default:
+		return "messages." + string(appendInt(nil, i)) + ".content must be a string or an array"
 	}
-	b = append(b[:m], '[')
-	parts, _ := req.GetInt(a.p("messages", i, "content.#"))
-	for j := 0; j < parts; j++ {
-		if j > 0 {
-			b = append(b, ',')
-		}
-		a.tmp, _ = req.AppendString(a.tmp[:0], a.p2("messages", i, "content", j, "type"))
-		switch s(a.tmp) {
-		case "text":
-			b = append(b, `{"type":"text","text":`...)
-			b, _ = req.AppendRaw(b, a.p2("messages", i, "content", j, "text"))
-			b = append(b, '}')
-		case "image_url":
+	a.pick(&f.userPartsFirst, &f.userParts, first)
+	for j, t := range a.parts[a.partAt[i]:a.partAt[i+1]] {
+		switch t {
+		case partText:
+			p.ItemAt(pdk.BuildBase, "content", j)
+			if j > 0 {
+				p.Append(&f.part)
+			} else {
+				p.Append(&f.partFirst)
+			}
+		case partImage:
+			// The image is read to split a data: URL into its media type
+			// and data.
 			a.tmp, _ = req.AppendString(a.tmp[:0], a.p2("messages", i, "content", j, "image_url.url"))
-			b = appendImage(b, a.tmp)
+			a.img = a.img[:0]
+			if j > 0 {
+				a.img = append(a.img, ',')
+			}
+			var ok bool
+			if a.img, ok = appendDataImage(a.img, a.tmp); ok {
+				p.LitBytes(a.img)
+				break
+			}
+			// A url source: the host copies the URL as it stands.
+			p.LitBytes(append(a.img, `{"type":"image","source":{"type":"url","url":`...))
+			p.ItemAt(pdk.BuildBase, "content", j)
+			p.CopyOr(pdk.BuildItem, "image_url.url", 0, "", "}}", `""}}`)
 		default:
-			return b, "messages." + string(appendInt(nil, i)) + ".content." + string(appendInt(nil, j)) +
+			a.tmp, _ = req.AppendString(a.tmp[:0], a.p2("messages", i, "content", j, "type"))
+			return "messages." + string(appendInt(nil, i)) + ".content." + string(appendInt(nil, j)) +
 				": part type " + string(a.tmp) + " is not supported by the Messages API"
 		}
 	}
-	return append(b, ']'), ""
+	p.Lit("]}")
+	return ""
 }
 
-// appendImage writes an image block for an image URL: a data: URL becomes a
-// base64 source, anything else a url source.
-func appendImage(b, url []byte) []byte {
+// appendDataImage writes an image block with a base64 source for a data:
+// URL; ok is false for any other URL.
+func appendDataImage(b, url []byte) (_ []byte, ok bool) {
 	const data = "data:"
 	if len(url) > len(data) && s(url[:len(data)]) == data {
 		semi, comma := -1, -1
@@ -292,83 +495,64 @@ func appendImage(b, url []byte) []byte {
 			b = pdk.AppendJSONString(b, s(url[len(data):semi]))
 			b = append(b, `,"data":"`...)
 			b = append(b, url[comma+1:]...) // base64 needs no escaping
-			return append(b, `"}}`...)
+			return append(b, `"}}`...), true
 		}
 	}
-	b = append(b, `{"type":"image","source":{"type":"url","url":`...)
-	b = pdk.AppendJSONString(b, s(url))
-	return append(b, "}}"...)
+	return b, false
 }
 
-// appendToolUses appends the tool_use blocks of an assistant message's
-// tool_calls; the arguments (a JSON string) become the input object.
-func (a *adapter) appendToolUses(b []byte, req *pdk.Request, i int, more bool) ([]byte, string) {
-	calls, _ := req.GetInt(a.p("messages", i, "tool_calls.#"))
+// toolUses writes the tool_use blocks of an assistant message's (the
+// base's) tool_calls; the arguments (a JSON string) become the input object.
+func (a *adapter) toolUses(i, calls int, more bool) {
+	f, p := &a.frags, &a.prog
 	for j := 0; j < calls; j++ {
 		if more || j > 0 {
-			b = append(b, ',')
+			p.Lit(",")
 		}
-		b = append(b, `{"type":"tool_use","id":`...)
-		b, _ = req.AppendRaw(b, a.p2("messages", i, "tool_calls", j, "id"))
-		b = append(b, `,"name":`...)
-		b, _ = req.AppendRaw(b, a.p2("messages", i, "tool_calls", j, "function.name"))
-		b = append(b, `,"input":`...)
-		// The host parses the arguments string and checks it is JSON.
-		var ok bool
-		if b, ok = req.AppendRaw(b, a.p2("messages", i, "tool_calls", j, "function.arguments|@fromstr|@valid")); !ok {
-			if args, _ := req.GetString(a.p2("messages", i, "tool_calls", j, "function.arguments")); args != "" {
-				return b, "messages." + string(appendInt(nil, i)) + ".tool_calls." + string(appendInt(nil, j)) +
-					".function.arguments must be JSON"
-			}
-			b = append(b, "{}"...)
+		p.ItemAt(pdk.BuildBase, "tool_calls", j)
+		a.require(needUseID, i, j)
+		a.require(needUseName, i, j)
+		if a.emptyArgsAt(i, j) {
+			p.Append(&f.toolUseEmpty)
+		} else {
+			a.require(needArgs, i, j)
+			p.Append(&f.toolUse)
 		}
-		b = append(b, '}')
 	}
-	return b, ""
 }
 
-// appendTools appends tools and tool_choice.
-func (a *adapter) appendTools(b []byte, req *pdk.Request) ([]byte, string) {
-	nt, _ := req.GetInt("tools.#")
-	if nt > 0 {
-		b = append(b, `,"tools":[`...)
-		for j := 0; j < nt; j++ {
-			if t, _ := req.GetString(a.p("tools", j, "type")); t != "function" {
-				return b, "tools." + string(appendInt(nil, j)) + ": only function tools are supported"
-			}
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"name":`...)
-			b, _ = req.AppendRaw(b, a.p("tools", j, "function.name"))
-			n := len(b)
-			b = append(b, `,"description":`...)
-			m := len(b)
-			if b, _ = req.AppendRaw(b, a.p("tools", j, "function.description")); isNull(b, m) {
-				b = b[:n]
-			}
-			b = append(b, `,"input_schema":`...)
-			m = len(b)
-			if b, _ = req.AppendRaw(b, a.p("tools", j, "function.parameters")); isNull(b, m) {
-				b = append(b[:m], `{"type":"object","properties":{}}`...)
-			}
-			b = append(b, '}')
+func (a *adapter) emptyArgsAt(i, j int) bool {
+	for _, e := range a.emptyArgs {
+		if e == [2]int{i, j} {
+			return true
 		}
-		b = append(b, ']')
 	}
-	noParallel := false
-	if v, ok := req.GetBool("parallel_tool_calls"); ok && !v {
-		noParallel = true
+	return false
+}
+
+// tools writes tools and tool_choice.
+func (a *adapter) tools(nt int, noParallel bool) string {
+	p := &a.prog
+	if nt > 0 {
+		p.Lit(`,"tools":[`)
+		for j := 0; j < nt; j++ {
+			if j > 0 {
+				p.Lit(",")
+			}
+			p.BaseAt(req0, "tools", j)
+			a.require(needToolName, j, 0)
+			p.Append(&a.frags.tool)
+		}
+		p.Lit("]")
 	}
-	a.tmp, _ = req.AppendRaw(a.tmp[:0], "tool_choice")
 	choice := ""
 	switch {
-	case isNull(a.tmp, 0):
+	case len(a.choice) == 0 || s(a.choice) == "null":
 		if noParallel && nt > 0 {
 			choice = "auto"
 		}
-	case a.tmp[0] == '"':
-		switch s(a.tmp) {
+	case a.choice[0] == '"':
+		switch s(a.choice) {
 		case `"auto"`:
 			choice = "auto"
 		case `"required"`:
@@ -376,25 +560,71 @@ func (a *adapter) appendTools(b []byte, req *pdk.Request) ([]byte, string) {
 		case `"none"`:
 			choice = "none"
 		default:
-			return b, "tool_choice: unknown value " + string(a.tmp)
+			return "tool_choice: unknown value " + string(a.choice)
 		}
 	default:
-		b = append(b, `,"tool_choice":{"type":"tool","name":`...)
-		m := len(b)
-		if b, _ = req.AppendRaw(b, "tool_choice.function.name"); isNull(b, m) {
-			return b, "tool_choice.function.name is missing"
-		}
+		a.require(needChoiceName, 0, 0)
+		p.Append(&a.frags.choiceName)
 		if noParallel {
-			b = append(b, `,"disable_parallel_tool_use":true`...)
+			p.Lit(`,"disable_parallel_tool_use":true`)
 		}
-		return append(b, '}'), ""
+		p.Lit("}")
+		return ""
 	}
 	if choice != "" && (nt > 0 || choice == "none") {
-		b = append(append(append(b, `,"tool_choice":{"type":"`...), choice...), '"')
+		p.Lit(`,"tool_choice":{"type":"`)
+		p.Lit(choice)
+		p.Lit(`"`)
 		if noParallel && choice != "none" {
-			b = append(b, `,"disable_parallel_tool_use":true`...)
+			p.Lit(`,"disable_parallel_tool_use":true`)
 		}
-		b = append(b, '}')
+		p.Lit("}")
 	}
-	return b, ""
+	return ""
+}
+
+// diagnose finds the required value a build missed and names it, or, when
+// it was only tool-call arguments left empty, marks them to be sent as {}
+// and returns "" to build again.
+func (a *adapter) diagnose(req *pdk.Request) string {
+	empty := false
+	for _, n := range a.needs {
+		var path, what string
+		switch n.what {
+		case needModel:
+			path, what = "model", "model"
+		case needToolCallID:
+			path = a.p("messages", n.i, "tool_call_id")
+		case needUseID:
+			path = a.p2("messages", n.i, "tool_calls", n.j, "id")
+		case needUseName:
+			path = a.p2("messages", n.i, "tool_calls", n.j, "function.name")
+		case needToolName:
+			path = a.p("tools", n.i, "function.name")
+		case needChoiceName:
+			path = "tool_choice.function.name"
+		case needArgs:
+			if _, ok := req.AppendRaw(a.tmp[:0], a.p2("messages", n.i, "tool_calls", n.j, "function.arguments|@fromstr|@valid")); ok {
+				continue
+			}
+			if args, _ := req.GetString(a.p2("messages", n.i, "tool_calls", n.j, "function.arguments")); args != "" {
+				return "messages." + string(appendInt(nil, n.i)) + ".tool_calls." + string(appendInt(nil, n.j)) +
+					".function.arguments must be JSON"
+			}
+			a.emptyArgs = append(a.emptyArgs, [2]int{n.i, n.j})
+			empty = true
+			continue
+		}
+		if a.tmp, _ = req.AppendRaw(a.tmp[:0], path); len(a.tmp) > 0 && s(a.tmp) != "null" {
+			continue
+		}
+		if what == "" {
+			what = path
+		}
+		return what + " is missing"
+	}
+	if !empty {
+		return "a required value is missing" // the request changed under us; never expected
+	}
+	return ""
 }

@@ -60,7 +60,7 @@ func appendUsage(b []byte, u usage) []byte {
 func (a *adapter) OnResponse(resp *pdk.Response) pdk.Action {
 	up := pdk.UpstreamResponse()
 	a.tmp, _ = up.AppendRaw(a.tmp[:0], "content.#.type")
-	a.roles = parseNames(a.tmp, a.roles, blockCode)
+	a.roles = parseNames(a.tmp, a.roles[:0], blockCode)
 	b := append(a.body[:0], `{"id":`...)
 	n := len(b)
 	if b, _ = up.AppendRaw(b, "id"); isNull(b, n) {

@@ -20,6 +20,8 @@ func onRequest() int32 {
 		requestAdapter()
 	case "redact":
 		requestRedact() // match_redact (redact.go)
+	case "build":
+		requestBuild()
 	case "respond":
 		code("send_response", sendResponse(200, fixture.ShortResponse), 0)
 		if failure == "" {
@@ -173,6 +175,26 @@ func requestAdapter() {
 	code("json_set upstream", jsonSet(objUpRequest, "model", flagString, "up-model"), 0)
 	v, n = jsonGet(objRequest, "model", flagString)
 	value("canonical request untouched by upstream writes", v, n, "tck-model")
+}
+
+// requestBuild checks json_build: a shape query to the guest, a body built
+// into the provider request, and its failures.
+func requestBuild() {
+	const lit, cp, kind, cpOr, base, each, srcBase = 1, 2, 3, 4, 5, 6, 255
+	shape := program(each, objRequest, "messages", 2, 128, "system,user", "role", 64, "content", "|")
+	v, n := jsonBuildOutput(shape)
+	value("json_build shape to the guest", v, n, fixture.BuildShape)
+	body := program(lit, `{"m":`, cp, objRequest, 0, "model", lit, `,"u":`, base, objRequest, uint32(1), "messages",
+		cp, srcBase, 0, "content", cpOr, objRequest, 0, "nope", "x", "y", `,"d":1`, lit, "}")
+	code("json_build into the provider request", jsonBuild(objUpRequest, body), int32(len(fixture.BuildBody)))
+	v, n = bodyGet(objUpRequest)
+	value("provider request after json_build", v, n, fixture.BuildBody)
+	code("json_build with a required value missing", jsonBuild(objUpRequest, program(lit, "{", cp, objRequest, 4, "nope", lit, "}")), errNotFound)
+	code("json_build of a malformed program", jsonBuild(objUpRequest, program(cp, objRequest)), errInvalid)
+	code("json_build of invalid JSON into the request", jsonBuild(objRequest, program(lit, "{")), errInvalid)
+	code("json_build into the response in the request phase", jsonBuild(objResponse, program(lit, "{}")), errNotAvailable)
+	v, n = jsonBuildOutput(program(kind, objRequest, "messages.0.content", kind, objRequest, "nope"))
+	value("json_build kinds", v, n, "su")
 }
 
 //go:wasmexport wasmgate_on_response

@@ -289,3 +289,34 @@ func initHook() int32 {
 }
 
 func main() {}
+
+// json_build (pdk/ABI.md, "Building bodies").
+
+//go:wasmimport wasmgate json_build
+func wgJSONBuild(obj int32, prog unsafe.Pointer, progLen int32, buf unsafe.Pointer, cap int32) int32
+
+func jsonBuild(obj int32, prog []byte) int32 {
+	return wgJSONBuild(obj, bp(prog), int32(len(prog)), nil, 0)
+}
+
+func jsonBuildOutput(prog []byte) (string, int32) {
+	return get("json_build", func(b []byte) int32 { return wgJSONBuild(-1, bp(prog), int32(len(prog)), bp(b), int32(len(b))) })
+}
+
+// program assembles a json_build program: bytes are opcodes, objects and
+// flags, strings str operands, uint32 values index operands.
+func program(parts ...any) []byte {
+	var p []byte
+	for _, x := range parts {
+		switch v := x.(type) {
+		case int:
+			p = append(p, byte(v))
+		case string:
+			n := len(v)
+			p = append(append(p, byte(n), byte(n>>8), byte(n>>16), byte(n>>24)), v...)
+		case uint32:
+			p = append(p, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+		}
+	}
+	return p
+}

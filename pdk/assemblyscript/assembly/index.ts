@@ -43,6 +43,9 @@ declare function host_secret_get(name: usize, nameLen: i32, buf: usize, cap: i32
 declare function host_send_response(status: i32, ptr: usize, len: i32): i32;
 @external("wasmgate", "send_error")
 declare function host_send_error(status: i32, typ: usize, typLen: i32, msg: usize, msgLen: i32): i32;
+// json_build (pdk/ABI.md, "Building bodies").
+@external("wasmgate", "json_build")
+declare function host_json_build(obj: i32, prog: usize, progLen: i32, buf: usize, cap: i32): i32;
 
 export const ABI_VERSION: i32 = 1;
 
@@ -678,4 +681,102 @@ export function matchRedact(obj: i32, path: string, matcher: i32): ArrayBuffer |
   lastRedactResult = n;
   if (n < 0 || n > buf.byteLength) return null;
   return buf.slice(0, n);
+}
+
+// json_build (pdk/ABI.md, "Building bodies"): a program of literals and
+// values copied by path that the host assembles into a body in one call.
+
+export const BUILD_TEXT: u8 = 1;
+export const BUILD_INNER: u8 = 2;
+export const BUILD_REQUIRED: u8 = 4;
+export const BUILD_OR_NEXT: u8 = 8;
+export const BUILD_AS_ARRAY: u8 = 16;
+export const BUILD_EMPTY_ABSENT: u8 = 32;
+export const BUILD_BASE: u8 = 255; // as src: a path relative to the last base
+export const BUILD_ITEM: u8 = 254; // as src: a path relative to the last item
+export const BUILD_NO_INDEX: u32 = 0xffffffff;
+
+export class Builder {
+  private prog: Array<u8> = new Array<u8>();
+
+  private u32(v: u32): void {
+    this.prog.push(<u8>(v & 0xff));
+    this.prog.push(<u8>((v >> 8) & 0xff));
+    this.prog.push(<u8>((v >> 16) & 0xff));
+    this.prog.push(<u8>(v >> 24));
+  }
+
+  private str(s: string): void {
+    const b = Uint8Array.wrap(utf8(s));
+    this.u32(<u32>b.length);
+    for (let i = 0; i < b.length; i++) this.prog.push(b[i]);
+  }
+
+  // lit appends literal text.
+  lit(text: string): void {
+    this.prog.push(1);
+    this.str(text);
+  }
+
+  // copy appends the value at a path of an object (src: an object id,
+  // BUILD_BASE or BUILD_ITEM).
+  copy(src: u8, path: string, flags: u8): void {
+    this.prog.push(2);
+    this.prog.push(src);
+    this.prog.push(flags);
+    this.str(path);
+  }
+
+  // copyOr appends pre, the value and post when it is present, def otherwise.
+  copyOr(src: u8, path: string, flags: u8, pre: string, post: string, def: string): void {
+    this.prog.push(4);
+    this.prog.push(src);
+    this.prog.push(flags);
+    this.str(path);
+    this.str(pre);
+    this.str(post);
+    this.str(def);
+  }
+
+  // kind appends one byte naming the kind of the value ("s" string, "a" array, ...).
+  kind(src: u8, path: string): void {
+    this.prog.push(3);
+    this.prog.push(src);
+    this.str(path);
+  }
+
+  // base makes element index of the array at path the base (BUILD_NO_INDEX:
+  // the value itself).
+  base(src: u8, path: string, index: u32): void {
+    this.prog.push(5);
+    this.prog.push(src);
+    this.u32(index);
+    this.str(path);
+  }
+
+  private bytes(): ArrayBuffer {
+    const b = new Uint8Array(this.prog.length);
+    for (let i = 0; i < this.prog.length; i++) b[i] = this.prog[i];
+    return b.buffer;
+  }
+
+  // build sets the output as the body of obj.
+  build(obj: i32): Status {
+    const p = this.bytes();
+    const n = host_json_build(obj, ptr(p), p.byteLength, 0, 0);
+    return new Status(n < 0 ? n : 0);
+  }
+
+  // output returns the output, or null on a negative result.
+  output(): string | null {
+    const p = this.bytes();
+    let n = host_json_build(-1, ptr(p), p.byteLength, ptr(readBuf), readBuf.byteLength);
+    if (n < 0) return null;
+    if (n > readBuf.byteLength) {
+      readBuf = new ArrayBuffer(n);
+      n = host_json_build(-1, ptr(p), p.byteLength, ptr(readBuf), readBuf.byteLength);
+      if (n < 0) return null;
+    }
+    return String.UTF8.decodeUnsafe(ptr(readBuf), n);
+  }
 }

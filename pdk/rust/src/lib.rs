@@ -87,6 +87,8 @@ mod sys {
         pub fn secret_get(name: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
         pub fn send_response(status: i32, ptr: *const u8, len: i32) -> i32;
         pub fn send_error(status: i32, typ: *const u8, typ_len: i32, msg: *const u8, msg_len: i32) -> i32;
+        // json_build (pdk/ABI.md, "Building bodies").
+        pub fn json_build(obj: i32, prog: *const u8, prog_len: i32, buf: *mut u8, cap: i32) -> i32;
     }
 }
 
@@ -909,5 +911,83 @@ fn decode_redaction(mut b: &[u8]) -> Option<Redaction> {
         Some(r)
     } else {
         None
+    }
+}
+
+// json_build (pdk/ABI.md, "Building bodies"): a program of literals and
+// values copied by path that the host assembles into a body in one call.
+
+/// Flags of [`Builder::copy`]: a string's unescaped text.
+pub const BUILD_TEXT: u8 = 1;
+/// A string's JSON text without its quotes.
+pub const BUILD_INNER: u8 = 2;
+/// The build fails with [`HostError::NotFound`] when the value is absent.
+pub const BUILD_REQUIRED: u8 = 4;
+/// When the value is present, the rest of a chain of alternatives is skipped.
+pub const BUILD_OR_NEXT: u8 = 8;
+/// A value that is not an array is wrapped in `[ ]`.
+pub const BUILD_AS_ARRAY: u8 = 16;
+/// An empty string counts as absent.
+pub const BUILD_EMPTY_ABSENT: u8 = 32;
+/// As an instruction's object: a path relative to the last `base`.
+pub const BUILD_BASE: u8 = 255;
+/// As an instruction's object: a path relative to the last `item`.
+pub const BUILD_ITEM: u8 = 254;
+
+/// A json_build program.
+#[derive(Default, Clone)]
+pub struct Builder {
+    prog: Vec<u8>,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Builder { prog: Vec::new() }
+    }
+    fn str(&mut self, s: &[u8]) {
+        self.prog.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        self.prog.extend_from_slice(s);
+    }
+    /// Appends literal text.
+    pub fn lit(&mut self, text: &str) {
+        self.prog.push(1);
+        self.str(text.as_bytes());
+    }
+    /// Appends the value at a path of an object (`src`: an object id,
+    /// BUILD_BASE or BUILD_ITEM).
+    pub fn copy(&mut self, src: u8, path: &str, flags: u8) {
+        self.prog.extend_from_slice(&[2, src, flags]);
+        self.str(path.as_bytes());
+    }
+    /// Appends pre, the value and post when the value is present, def otherwise.
+    pub fn copy_or(&mut self, src: u8, path: &str, flags: u8, pre: &str, post: &str, def: &str) {
+        self.prog.extend_from_slice(&[4, src, flags]);
+        for s in [path, pre, post, def] {
+            self.str(s.as_bytes());
+        }
+    }
+    /// Appends one byte naming the kind of the value (`s` string, `a` array, …).
+    pub fn kind(&mut self, src: u8, path: &str) {
+        self.prog.extend_from_slice(&[3, src]);
+        self.str(path.as_bytes());
+    }
+    /// Makes element `index` of the array at path the base (`None`: the value itself).
+    pub fn base(&mut self, src: u8, path: &str, index: Option<u32>) {
+        self.prog.extend_from_slice(&[5, src]);
+        self.prog.extend_from_slice(&index.unwrap_or(u32::MAX).to_le_bytes());
+        self.str(path.as_bytes());
+    }
+    /// Runs the program and sets its output as the body of `obj`.
+    pub fn build(&self, obj: &Object) -> Result<(), HostError> {
+        status(unsafe { sys::json_build(obj.id, self.prog.as_ptr(), self.prog.len() as i32, core::ptr::null_mut(), 0) })
+    }
+    /// Runs the program and returns its output.
+    pub fn output(&self) -> Result<Vec<u8>, HostError> {
+        let mut code = 0;
+        read(|b, c| {
+            code = unsafe { sys::json_build(-1, self.prog.as_ptr(), self.prog.len() as i32, b, c) };
+            code
+        })
+        .ok_or_else(|| HostError::from_code(code))
     }
 }

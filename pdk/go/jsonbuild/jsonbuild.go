@@ -1,0 +1,516 @@
+// Package jsonbuild runs the programs of the json_build host function
+// (pdk/ABI.md, "Building bodies"): a list of instructions that assembles a
+// JSON body, or a description of a body's shape, from literals and values
+// found by path in the exchange's objects. The host and the PDK's fake host
+// share this one interpreter; they differ only in how they look up a path.
+//
+// A program is a sequence of instructions, each an opcode byte and its
+// operands; a string operand is its length (u32, little-endian) and its
+// bytes, an index a u32. src is an object id, or SrcBase or SrcItem for a
+// path relative to the value the last OpBase or OpItem chose.
+//
+//	OpLit    text                       append text
+//	OpCopy   src flags path             append the value at path
+//	OpCopyOr src flags path pre post def
+//	                                    present: append pre, value, post;
+//	                                    absent (missing or null): def
+//	OpKind   src path                   append one byte, the value's kind
+//	OpBase   src index path             the value at path (its element
+//	                                    index unless NoIndex) is the base
+//	OpItem   src index path             the same for the item
+//	OpEach   src path n (flags sub [names])×n sep
+//	                                    for each element of the array at
+//	                                    path, for each sub: append the
+//	                                    element's value at sub, then sep;
+//	                                    with EachKind its kind byte, with
+//	                                    EachCode the 1-based position of
+//	                                    the string in names (comma-
+//	                                    separated; 0 for none), no sep
+package jsonbuild
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// Opcodes.
+const (
+	OpLit    byte = 1
+	OpCopy   byte = 2
+	OpKind   byte = 3
+	OpCopyOr byte = 4
+	OpBase   byte = 5
+	OpEach   byte = 6
+	OpItem   byte = 7
+)
+
+// NoIndex as the index of OpBase or OpItem takes the value itself.
+const NoIndex = 0xFFFFFFFF
+
+// SrcBase and SrcItem as an instruction's object stand for the value the
+// last OpBase or OpItem chose: its path is relative to that value
+// ("content" after a base of messages.3 is messages.3.content). The value's
+// members are read once. An item is a second level (a part of a message's
+// content) that leaves the base as it is.
+const (
+	SrcBase byte = 255
+	SrcItem byte = 254
+)
+
+// Flags of OpCopy, OpCopyOr and OpEach's subs.
+const (
+	// Text appends a string's unescaped text instead of its JSON text
+	// (other values stay raw JSON).
+	Text byte = 1
+	// Inner appends a string's JSON text without its quotes, ready to splice
+	// into another JSON string.
+	Inner byte = 2
+	// Required fails the whole build with NotFound when the value is absent.
+	Required byte = 4
+	// OrNext chains alternatives: when the value is present, the rest of the
+	// chain is skipped (the next instruction, and the one after it while the
+	// skipped one is an OrNext copy too); when it is absent, def is appended
+	// and the next instruction runs.
+	OrNext byte = 8
+	// AsArray wraps a value that is not an array in [ ].
+	AsArray byte = 16
+	// EmptyAbsent counts an empty string as absent.
+	EmptyAbsent byte = 32
+	// EachKind, on a sub of OpEach, appends the kind byte instead of the value.
+	EachKind byte = 64
+	// EachCode, on a sub of OpEach, appends the string's position in a list
+	// of names as one byte.
+	EachCode byte = 128
+)
+
+// Kinds written by OpKind.
+const (
+	KindMissing     byte = 'u'
+	KindNull        byte = 'n'
+	KindFalse       byte = 'f'
+	KindTrue        byte = 't'
+	KindNumber      byte = 'd'
+	KindString      byte = 's'
+	KindEmptyString byte = 'e'
+	KindArray       byte = 'a'
+	KindObject      byte = 'o'
+)
+
+// Results (pdk/ABI.md).
+const (
+	NotFound int32 = -1
+	TooLarge int32 = -3
+	Invalid  int32 = -4
+)
+
+// Source is where a program's values come from.
+type Source interface {
+	// Lookup finds the value at path of object obj. A negative code (object
+	// not available in this phase) ends the build with that code; a value
+	// that does not exist is a zero Result and code 0.
+	Lookup(obj uint32, path string) (v gjson.Result, code int32)
+	// Members appends the members of an object, or the elements of an
+	// array (with empty keys), to dst; nothing for other values.
+	Members(v gjson.Result, dst []Member) []Member
+}
+
+// Member is a field of an object or an element of an array.
+type Member struct {
+	Key string // unescaped
+	Val gjson.Result
+}
+
+// GJSONMembers is Source.Members with gjson alone.
+func GJSONMembers(v gjson.Result, dst []Member) []Member {
+	if v.IsObject() || v.IsArray() {
+		v.ForEach(func(k, val gjson.Result) bool {
+			dst = append(dst, Member{k.Str, val})
+			return true
+		})
+	}
+	return dst
+}
+
+// Runner runs programs; it keeps its scratch space between runs, so a
+// Runner reused by one instance does not allocate. It is not safe for
+// concurrent use.
+type Runner struct {
+	base, item, elem scope
+	rows             []Member // the elements OpEach walks
+	elems, fields    []Member // scratch of a count or a column
+	list             []byte
+	// arrays remembers the elements of the arrays OpBase and OpItem index
+	// into during one run, so that element i+1 does not scan the array again.
+	arrays [2]array
+	next   int
+}
+
+type array struct {
+	raw   string
+	elems []Member
+}
+
+// element returns element i of arr, reading arr's elements once per run.
+func (r *Runner) element(src Source, arr gjson.Result, i int) gjson.Result {
+	if !arr.IsArray() {
+		return gjson.Result{}
+	}
+	var a *array
+	for k := range r.arrays {
+		if c := &r.arrays[k]; len(c.raw) == len(arr.Raw) && unsafe.StringData(c.raw) == unsafe.StringData(arr.Raw) {
+			a = c
+		}
+	}
+	if a == nil {
+		a = &r.arrays[r.next%len(r.arrays)]
+		r.next++
+		a.raw, a.elems = arr.Raw, src.Members(arr, a.elems[:0])
+	}
+	if i < len(a.elems) {
+		return a.elems[i].Val
+	}
+	return gjson.Result{}
+}
+
+// scope is a value whose members were read once: paths relative to it
+// start at their member instead of parsing the value again.
+type scope struct {
+	set     bool
+	v       gjson.Result
+	members []Member
+}
+
+func (sc *scope) load(src Source, v gjson.Result) {
+	sc.set, sc.v, sc.members = true, v, sc.members[:0]
+	if v.IsObject() {
+		sc.members = src.Members(v, sc.members)
+	}
+}
+
+// get is the value at a path relative to the scope. A count ("tool_calls.#")
+// or a field of every element ("content.#.type") of an array member is read
+// from the source's members rather than by parsing the array again; the
+// latter is built in r.list, valid until the next such path.
+func (sc *scope) get(r *Runner, src Source, path string) gjson.Result {
+	key, rest, ok := plainKey(path)
+	if !ok || !sc.v.IsObject() {
+		return gjson.Get(sc.v.Raw, path)
+	}
+	for i := range sc.members {
+		m := &sc.members[i]
+		if m.Key != key {
+			continue
+		}
+		// The first, as a path lookup finds it.
+		switch {
+		case rest == "":
+			return m.Val
+		case !m.Val.IsObject() && !m.Val.IsArray() && plainStart(rest):
+			return gjson.Result{} // nothing inside a string or number (a long text is not scanned)
+		case m.Val.IsArray() && rest == "#":
+			r.elems = src.Members(m.Val, r.elems[:0])
+			r.list = strconv.AppendInt(r.list[:0], int64(len(r.elems)), 10)
+			return gjson.Result{Type: gjson.Number, Num: float64(len(r.elems)), Raw: view(r.list)}
+		case m.Val.IsArray() && len(rest) > 2 && rest[:2] == "#.":
+			if field, more, ok := plainKey(rest[2:]); ok && more == "" {
+				return r.column(src, m.Val, field)
+			}
+		}
+		return gjson.Get(m.Val.Raw, rest)
+	}
+	return gjson.Result{}
+}
+
+// column is the array of each element's field (elements without it left
+// out, as a "#.field" path gives it).
+func (r *Runner) column(src Source, arr gjson.Result, field string) gjson.Result {
+	r.elems = src.Members(arr, r.elems[:0])
+	r.list = append(r.list[:0], '[')
+	for _, e := range r.elems {
+		r.fields = src.Members(e.Val, r.fields[:0])
+		for _, f := range r.fields {
+			if f.Key == field {
+				if len(r.list) > 1 {
+					r.list = append(r.list, ',')
+				}
+				r.list = append(r.list, f.Val.Raw...)
+				break
+			}
+		}
+	}
+	r.list = append(r.list, ']')
+	return gjson.Result{Type: gjson.JSON, Raw: view(r.list)}
+}
+
+// plainKey splits a path into a first key without path syntax and the rest.
+func plainKey(path string) (key, rest string, ok bool) {
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c == '.' && i > 0:
+			return path[:i], path[i+1:], i+1 < len(path)
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+		default:
+			return "", "", false
+		}
+	}
+	return path, "", path != ""
+}
+
+// plainStart reports whether a path starts with a key, an index or "#"
+// rather than a modifier.
+func plainStart(path string) bool {
+	c := path[0]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '#'
+}
+
+// Run appends the program's output to dst. It returns the extended slice
+// and 0, or dst as it was and a negative result: Invalid for a malformed
+// program, NotFound for an absent Required value, TooLarge when the output
+// would pass max bytes, or the code of a failed lookup.
+func (r *Runner) Run(dst, prog []byte, max int, src0 Source) ([]byte, int32) {
+	start := len(dst)
+	out := dst
+	rd := reader{b: prog}
+	r.base.set, r.item.set = false, false
+	for k := range r.arrays {
+		r.arrays[k].raw = ""
+	}
+	skip := false
+	for len(rd.b) > 0 {
+		op := rd.byte()
+		var src, flags byte
+		var path, pre, post, def, subs, sep []byte
+		n, index := 0, uint32(NoIndex)
+		switch op {
+		case OpLit:
+			pre = rd.str()
+		case OpCopy:
+			src, flags, path = rd.byte(), rd.byte(), rd.str()
+		case OpCopyOr:
+			src, flags, path = rd.byte(), rd.byte(), rd.str()
+			pre, post, def = rd.str(), rd.str(), rd.str()
+		case OpKind:
+			src, path = rd.byte(), rd.str()
+		case OpBase, OpItem:
+			src, index, path = rd.byte(), rd.u32(), rd.str()
+		case OpEach:
+			src, path = rd.byte(), rd.str()
+			n = int(rd.byte())
+			subs = rd.b
+			for range n {
+				if rd.byte()&EachCode != 0 {
+					rd.str()
+				}
+				rd.str()
+			}
+			subs = subs[:len(subs)-len(rd.b)]
+			sep = rd.str()
+		default:
+			return dst[:start], Invalid
+		}
+		if rd.bad {
+			return dst[:start], Invalid
+		}
+		if skip { // the rest of a chain of alternatives
+			skip = (op == OpCopy || op == OpCopyOr) && flags&OrNext != 0
+			continue
+		}
+		if op == OpLit {
+			out = append(out, pre...)
+			if len(out)-start > max {
+				return dst[:start], TooLarge
+			}
+			continue
+		}
+		var v gjson.Result
+		switch src {
+		case SrcBase, SrcItem: // a path relative to the base or item
+			sc := &r.base
+			if src == SrcItem {
+				sc = &r.item
+			}
+			if !sc.set {
+				return dst[:start], Invalid
+			}
+			v = sc.get(r, src0, view(path))
+		default:
+			var code int32
+			if v, code = src0.Lookup(uint32(src), view(path)); code < 0 {
+				return dst[:start], code
+			}
+		}
+		switch {
+		case op == OpBase || op == OpItem:
+			if index != NoIndex {
+				v = r.element(src0, v, int(index))
+			}
+			if len(r.list) > 0 && unsafe.StringData(v.Raw) == unsafe.SliceData(r.list) {
+				v.Raw = strings.Clone(v.Raw) // a column outlives r.list's next use
+			}
+			if op == OpBase {
+				r.base.load(src0, v)
+			} else {
+				r.item.load(src0, v)
+			}
+		case op == OpEach:
+			out = r.each(out, src0, v, n, subs, sep)
+		case op == OpKind:
+			out = append(out, Kind(v))
+		case absent(v, flags):
+			if flags&Required != 0 {
+				return dst[:start], NotFound
+			}
+			out = append(out, def...)
+		default:
+			out = append(out, pre...)
+			out = appendValue(out, v, flags)
+			out = append(out, post...)
+			skip = flags&OrNext != 0
+		}
+		if len(out)-start > max {
+			return dst[:start], TooLarge
+		}
+	}
+	return out, 0
+}
+
+// each appends, for each element of arr, each sub's value or kind and sep.
+func (r *Runner) each(out []byte, src Source, arr gjson.Result, n int, subs, sep []byte) []byte {
+	if !arr.IsArray() {
+		return out
+	}
+	r.rows = src.Members(arr, r.rows[:0])
+	for _, e := range r.rows {
+		r.elem.load(src, e.Val)
+		rd := reader{b: subs}
+		for range n {
+			flags := rd.byte()
+			var names []byte
+			if flags&EachCode != 0 {
+				names = rd.str()
+			}
+			v := r.elem.get(r, src, view(rd.str()))
+			switch {
+			case flags&EachKind != 0:
+				out = append(out, Kind(v))
+				continue
+			case flags&EachCode != 0:
+				out = append(out, code(v, names))
+				continue
+			case v.Exists():
+				out = appendValue(out, v, flags)
+			}
+			out = append(out, sep...)
+		}
+	}
+	return out
+}
+
+// code is the 1-based position of a string value in a comma-separated list
+// of names, 0 when it is not there.
+func code(v gjson.Result, names []byte) byte {
+	if v.Type != gjson.String {
+		return 0
+	}
+	k := byte(1)
+	for len(names) > 0 {
+		name := names
+		if i := bytes.IndexByte(names, ','); i >= 0 {
+			name, names = names[:i], names[i+1:]
+		} else {
+			names = nil
+		}
+		if view(name) == v.Str {
+			return k
+		}
+		k++
+	}
+	return 0
+}
+
+func absent(v gjson.Result, flags byte) bool {
+	return !v.Exists() || v.Type == gjson.Null || flags&EmptyAbsent != 0 && v.Type == gjson.String && v.Str == ""
+}
+
+func appendValue(out []byte, v gjson.Result, flags byte) []byte {
+	switch {
+	case v.Type == gjson.String && flags&Text != 0:
+		return append(out, v.Str...)
+	case v.Type == gjson.String && flags&Inner != 0 && len(v.Raw) >= 2:
+		return append(out, v.Raw[1:len(v.Raw)-1]...)
+	case flags&AsArray != 0 && !v.IsArray():
+		return append(append(append(out, '['), v.Raw...), ']')
+	}
+	return append(out, v.Raw...)
+}
+
+// Kind is the byte OpKind writes for a value.
+func Kind(v gjson.Result) byte {
+	switch {
+	case !v.Exists():
+		return KindMissing
+	case v.Type == gjson.Null:
+		return KindNull
+	case v.Type == gjson.False:
+		return KindFalse
+	case v.Type == gjson.True:
+		return KindTrue
+	case v.Type == gjson.Number:
+		return KindNumber
+	case v.Type == gjson.String && v.Str == "":
+		return KindEmptyString
+	case v.Type == gjson.String:
+		return KindString
+	case v.IsArray():
+		return KindArray
+	}
+	return KindObject
+}
+
+// view is b as a string without a copy: paths are only read during a lookup.
+func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+type reader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *reader) byte() byte {
+	if len(r.b) < 1 {
+		r.bad = true
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *reader) u32() uint32 {
+	if len(r.b) < 4 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	n := binary.LittleEndian.Uint32(r.b)
+	r.b = r.b[4:]
+	return n
+}
+
+func (r *reader) str() []byte {
+	if len(r.b) < 4 {
+		r.bad, r.b = true, nil
+		return nil
+	}
+	n := binary.LittleEndian.Uint32(r.b)
+	if uint64(n) > uint64(len(r.b)-4) {
+		r.bad, r.b = true, nil
+		return nil
+	}
+	s := r.b[4 : 4+n]
+	r.b = r.b[4+n:]
+	return s
+}

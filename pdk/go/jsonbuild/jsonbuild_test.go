@@ -1,0 +1,101 @@
+package jsonbuild_test
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/wasmgate/wasmgate/pdk/go/jsonbuild"
+)
+
+// doc is object 0; object 1 is not available (-2).
+const doc = `{"model":"m","n":null,"e":"","s":"a\"b","max_tokens":7,"stop":"x","tags":["p","q"],
+"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url"}]},{"role":"tool"},{"role":"robot","content":3}]}`
+
+type source struct{}
+
+func (source) Lookup(obj uint32, path string) (gjson.Result, int32) {
+	if obj != 0 {
+		return gjson.Result{}, -2
+	}
+	return gjson.Get(doc, path), 0
+}
+
+func (source) Members(v gjson.Result, dst []jsonbuild.Member) []jsonbuild.Member {
+	return jsonbuild.GJSONMembers(v, dst)
+}
+
+// prog assembles a program: bytes are opcodes, flags and u8 operands;
+// strings are str operands; u32 values are index operands.
+func prog(parts ...any) []byte {
+	var p []byte
+	for _, x := range parts {
+		switch v := x.(type) {
+		case byte:
+			p = append(p, v)
+		case string:
+			p = binary.LittleEndian.AppendUint32(p, uint32(len(v)))
+			p = append(p, v...)
+		case uint32:
+			p = binary.LittleEndian.AppendUint32(p, v)
+		}
+	}
+	return p
+}
+
+const (
+	lit, cp, kind, cpOr, base, each, item = jsonbuild.OpLit, jsonbuild.OpCopy, jsonbuild.OpKind, jsonbuild.OpCopyOr, jsonbuild.OpBase, jsonbuild.OpEach, jsonbuild.OpItem
+	b, it                                 = jsonbuild.SrcBase, jsonbuild.SrcItem
+	none                                  = uint32(jsonbuild.NoIndex)
+)
+
+func TestRun(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		prog []byte
+		max  int
+		want string
+		code int32
+	}{
+		{"literal and copy", prog(lit, `{"m":`, cp, byte(0), byte(0), "model", lit, "}"), 0, `{"m":"m"}`, 0},
+		{"missing and null copy nothing", prog(cp, byte(0), byte(0), "nope", cp, byte(0), byte(0), "n"), 0, ``, 0},
+		{"text and inner", prog(cp, byte(0), jsonbuild.Text, "s", lit, "|", cp, byte(0), jsonbuild.Inner, "s"), 0, `a"b|a\"b`, 0},
+		{"copy_or present", prog(cpOr, byte(0), byte(0), "max_tokens", `,"t":`, ";", "DEF"), 0, `,"t":7;`, 0},
+		{"copy_or null and empty", prog(cpOr, byte(0), byte(0), "n", "<", ">", "D1", cpOr, byte(0), jsonbuild.EmptyAbsent, "e", "<", ">", "D2"), 0, `D1D2`, 0},
+		{"or next chain, first", prog(cp, byte(0), jsonbuild.OrNext, "max_tokens", cp, byte(0), jsonbuild.OrNext, "model", lit, "9", lit, "."), 0, `7.`, 0},
+		{"or next chain, last", prog(cp, byte(0), jsonbuild.OrNext, "nope", cp, byte(0), jsonbuild.OrNext, "n", lit, "9", lit, "."), 0, `9.`, 0},
+		{"as array", prog(cp, byte(0), jsonbuild.AsArray, "stop", cp, byte(0), jsonbuild.AsArray, "tags"), 0, `["x"]["p","q"]`, 0},
+		{"kinds", prog(kind, byte(0), "model", kind, byte(0), "n", kind, byte(0), "e", kind, byte(0), "tags", kind, byte(0), "messages.0", kind, byte(0), "max_tokens", kind, byte(0), "nope"), 0, `sneaodu`, 0},
+		{"required missing", prog(lit, "x", cp, byte(0), jsonbuild.Required, "nope"), 0, "", jsonbuild.NotFound},
+		{"base and item", prog(base, byte(0), uint32(1), "messages", cp, b, byte(0), "role", item, b, uint32(0), "content", cp, it, byte(0), "text", cp, b, byte(0), "content.1.type"), 0, `"user""hi""image_url"`, 0},
+		{"count and column", prog(base, byte(0), uint32(1), "messages", cp, b, byte(0), "content.#", cp, b, byte(0), "content.#.type", cp, b, byte(0), "content.#.text"), 0, `2["text","image_url"]["hi"]`, 0},
+		{"base on a column", prog(base, byte(0), none, "messages.1", base, b, none, "content.#.type", cp, b, byte(0), "content.#", cp, b, byte(0), "1"), 0, `"image_url"`, 0},
+		{"base of a path", prog(base, byte(0), none, "messages.0", cp, b, jsonbuild.Text, "content"), 0, `be brief`, 0},
+		{"base relative to base", prog(base, byte(0), uint32(1), "messages", base, b, uint32(1), "content", kind, b, "type"), 0, `s`, 0},
+		{"each", prog(each, byte(0), "messages", byte(3), jsonbuild.EachCode, "system,user,tool", "role", jsonbuild.EachKind, "content", byte(0), "content.#", "|"), 0,
+			"\x01s|\x02a2|\x03u|\x00d|", 0},
+		{"each over no array", prog(each, byte(0), "model", byte(1), byte(0), "x", "|"), 0, ``, 0},
+		{"base before use", prog(cp, b, byte(0), "role"), 0, "", jsonbuild.Invalid},
+		{"unknown opcode", prog(byte(99)), 0, "", jsonbuild.Invalid},
+		{"truncated", prog(cp, byte(0), byte(0))[:3], 0, "", jsonbuild.Invalid},
+		{"truncated string", append(prog(lit), 9, 0, 0, 0, 'a'), 0, "", jsonbuild.Invalid},
+		{"object not available", prog(cp, byte(1), byte(0), "model"), 0, "", -2},
+		{"too large", prog(lit, "12345", lit, "6"), 5, "", jsonbuild.TooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r jsonbuild.Runner
+			max := tc.max
+			if max == 0 {
+				max = 1 << 20
+			}
+			out, code := r.Run([]byte("pre:"), tc.prog, max, source{})
+			if code != tc.code {
+				t.Fatalf("code %d, want %d (output %q)", code, tc.code, out)
+			}
+			if want := "pre:" + tc.want; string(out) != want {
+				t.Errorf("output %q, want %q", out, want)
+			}
+		})
+	}
+}
