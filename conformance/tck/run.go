@@ -13,10 +13,19 @@ import (
 	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
-// Run checks a host against ABI v1. Each check is a subtest.
+// Run checks a host against ABI v1 with the conformance guest. Each check is
+// a subtest.
 func Run(t *testing.T, h Host) {
 	t.Helper()
-	wasm := Guest(t)
+	RunGuest(t, h, Guest(t))
+}
+
+// RunGuest runs the same checks with another build of the conformance guest:
+// a port to a PDK (conformance/tck/guest-<language>) that plays every
+// scenario through that PDK's helpers, so that one runner checks a host and
+// a guest library alike.
+func RunGuest(t *testing.T, h Host, wasm []byte) {
+	t.Helper()
 	ctx := context.Background()
 	lim := Limits{MemoryPages: 512, Timeout: time.Second, MaxOutputBytes: 1 << 20}
 	secrets := map[string]string{fixture.SecretName: fixture.SecretValue}
