@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/wasmgate/wasmgate/core/testnet"
 )
 
 var buildExamples sync.Once
@@ -26,7 +28,7 @@ func example(t *testing.T, dir, wasm string) (file string, env []string) {
 			}
 		})
 	}
-	mock := freePort(t)
+	mock := testnet.FreeAddr(t)
 	return filepath.Join(root, "examples", dir, "wasmgate.yaml"),
 		[]string{"WASMGATE_MOCK_PROVIDER__LISTEN=" + mock, "WASMGATE_PROVIDERS__UPSTREAM__BASE_URL=http://" + mock + "/v1"}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/wasmgate/wasmgate/core/testnet"
 )
 
 // TestExtismAllowedHosts serves an Extism plugin (core/extism's probe, built
@@ -30,7 +32,7 @@ func TestExtismAllowedHosts(t *testing.T) {
 		fmt.Fprint(w, "hello-from-loopback")
 	}))
 	defer site.Close()
-	mock := freePort(t)
+	mock := testnet.FreeAddr(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "wasmgate.yaml")
 	os.WriteFile(file, []byte(`

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasmgate/wasmgate/core/testnet"
 	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
@@ -39,7 +40,7 @@ func mockGateway(t *testing.T, conf string, plugins ...string) *gatewayProc {
 			t.Fatal(err)
 		}
 	}
-	mock := freePort(t)
+	mock := testnet.FreeAddr(t)
 	conf = `
 mock_provider: {listen: "` + mock + `"}
 providers:

@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wasmgate/wasmgate/core/testnet"
 )
 
 // TestKeysCLI: `wasmgate keys` manages the keys of a running gateway with
 // auth on; a key made by the CLI authenticates, a revoked one does not.
 func TestKeysCLI(t *testing.T) {
 	const admin = "cli-test-admin-key-0123456789"
-	mock := freePort(t)
+	mock := testnet.FreeAddr(t)
 	file := filepath.Join(t.TempDir(), "wasmgate.yaml")
 	os.WriteFile(file, []byte(`
 mock_provider: {listen: "`+mock+`"}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmgate/wasmgate/core/testnet"
 	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
@@ -34,16 +34,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 type lockedBuf struct {
@@ -68,7 +58,7 @@ type gatewayProc struct {
 
 func serve(t *testing.T, cfg string, env ...string) *gatewayProc {
 	t.Helper()
-	addr := freePort(t)
+	addr := testnet.FreeAddr(t)
 	cmd := exec.Command(bin, "serve", "-c", cfg)
 	cmd.Env = append(os.Environ(), append(env, "WASMGATE_SERVER__LISTEN="+addr, "XDG_CACHE_HOME="+cacheHome)...)
 	logs := &lockedBuf{}
@@ -156,7 +146,7 @@ func quickstart(t *testing.T) (file string, env []string) {
 	file = filepath.Join(root, "examples", "quickstart", "wasmgate.yaml")
 	os.WriteFile(file, src, 0o644)
 	run(t, root, "plugin", "install", "-c", file)
-	mock := freePort(t)
+	mock := testnet.FreeAddr(t)
 	return file, []string{"WASMGATE_MOCK_PROVIDER__LISTEN=" + mock, "WASMGATE_PROVIDERS__UPSTREAM__BASE_URL=http://" + mock + "/v1",
 		"WASMGATE_PROVIDERS__BACKUP__BASE_URL=http://" + mock + "/v1"}
 }
@@ -235,7 +225,7 @@ func TestFileReload(t *testing.T) {
 		b := testwasm.GoPluginBytes(t, "testguests/"+g)
 		os.WriteFile(filepath.Join(dir, g+".wasm"), b, 0o644)
 	}
-	mock := freePort(t)
+	mock := testnet.FreeAddr(t)
 	conf := `
 mock_provider: {listen: "` + mock + `"}
 plugins:
@@ -276,14 +266,7 @@ routes: [{pipeline: main}]
 
 func waitFor(t *testing.T, g *gatewayProc, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if ok() {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("condition not met in 10s; log:\n%s", g.logs.String())
+	testnet.WaitFor(t, 10*time.Second, 100*time.Millisecond, "condition", ok, func() string { return "log:\n" + g.logs.String() })
 }
 
 // TestPluginREADMEExamples validates the example config of every first-party

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmgate/wasmgate/core/testnet"
 	"github.com/wasmgate/wasmgate/core/testwasm"
 	"github.com/wasmgate/wasmgate/registry/ocitest"
 )
@@ -22,7 +23,7 @@ type pluginProject struct {
 
 func newPluginProject(t *testing.T) *pluginProject {
 	t.Helper()
-	p := &pluginProject{root: t.TempDir(), mock: freePort(t)}
+	p := &pluginProject{root: t.TempDir(), mock: testnet.FreeAddr(t)}
 	p.app = filepath.Join(p.root, "app")
 	os.MkdirAll(p.app, 0o755)
 	os.WriteFile(filepath.Join(p.root, "system-prompt.wasm"), testwasm.GoPluginBytes(t, "system-prompt"), 0o644)
@@ -65,7 +66,7 @@ routes: [{pipeline: main}]
 // registryServe runs `wasmgate registry serve DIR` and returns its URL.
 func registryServe(t *testing.T, dir string) string {
 	t.Helper()
-	addr := freePort(t)
+	addr := testnet.FreeAddr(t)
 	cmd := exec.Command(bin, "registry", "serve", dir, "--listen", addr)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wasmgate/wasmgate/core/mockprovider"
+	"github.com/wasmgate/wasmgate/core/testnet"
 	"github.com/wasmgate/wasmgate/core/testvault"
 	"github.com/wasmgate/wasmgate/core/testwasm"
 )
@@ -264,7 +265,7 @@ func TestVaultUnreachableAtStart(t *testing.T) {
 	prov := newKeyedProvider(t, "sk-degraded")
 	file := vaultGatewayConfig(t, v, prov.URL+"/v1", "200ms", "")
 	cmd := exec.Command(bin, "serve", "-c", file)
-	cmd.Env = append(os.Environ(), "TEST_VAULT_TOKEN="+testvault.RootToken, "WASMGATE_SERVER__LISTEN="+freePort(t), "XDG_CACHE_HOME="+cacheHome)
+	cmd.Env = append(os.Environ(), "TEST_VAULT_TOKEN="+testvault.RootToken, "WASMGATE_SERVER__LISTEN="+testnet.FreeAddr(t), "XDG_CACHE_HOME="+cacheHome)
 	done := make(chan struct{})
 	var out []byte
 	var err error
@@ -395,7 +396,7 @@ func TestVaultExample(t *testing.T) {
 	file := filepath.Join(root, "examples", "vault", "wasmgate.yaml")
 	os.MkdirAll(filepath.Dir(file), 0o755)
 	os.WriteFile(file, src, 0o644)
-	mock := freePort(t)
+	mock := testnet.FreeAddr(t)
 	g := serve(t, file, "VAULT_ADDR="+v.Addr, "VAULT_TOKEN=", "VAULT_ROLE_ID="+role.Data["role_id"].(string),
 		"WASMGATE_SECRETS__VAULT__AUTH__SECRET_ID_FILE="+testvault.TempFile(t, "vault-secret-id", secretID+"\n"),
 		"WASMGATE_MOCK_PROVIDER__LISTEN="+mock, "WASMGATE_PROVIDERS__OPENAI__BASE_URL=http://"+mock+"/v1")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/gateway"
 	"github.com/wasmgate/wasmgate/core/metrics"
 	"github.com/wasmgate/wasmgate/core/mockprovider"
+	"github.com/wasmgate/wasmgate/core/testnet"
 	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
@@ -78,17 +78,6 @@ type routingEnv struct {
 	sick    string // where the sick provider will listen
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 func startMock(t *testing.T, addr string, opts mockprovider.Options) *mockprovider.Server {
 	t.Helper()
 	m, err := mockprovider.Start(addr, opts)
@@ -108,7 +97,7 @@ func startRoutingWith(t *testing.T, dispatch string) *routingEnv {
 	b := startMock(t, "127.0.0.1:0", mockprovider.Options{})
 	keyed := startMock(t, "127.0.0.1:0", mockprovider.Options{APIKey: "sk-good-secret"})
 	slow := startMock(t, "127.0.0.1:0", mockprovider.Options{Latency: 60 * time.Millisecond})
-	down, sick := "http://"+freeAddr(t)+"/v1", freeAddr(t)
+	down, sick := "http://"+testnet.FreeAddr(t)+"/v1", testnet.FreeAddr(t)
 	raw := fmt.Sprintf(routingConfig, testwasm.GoPlugin(t, "router"), testwasm.GoPlugin(t, "openai"),
 		a.URL(), b.URL(), down, keyed.URL(), slow.URL(), "http://"+sick+"/v1")
 	if dispatch != "" {
@@ -398,13 +387,7 @@ func TestAliasAndUnknownModel(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 5s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testnet.WaitFor(t, 5*time.Second, 50*time.Millisecond, "condition", cond)
 }
 
 // results lists the attempts counted for a provider, by result.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmgate/wasmgate/core/providerstats"
+	"github.com/wasmgate/wasmgate/core/testnet"
 )
 
 func TestThresholds(t *testing.T) {
@@ -71,11 +72,5 @@ func TestCheckerTimeout(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 3s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testnet.WaitFor(t, 3*time.Second, 5*time.Millisecond, "condition", cond)
 }

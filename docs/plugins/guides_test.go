@@ -7,7 +7,6 @@ package guides
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmgate/wasmgate/core/testnet"
 )
 
 // step is a shell block of a guide and the output block that follows it.
@@ -64,16 +65,6 @@ func parse(t *testing.T, file string) []step {
 	return steps
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // matches reports whether every line of want appears in got; "…" in a
 // line stands for any text (numbers that change from run to run).
 func matches(got, want string) (missing string, ok bool) {
@@ -101,7 +92,7 @@ func TestGuides(t *testing.T) {
 			if len(steps) < 4 {
 				t.Fatalf("%s.md: %d shell blocks, want at least 4 (set up, write, build, test)", lang, len(steps))
 			}
-			home, gateway, mock := t.TempDir(), freePort(t), freePort(t)
+			home, gateway, mock := t.TempDir(), testnet.FreeAddr(t), testnet.FreeAddr(t)
 			dir := t.TempDir()
 			var script strings.Builder
 			// The gateway started in the background must not outlive a failed step.

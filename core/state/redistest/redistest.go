@@ -5,13 +5,15 @@ package redistest
 
 import (
 	"bufio"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmgate/wasmgate/core/testnet"
 )
 
 // Server is a running redis-server.
@@ -45,7 +47,7 @@ func Start(t testing.TB) *Server {
 		t.Skipf("redis-server not installed (make test installs it): %v", err)
 	}
 	for attempt := 0; ; attempt++ {
-		port := freePort(t)
+		port := strconv.Itoa(testnet.FreePort(t))
 		cmd := exec.Command(path, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
 			"--dir", t.TempDir(), "--loglevel", "warning")
 		cmd.Stdout, cmd.Stderr = nil, nil
@@ -62,15 +64,6 @@ func Start(t testing.TB) *Server {
 			t.Fatalf("redis-server on %s did not answer PING", s.Addr)
 		}
 	}
-}
-
-func freePort(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 }
 
 func waitPing(addr string, d time.Duration) bool {

@@ -5,7 +5,6 @@ package weaviatetest
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wasmgate/wasmgate/core/testnet"
 )
 
 // Server is a real Weaviate started for a test on loopback.
@@ -36,18 +37,9 @@ func weaviateBin(t testing.TB) string {
 	return bin
 }
 
-func freePort(t testing.TB) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // Start starts a server and stops it when the test ends.
 func Start(t testing.TB) *Server {
-	s := &Server{bin: weaviateBin(t), dir: t.TempDir(), port: freePort(t), grpc: freePort(t)}
+	s := &Server{bin: weaviateBin(t), dir: t.TempDir(), port: testnet.FreePort(t), grpc: testnet.FreePort(t)}
 	s.URL = "http://127.0.0.1:" + strconv.Itoa(s.port)
 	s.Restart(t)
 	t.Cleanup(s.Stop)
@@ -57,7 +49,7 @@ func Start(t testing.TB) *Server {
 // Restart starts the server (again) on the same port and data directory.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
-	gossip, data := freePort(t), freePort(t)
+	gossip, data := testnet.FreePort(t), testnet.FreePort(t)
 	cmd := exec.Command(s.bin, "--host", "127.0.0.1", "--port", strconv.Itoa(s.port), "--scheme", "http")
 	cmd.Env = append(os.Environ(),
 		"PERSISTENCE_DATA_PATH="+filepath.Join(s.dir, "data"),
@@ -68,8 +60,8 @@ func (s *Server) Restart(t testing.TB) {
 		"CLUSTER_BIND_ADDR=127.0.0.1",
 		"CLUSTER_GOSSIP_BIND_PORT="+strconv.Itoa(gossip),
 		"CLUSTER_DATA_BIND_PORT="+strconv.Itoa(data),
-		"RAFT_PORT="+strconv.Itoa(freePort(t)),
-		"RAFT_INTERNAL_RPC_PORT="+strconv.Itoa(freePort(t)),
+		"RAFT_PORT="+strconv.Itoa(testnet.FreePort(t)),
+		"RAFT_INTERNAL_RPC_PORT="+strconv.Itoa(testnet.FreePort(t)),
 		"GRPC_PORT="+strconv.Itoa(s.grpc),
 		"RAFT_BOOTSTRAP_EXPECT=1",
 		"DISABLE_TELEMETRY=true",
