@@ -63,9 +63,9 @@ func (c *Checker) Run(ctx context.Context) {
 
 // Once sends one probe and records it. A probe slower than Timeout fails.
 func (c *Checker) Once(ctx context.Context) {
+	start := time.Now() // before the deadline is set, so a timed-out probe counts at least Timeout
 	pctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	start := time.Now()
 	err := c.Probe(pctx)
 	if ctx.Err() != nil {
 		return // shutting down: not the provider's fault
