@@ -1,6 +1,6 @@
 package pdk
 
-import "github.com/wasmgate/wasmgate/pdk/go/internal/jsonenc"
+import "github.com/wasmgate/wasmgate/pdk/go/jsonenc"
 
 // The guest does no JSON scanning of bodies: compiled Go is several times
 // slower at byte loops in Wasm than the host is natively, while a host call

@@ -9,7 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/wasmgate/wasmgate/pdk/go/detect"
-	"github.com/wasmgate/wasmgate/pdk/go/internal/jsonenc"
+	"github.com/wasmgate/wasmgate/pdk/go/jsonenc"
 )
 
 // Redactor applies a matcher's redact rules to an object's text fields in

@@ -1,5 +1,5 @@
-// Package jsonenc writes JSON string literals, for the PDK and the
-// detectors' field rewriting alike.
+// Package jsonenc writes JSON string literals, for the PDK, the detectors'
+// field rewriting and the host's mock provider alike.
 package jsonenc
 
 import "unicode/utf8"
