@@ -50,18 +50,29 @@ static int32_t host_read(int kind, int obj, const char *name, int flags, char *b
 	}
 }
 
-static char *read_value(int kind, int obj, const char *name, int flags) {
+/* The result of the last read: 0, or the WG_ERR_* code behind a NULL (wg_last_error). */
+static int last_error;
+
+int wg_last_error(void) { return last_error; }
+
+/* read_value reads a value into a new NUL-terminated buffer; *len (when not
+ * NULL) is its length, for values that may hold NUL bytes. */
+static char *read_value_n(int kind, int obj, const char *name, int flags, int32_t *len) {
 	int32_t cap = 256;
 	char *buf = malloc((size_t)cap + 1);
+	last_error = WG_ERR_TOO_LARGE; /* out of guest memory */
 	if (!buf) return NULL;
 	for (;;) {
 		int32_t n = host_read(kind, obj, name, flags, buf, cap);
 		if (n < 0) {
 			free(buf);
+			last_error = n;
 			return NULL;
 		}
 		if (n <= cap) {
 			buf[n] = 0;
+			last_error = 0;
+			if (len) *len = n;
 			return buf;
 		}
 		cap = n;
@@ -72,6 +83,10 @@ static char *read_value(int kind, int obj, const char *name, int flags) {
 		}
 		buf = bigger;
 	}
+}
+
+static char *read_value(int kind, int obj, const char *name, int flags) {
+	return read_value_n(kind, obj, name, flags, NULL);
 }
 
 
@@ -476,11 +491,13 @@ char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len) {
 		int32_t n = wg_host_match_redact(obj, path, path ? (int32_t)strlen(path) : 0, matcher, buf, cap);
 		if (n >= 0 && n <= cap) {
 			*len = n;
+			last_error = 0;
 			return buf;
 		}
 		free(buf);
 		if (n < 0) {
 			*len = n;
+			last_error = n;
 			return NULL;
 		}
 		cap = n; /* nothing was written: call again with room for the result */
@@ -557,7 +574,35 @@ int wg_build(const wg_builder *b, int obj) {
 	return n < 0 ? n : 0;
 }
 
+void wg_build_item(wg_builder *b, int src, const char *path, unsigned int index) {
+	build_op(b, 7, src);
+	build_u32(b, index);
+	build_str(b, path);
+}
+
+void wg_build_each(wg_builder *b, int src, const char *path, const char *sep, const wg_each_field *fields, int n) {
+	build_op(b, 6, src);
+	build_str(b, path);
+	unsigned char count = (unsigned char)n;
+	build_bytes(b, &count, 1);
+	for (int i = 0; i < n; i++) {
+		unsigned char f = (unsigned char)fields[i].flags;
+		build_bytes(b, &f, 1);
+		if (f & WG_BUILD_CODE) build_str(b, fields[i].names ? fields[i].names : "");
+		build_str(b, fields[i].path);
+	}
+	build_str(b, sep);
+}
+
+void wg_build_append(wg_builder *b, const wg_builder *other) {
+	if (other->len > 0) build_bytes(b, other->prog, other->len);
+}
+
 char *wg_build_output(const wg_builder *b) { return read_value(RD_BUILD, 0, (const char *)b->prog, b->len); }
+
+char *wg_build_output_n(const wg_builder *b, int32_t *len) {
+	return read_value_n(RD_BUILD, 0, (const char *)b->prog, b->len, len);
+}
 
 void wg_builder_free(wg_builder *b) {
 	free(b->prog);

@@ -51,6 +51,13 @@
 #define WG_ERR_DENIED        (-5)
 #define WG_ERR_UNAVAILABLE   (-6)
 
+/* The WG_ERR_* code behind the last NULL a reading helper returned (wg_get*, wg_body, wg_header, wg_attr,
+ * wg_secret, wg_json_digest, wg_cache_call, wg_provider_stats, wg_config, wg_build_output*, wg_match_redact),
+ * or 0 when that read succeeded: WG_ERR_DENIED for a secret not granted, WG_ERR_NOT_AVAILABLE for an object
+ * outside its phase, WG_ERR_UNAVAILABLE for a cache that is down. A helper made of several reads (wg_message_*,
+ * wg_response_content) leaves the code of its last one. */
+int wg_last_error(void);
+
 /* Log levels. */
 #define WG_LOG_DEBUG 0
 #define WG_LOG_INFO  1
@@ -178,22 +185,51 @@ char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len);
 #define WG_BUILD_OR_NEXT 8
 #define WG_BUILD_AS_ARRAY 16
 #define WG_BUILD_EMPTY_ABSENT 32
+#define WG_BUILD_KIND 64   /* on a wg_build_each field: the value's kind byte (WG_KIND_*), no sep */
+#define WG_BUILD_CODE 128  /* on a wg_build_each field: one byte, the value's 1-based position in names (0: none), no sep */
 #define WG_BUILD_BASE 255  /* as src: a path relative to the last base */
 #define WG_BUILD_ITEM 254  /* as src: a path relative to the last item */
 #define WG_BUILD_NO_INDEX 0xFFFFFFFFu
+/* Kinds that wg_build_kind (and a WG_BUILD_KIND field) write, one byte per value. */
+#define WG_KIND_MISSING 'u'
+#define WG_KIND_NULL 'n'
+#define WG_KIND_FALSE 'f'
+#define WG_KIND_TRUE 't'
+#define WG_KIND_NUMBER 'd'
+#define WG_KIND_STRING 's'       /* a non-empty string */
+#define WG_KIND_EMPTY_STRING 'e'
+#define WG_KIND_ARRAY 'a'
+#define WG_KIND_OBJECT 'o'
 typedef struct {
 	unsigned char *prog;
 	int len, cap;
 } wg_builder;
+/* One field of wg_build_each: a path in each element, its flags, and with WG_BUILD_CODE the comma-separated
+ * names the value is coded against. */
+typedef struct {
+	const char *path;
+	int flags;
+	const char *names;
+} wg_each_field;
 void wg_build_lit(wg_builder *b, const char *text);
 void wg_build_copy(wg_builder *b, int src, const char *path, int flags);
 void wg_build_copy_or(wg_builder *b, int src, const char *path, int flags, const char *pre, const char *post, const char *def);
 void wg_build_kind(wg_builder *b, int src, const char *path);
 void wg_build_base(wg_builder *b, int src, const char *path, unsigned int index);
+/* Makes element index (WG_BUILD_NO_INDEX: the value itself) of the value at path the item, a second level that
+ * WG_BUILD_ITEM paths are relative to (a part of the base message's content). */
+void wg_build_item(wg_builder *b, int src, const char *path, unsigned int index);
+/* For each element of the array at path, for each of the n fields: its value followed by sep (or with
+ * WG_BUILD_KIND its kind byte, with WG_BUILD_CODE its code byte). A body's shape in one call; n <= 255. */
+void wg_build_each(wg_builder *b, int src, const char *path, const char *sep, const wg_each_field *fields, int n);
+/* Appends the instructions of another program. */
+void wg_build_append(wg_builder *b, const wg_builder *other);
 /* Sets the output as obj's body: 0 or a WG_ERR_* result. */
 int wg_build(const wg_builder *b, int obj);
-/* The output as a string (free it), or NULL. */
+/* The output as a string (free it), or NULL (wg_last_error says why). */
 char *wg_build_output(const wg_builder *b);
+/* The output and its length in *len: a shape query's code bytes may be 0, which ends the string early. */
+char *wg_build_output_n(const wg_builder *b, int32_t *len);
 void wg_builder_free(wg_builder *b);
 
 #endif

@@ -1,0 +1,84 @@
+/* The "build" scenario: json_build through wg_builder (pdk/ABI.md,
+ * "Building bodies"): a shape query, a body built into the provider
+ * request, and the failures. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tck.h"
+
+static void shape(void) {
+	wg_builder b = {0};
+	const wg_each_field fields[] = {{"role", WG_BUILD_CODE, "system,user"}, {"content", WG_BUILD_KIND, NULL}};
+	wg_build_each(&b, WG_REQUEST, "messages", "|", fields, 2);
+	int32_t n = -1;
+	char *out = wg_build_output_n(&b, &n);
+	value_n("wg_build_each shape to the guest", out, n, TCK_BUILD_SHAPE, (int32_t)strlen(TCK_BUILD_SHAPE));
+	wg_builder_free(&b);
+	if (b.prog || b.len || b.cap) failf("wg_builder_free: the builder is not empty");
+
+	/* A role not among the names codes as 0: wg_build_output_n keeps it. */
+	const wg_each_field other[] = {{"role", WG_BUILD_CODE, "user,assistant"}, {"content", WG_BUILD_KIND, NULL}};
+	wg_build_each(&b, WG_REQUEST, "messages", "|", other, 2);
+	out = wg_build_output_n(&b, &n);
+	value_n("wg_build_each shape with a code 0", out, n, "\0s\1s", 4);
+	wg_builder_free(&b);
+}
+
+static void body(void) {
+	wg_builder b = {0};
+	wg_build_lit(&b, "{\"m\":");
+	wg_build_copy(&b, WG_REQUEST, "model", 0);
+	wg_build_lit(&b, ",\"u\":");
+	wg_build_base(&b, WG_REQUEST, "messages", 1);
+	wg_build_copy(&b, WG_BUILD_BASE, "content", 0);
+	wg_build_copy_or(&b, WG_REQUEST, "nope", 0, "x", "y", ",\"d\":1");
+	wg_build_lit(&b, "}");
+	value("wg_build_output of the body", wg_build_output(&b), TCK_BUILD_BODY);
+	code("wg_build into the provider request", wg_build(&b, WG_UPSTREAM_REQUEST), 0);
+	value("provider request after wg_build", wg_body(WG_UPSTREAM_REQUEST), TCK_BUILD_BODY);
+	code("wg_build into the response in the request phase", wg_build(&b, WG_RESPONSE), WG_ERR_NOT_AVAILABLE);
+	wg_builder_free(&b);
+}
+
+static void failures(void) {
+	wg_builder b = {0};
+	wg_build_lit(&b, "{");
+	wg_build_copy(&b, WG_REQUEST, "nope", WG_BUILD_REQUIRED);
+	wg_build_lit(&b, "}");
+	code("wg_build with a required value missing", wg_build(&b, WG_UPSTREAM_REQUEST), WG_ERR_NOT_FOUND);
+	missing("wg_build_output with a required value missing", wg_build_output(&b), WG_ERR_NOT_FOUND);
+	wg_builder_free(&b);
+
+	/* The builder cannot write a malformed program: hand one to wg_build. */
+	unsigned char truncated[] = {2, WG_REQUEST}; /* copy without flags or path */
+	const wg_builder bad = {truncated, sizeof truncated, sizeof truncated};
+	code("wg_build of a malformed program", wg_build(&bad, WG_UPSTREAM_REQUEST), WG_ERR_INVALID);
+
+	wg_build_lit(&b, "{");
+	code("wg_build of invalid JSON into the request", wg_build(&b, WG_REQUEST), WG_ERR_INVALID);
+	wg_builder_free(&b);
+}
+
+static void kinds(void) {
+	wg_builder b = {0}, item = {0};
+	wg_build_kind(&b, WG_REQUEST, "messages.0.content");
+	wg_build_kind(&b, WG_REQUEST, "nope");
+	char want[] = {WG_KIND_STRING, WG_KIND_MISSING, 0};
+	value("wg_build_kind", wg_build_output(&b), want);
+
+	/* An item (the first message) and a path relative to it. */
+	wg_build_item(&item, WG_REQUEST, "messages", 0);
+	wg_build_copy(&item, WG_BUILD_ITEM, "role", WG_BUILD_TEXT);
+	value("wg_build_item", wg_build_output(&item), "system");
+	wg_build_append(&b, &item);
+	value("wg_build_append", wg_build_output(&b), "susystem");
+	wg_builder_free(&b);
+	wg_builder_free(&item);
+}
+
+void request_build(void) {
+	shape();
+	body();
+	failures();
+	kinds();
+}
