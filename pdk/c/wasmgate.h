@@ -15,7 +15,8 @@
  *
  * Strings returned by this library are NUL-terminated, allocated with
  * malloc, and the caller's to free(); NULL means "not found" (or not
- * available). Functions returning int give 0 on success or a WG_ERR_* code.
+ * available: wg_last_error tells which). Functions returning int give 0 on
+ * success or a WG_ERR_* code.
  */
 #ifndef WASMGATE_H
 #define WASMGATE_H

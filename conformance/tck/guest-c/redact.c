@@ -39,7 +39,9 @@ static void check_report(const char *what, char *got, int32_t n, const report *w
 }
 
 /* Twelve addresses: a report over the PDK's first buffer of 256 bytes, so
- * wg_match_redact calls again with room for it. */
+ * wg_match_redact calls again with room for it. The report also shows that
+ * the first call, too small, changed nothing: had it written the field, the
+ * second would have found placeholders, not addresses. */
 static void redact_many(int mask) {
 	static char req[1024], masked[512], values[12][24], holders[12][16];
 	const char *pairs[24];
