@@ -64,6 +64,16 @@ pub const ERR_INVALID: i32 = -4;
 pub const ERR_DENIED: i32 = -5;
 pub const ERR_UNAVAILABLE: i32 = -6;
 
+/// Object ids (pdk/ABI.md, "Objects"): the `src` of [`Builder`]
+/// instructions, and [`Object::from_id`] for calls that name an object
+/// outside its own hook (a digest, a build).
+pub const OBJ_REQUEST: u8 = 0;
+pub const OBJ_RESPONSE: u8 = 1;
+pub const OBJ_CHUNK: u8 = 2;
+pub const OBJ_UPSTREAM_REQUEST: u8 = 3;
+pub const OBJ_UPSTREAM_RESPONSE: u8 = 4;
+pub const OBJ_UPSTREAM_CHUNK: u8 = 5;
+
 const FLAG_STRING: i32 = 1;
 const FLAG_DELETE: i32 = 2;
 
@@ -249,9 +259,22 @@ pub fn cache_call(op: &str) -> Result<String, HostError> {
 }
 
 /// The providers' live statistics, one line per provider key (request
-/// phase; pdk/ABI.md, "Routing").
-pub fn provider_stats() -> Option<String> {
-    read_string(|b, c| unsafe { sys::provider_stats(b, c) })
+/// phase; pdk/ABI.md, "Routing"). [`HostError::NotAvailable`] outside the
+/// request phase.
+pub fn provider_stats() -> Result<String, HostError> {
+    let mut code = 0;
+    read_string(|b, c| {
+        code = unsafe { sys::provider_stats(b, c) };
+        code
+    })
+    .ok_or_else(|| HostError::from_code(code))
+}
+
+/// Sets a header of the answer the client gets. From a request hook it
+/// applies to whatever answers the request: a short-circuit response or the
+/// provider's.
+pub fn set_response_header(name: &str, value: &str) -> Result<(), HostError> {
+    Object { id: OBJ_RESPONSE as i32 }.set_header(name, value)
 }
 
 /// A secret granted to this plugin in config (`capabilities.secrets`), by the
@@ -467,6 +490,17 @@ pub struct Object {
 }
 
 impl Object {
+    /// The object with an id (`OBJ_*`). A hook gets its own objects as
+    /// arguments; this names another one, as pdk/go's functions taking an
+    /// ObjectID do: the response from a request hook, say. Using an object
+    /// outside the phases the ABI allows is [`HostError::NotAvailable`].
+    pub fn from_id(id: u8) -> Object {
+        Object { id: id as i32 }
+    }
+    /// The object's id (`OBJ_*`), as a [`Builder`] instruction's `src`.
+    pub fn id(&self) -> u8 {
+        self.id as u8
+    }
     /// The raw JSON text at a path.
     pub fn get(&self, path: &str) -> Option<String> {
         self.json(path, 0)
@@ -539,6 +573,11 @@ impl Object {
         status(unsafe { sys::header_set(self.id, name.as_ptr(), name.len() as i32, std::ptr::null(), -1) })
     }
 
+    // status_code is the `:status` pseudo-header as a number, 0 if unknown.
+    fn status_code(&self) -> i32 {
+        self.header(":status").and_then(|s| s.parse().ok()).unwrap_or(0)
+    }
+
     // text_at is the text of a message content: a string, or the text parts
     // of an array joined.
     fn text_at(&self, path: &str) -> Option<String> {
@@ -574,16 +613,24 @@ pub struct Message {
     pub content: String,
 }
 
+// The typed objects are an Object with helpers of their own: each derefs to
+// its Object for the generic calls.
+macro_rules! deref_object {
+    ($t:ty) => {
+        impl std::ops::Deref for $t {
+            type Target = Object;
+            fn deref(&self) -> &Object {
+                &self.0
+            }
+        }
+    };
+}
+
 /// The canonical request (OpenAI chat-completions JSON) and the client's
 /// headers. Writable in the request phase.
 pub struct Request(pub Object);
 
-impl std::ops::Deref for Request {
-    type Target = Object;
-    fn deref(&self) -> &Object {
-        &self.0
-    }
-}
+deref_object!(Request);
 
 impl Request {
     /// The requested model.
@@ -645,12 +692,7 @@ impl Request {
 /// headers, with `:status`. Writable in the response phase.
 pub struct Response(pub Object);
 
-impl std::ops::Deref for Response {
-    type Target = Object;
-    fn deref(&self) -> &Object {
-        &self.0
-    }
-}
+deref_object!(Response);
 
 impl Response {
     /// The request, read only.
@@ -659,7 +701,7 @@ impl Response {
     }
     /// The HTTP status for the client.
     pub fn status(&self) -> i32 {
-        self.header(":status").and_then(|s| s.parse().ok()).unwrap_or(0)
+        self.status_code()
     }
     /// Sets the HTTP status for the client.
     pub fn set_status(&self, code: i32) -> Result<(), HostError> {
@@ -679,12 +721,7 @@ impl Response {
 /// chunk phase.
 pub struct Chunk(pub Object);
 
-impl std::ops::Deref for Chunk {
-    type Target = Object;
-    fn deref(&self) -> &Object {
-        &self.0
-    }
-}
+deref_object!(Chunk);
 
 impl Chunk {
     /// The request, read only.
@@ -709,15 +746,53 @@ impl Chunk {
     }
 }
 
-/// The provider request an adapter builds (adapters only): `:url`,
-/// `:method`, headers and body.
-pub fn upstream() -> Object {
-    Object { id: 3 }
+/// The provider request an adapter builds (adapters only, request phase):
+/// `:url`, `:method`, headers and body. If its body is never set the host
+/// sends the canonical request.
+pub struct ProviderRequest(pub Object);
+
+deref_object!(ProviderRequest);
+
+impl ProviderRequest {
+    /// The absolute provider URL (`:url`).
+    pub fn url(&self) -> String {
+        self.header(":url").unwrap_or_default()
+    }
+    /// Sets the absolute provider URL (`:url`).
+    pub fn set_url(&self, url: &str) -> Result<(), HostError> {
+        self.set_header(":url", url)
+    }
+    /// The HTTP method (`:method`, POST unless set).
+    pub fn method(&self) -> String {
+        self.header(":method").unwrap_or_else(|| "POST".to_string())
+    }
+    /// Sets the HTTP method (`:method`).
+    pub fn set_method(&self, method: &str) -> Result<(), HostError> {
+        self.set_header(":method", method)
+    }
+}
+
+/// The provider's response: body, headers and `:status` (adapters only,
+/// read only, response and chunk phases).
+pub struct ProviderResponse(pub Object);
+
+deref_object!(ProviderResponse);
+
+impl ProviderResponse {
+    /// The provider's HTTP status, or 0 if unknown.
+    pub fn status(&self) -> i32 {
+        self.status_code()
+    }
+}
+
+/// The provider request an adapter builds (adapters only).
+pub fn upstream() -> ProviderRequest {
+    ProviderRequest(Object { id: 3 })
 }
 
 /// The provider's response (adapters only, read only).
-pub fn upstream_response() -> Object {
-    Object { id: 4 }
+pub fn upstream_response() -> ProviderResponse {
+    ProviderResponse(Object { id: 4 })
 }
 
 /// One provider stream event's data (adapters only, read only).
@@ -929,10 +1004,39 @@ pub const BUILD_OR_NEXT: u8 = 8;
 pub const BUILD_AS_ARRAY: u8 = 16;
 /// An empty string counts as absent.
 pub const BUILD_EMPTY_ABSENT: u8 = 32;
+/// On an [`Builder::each`] field: the value's kind byte (`KIND_*`) instead of
+/// the value.
+pub const BUILD_KIND: u8 = 64;
+/// On an [`Builder::each`] field: one byte, the 1-based position of the value
+/// (a string) in the field's names, 0 when not there. Neither it nor a
+/// [`BUILD_KIND`] field is followed by the separator.
+pub const BUILD_CODE: u8 = 128;
 /// As an instruction's object: a path relative to the last `base`.
 pub const BUILD_BASE: u8 = 255;
 /// As an instruction's object: a path relative to the last `item`.
 pub const BUILD_ITEM: u8 = 254;
+
+/// Kinds that [`Builder::kind`] and a [`BUILD_KIND`] field write, one byte
+/// per value.
+pub const KIND_MISSING: u8 = b'u';
+pub const KIND_NULL: u8 = b'n';
+pub const KIND_FALSE: u8 = b'f';
+pub const KIND_TRUE: u8 = b't';
+pub const KIND_NUMBER: u8 = b'd';
+/// A non-empty string.
+pub const KIND_STRING: u8 = b's';
+pub const KIND_EMPTY_STRING: u8 = b'e';
+pub const KIND_ARRAY: u8 = b'a';
+pub const KIND_OBJECT: u8 = b'o';
+
+/// One field of [`Builder::each`]: a path in each element, its flags and,
+/// with [`BUILD_CODE`], the comma-separated names it is coded against.
+#[derive(Debug, Clone, Copy)]
+pub struct EachField<'a> {
+    pub path: &'a str,
+    pub flags: u8,
+    pub names: &'a str,
+}
 
 /// A json_build program.
 #[derive(Default, Clone)]
@@ -973,9 +1077,43 @@ impl Builder {
     }
     /// Makes element `index` of the array at path the base (`None`: the value itself).
     pub fn base(&mut self, src: u8, path: &str, index: Option<u32>) {
-        self.prog.extend_from_slice(&[5, src]);
+        self.scope(5, src, path, index);
+    }
+    /// Makes element `index` of the array at path the item, a second level
+    /// that [`BUILD_ITEM`] paths are relative to (a part of the base
+    /// message's content); `None`: the value itself.
+    pub fn item(&mut self, src: u8, path: &str, index: Option<u32>) {
+        self.scope(7, src, path, index);
+    }
+    fn scope(&mut self, op: u8, src: u8, path: &str, index: Option<u32>) {
+        self.prog.extend_from_slice(&[op, src]);
         self.prog.extend_from_slice(&index.unwrap_or(u32::MAX).to_le_bytes());
         self.str(path.as_bytes());
+    }
+    /// Appends, for each element of the array at path, each field's value
+    /// at its path in the element followed by `sep` (or with [`BUILD_KIND`]
+    /// its kind byte, with [`BUILD_CODE`] its position in the field's
+    /// names): the shape of a body in one call. At most 255 fields.
+    pub fn each(&mut self, src: u8, path: &str, sep: &str, fields: &[EachField]) {
+        self.prog.extend_from_slice(&[6, src]);
+        self.str(path.as_bytes());
+        self.prog.push(fields.len() as u8);
+        for f in fields {
+            self.prog.push(f.flags);
+            if f.flags & BUILD_CODE != 0 {
+                self.str(f.names.as_bytes());
+            }
+            self.str(f.path.as_bytes());
+        }
+        self.str(sep.as_bytes());
+    }
+    /// Appends the instructions of another program (a part built apart).
+    pub fn append(&mut self, other: &Builder) {
+        self.prog.extend_from_slice(&other.prog);
+    }
+    /// Empties the program, keeping its buffer.
+    pub fn reset(&mut self) {
+        self.prog.clear();
     }
     /// Runs the program and sets its output as the body of `obj`.
     pub fn build(&self, obj: &Object) -> Result<(), HostError> {
