@@ -33,6 +33,7 @@ pub fn request(req: &Request) {
     tail.lit("}");
     body.append(&tail);
     let up = upstream();
+    eq("Object::id of the provider request", up.id(), OBJ_UPSTREAM_REQUEST);
     eq("json_build into the provider request", body.build(&up), Ok(()));
     eq("provider request after json_build", up.body().as_deref(), Some(BUILD_BODY));
 
