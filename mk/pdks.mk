@@ -72,6 +72,16 @@ test-tenant-tagger-rust: | pdk-deps
 	$(RUSTC) --edition 2021 --test examples/tenant-tagger-rust/src/tenant.rs -o $(BUILD)/tenant_tagger_test
 	$(BUILD)/tenant_tagger_test
 
+# The PDK's own parts that need no host (JSON decoding of the config) have
+# unit tests too; the rest runs against the host in the conformance guest
+# (conformance/tck/guest-rust).
+TEST_EXTRA += test-pdk-rust
+.PHONY: test-pdk-rust
+test-pdk-rust: | pdk-deps
+	@mkdir -p $(BUILD)
+	$(RUSTC) --edition 2021 --test pdk/rust/src/lib.rs -o $(BUILD)/pdk_rust_test
+	$(BUILD)/pdk_rust_test
+
 EXAMPLES += examples/profanity-filter-c/profanity_filter.wasm
 examples/profanity-filter-c/profanity_filter.wasm: examples/profanity-filter-c/profanity_filter.c $(PDK_OUT)/c/libwasmgate.a
 	$(CLANG) $(C_FLAGS) -mexec-model=reactor -I pdk/c $< $(PDK_OUT)/c/libwasmgate.a -Wl,--strip-all -o $@

@@ -469,16 +469,40 @@ fn unquote(lit: &str) -> String {
             Some('b') => out.push('\u{8}'),
             Some('f') => out.push('\u{c}'),
             Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                if let Some(ch) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                    out.push(ch);
-                }
+                let hi = hex4(&mut chars);
+                let code = match hi {
+                    // A high surrogate joins the low one that must follow it
+                    // (an emoji written as two escapes); alone it is invalid.
+                    Some(h @ 0xD800..=0xDBFF) => {
+                        let mut ahead = chars.clone();
+                        match (ahead.next(), ahead.next(), hex4(&mut ahead)) {
+                            (Some('\\'), Some('u'), Some(l @ 0xDC00..=0xDFFF)) => {
+                                chars = ahead;
+                                Some(0x10000 + ((h - 0xD800) << 10) + (l - 0xDC00))
+                            }
+                            _ => None,
+                        }
+                    }
+                    other => other,
+                };
+                // Invalid code points become U+FFFD, as encoding/json does.
+                out.push(code.and_then(char::from_u32).unwrap_or('\u{FFFD}'));
             }
             Some(c) => out.push(c),
             None => {}
         }
     }
     out
+}
+
+// hex4 reads the four hex digits of a \u escape.
+fn hex4(chars: &mut core::str::Chars) -> Option<u32> {
+    let hex: String = chars.by_ref().take(4).collect();
+    if hex.len() == 4 {
+        u32::from_str_radix(&hex, 16).ok()
+    } else {
+        None
+    }
 }
 
 /// One object of the exchange: its JSON body by path, its whole body and its
@@ -1127,5 +1151,28 @@ impl Builder {
             code
         })
         .ok_or_else(|| HostError::from_code(code))
+    }
+}
+
+// Host-side unit tests of the parts that need no host (`make test-pdk-rust`).
+#[cfg(test)]
+mod tests {
+    use super::unquote;
+
+    #[test]
+    fn unquote_escapes() {
+        assert_eq!(unquote(r#""a\"b\\c\/d\n\t\r""#), "a\"b\\c/d\n\t\r");
+        assert_eq!(unquote(r#""caf\u00e9 \u2028""#), "café \u{2028}");
+    }
+
+    #[test]
+    fn unquote_surrogate_pairs() {
+        assert_eq!(unquote(r#""smile \ud83d\ude00!""#), "smile 😀!");
+        assert_eq!(unquote(r#""\uD83D\uDE00""#), "😀");
+        // A lone or reversed surrogate is invalid: U+FFFD, as Go decodes it.
+        assert_eq!(unquote(r#""a\ud83db""#), "a\u{FFFD}b");
+        assert_eq!(unquote(r#""\ude00\ud83d""#), "\u{FFFD}\u{FFFD}");
+        assert_eq!(unquote(r#""\ud83d\u0041""#), "\u{FFFD}A");
+        assert_eq!(unquote(r#""cut \u12""#), "cut \u{FFFD}");
     }
 }
