@@ -906,3 +906,108 @@ export class Builder {
     return String.UTF8.decodeUnsafe(ptr(readBuf), n);
   }
 }
+
+// match_scan and match_text (pdk/ABI.md, "Matching helpers"): the host
+// finds personal data, secrets, patterns and word lists in the object's
+// text fields or in the guest's text; only fields with findings come back.
+@external("wasmgate", "match_scan")
+declare function host_match_scan(obj: i32, path: usize, pathLen: i32, matcher: i32, flags: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "match_text")
+declare function host_match_text(matcher: i32, text: usize, textLen: i32, buf: usize, cap: i32): i32;
+
+// Span is one finding: bytes start to end of its field's UTF-8 text, of
+// kind (1 email ... 9 jwt, 256+i the i-th custom pattern).
+export class Span {
+  constructor(public start: i32, public end: i32, public kind: i32) {}
+}
+
+// MatchField is a text field and what a matcher found in it: path is its
+// path for setString, text its value, bytes that value as UTF-8 (the spans'
+// offsets are into bytes).
+export class MatchField {
+  constructor(public path: string, public bytes: Uint8Array, public spans: Span[]) {}
+  get text(): string {
+    return String.UTF8.decodeUnsafe(this.bytes.dataStart, this.bytes.length);
+  }
+  // found is the text of span i ("" for a span outside the text).
+  found(i: i32): string {
+    const s = this.spans[i];
+    if (s.start < 0 || s.start > s.end || s.end > this.bytes.length) return "";
+    return String.UTF8.decodeUnsafe(this.bytes.dataStart + <usize>s.start, s.end - s.start);
+  }
+}
+
+const MATCH_ALL_FIELDS: i32 = 1;
+
+// matchScan returns the fields with findings of matcher in the string at
+// path of the object, or with path "" in every text field (message contents
+// and text parts, tool-call arguments; a response's choices' messages, a
+// chunk's deltas): one host call. null on a negative result (lastResult).
+export function matchScan(obj: i32, path: string, matcher: i32): MatchField[] | null {
+  return scanFields(obj, path, matcher, 0);
+}
+
+// matchTextFields is matchScan with path "" returning every text field,
+// also those without findings.
+export function matchTextFields(obj: i32, matcher: i32): MatchField[] | null {
+  return scanFields(obj, "", matcher, MATCH_ALL_FIELDS);
+}
+
+function scanFields(obj: i32, path: string, matcher: i32, flags: i32): MatchField[] | null {
+  const p = utf8(path);
+  let n = host_match_scan(obj, ptr(p), p.byteLength, matcher, flags, ptr(readBuf), readBuf.byteLength);
+  if (n > readBuf.byteLength) {
+    readBuf = new ArrayBuffer(n);
+    n = host_match_scan(obj, ptr(p), p.byteLength, matcher, flags, ptr(readBuf), readBuf.byteLength);
+  }
+  return decodeFields(n);
+}
+
+// matchFind returns the findings of matcher in text (one host call), or
+// null on a negative result (lastResult). Offsets are into text as UTF-8.
+export function matchFind(matcher: i32, text: string): Span[] | null {
+  const t = utf8(text);
+  let n = host_match_text(matcher, ptr(t), t.byteLength, ptr(readBuf), readBuf.byteLength);
+  if (n > readBuf.byteLength) {
+    readBuf = new ArrayBuffer(n);
+    n = host_match_text(matcher, ptr(t), t.byteLength, ptr(readBuf), readBuf.byteLength);
+  }
+  const fields = decodeFields(n);
+  if (fields === null) return null;
+  return fields.length == 0 ? [] : fields[0].spans;
+}
+
+// decodeFields reads n bytes of readBuf in the layout of pdk/ABI.md: per
+// field path_len path text_len text count (start end kind)*count, every
+// number a little-endian u32. A layout it cannot read is ERR_INVALID.
+function decodeFields(n: i32): MatchField[] | null {
+  lastCode = n;
+  if (n < 0) return null;
+  const b = Uint8Array.wrap(readBuf, 0, n);
+  const out: MatchField[] = [];
+  let i = 0;
+  while (i < n) {
+    if (i + 4 > n) break;
+    const pl = <i32>load<u32>(b.dataStart + i);
+    if (pl < 0 || i + 4 + pl + 4 > n) break;
+    const path = String.UTF8.decodeUnsafe(b.dataStart + i + 4, pl);
+    i += 4 + pl;
+    const tl = <i32>load<u32>(b.dataStart + i);
+    if (tl < 0 || i + 4 + tl + 4 > n) break;
+    const text = b.slice(i + 4, i + 4 + tl);
+    i += 4 + tl;
+    const c = <i32>load<u32>(b.dataStart + i);
+    i += 4;
+    if (c < 0 || c > (n - i) / 12) break;
+    const spans = new Array<Span>(c);
+    for (let k = 0; k < c; k++, i += 12) {
+      spans[k] = new Span(<i32>load<u32>(b.dataStart + i), <i32>load<u32>(b.dataStart + i + 4), <i32>load<u32>(b.dataStart + i + 8));
+    }
+    out.push(new MatchField(path, text, spans));
+  }
+  if (i != n) {
+    lastCode = ERR_INVALID;
+    return null;
+  }
+  return out;
+}

@@ -46,6 +46,13 @@ export function missing(what: string, got: string | null, want: i32): void {
   }
 }
 
+// refused checks that a helper returning an object returned null for the
+// reason want.
+export function refused(what: string, isNull: bool, want: i32): void {
+  if (!isNull) fail(what + ": got a value, want result " + want.toString());
+  else result(what, want);
+}
+
 export function truth(what: string, got: bool, want: bool): void {
   if (got != want) fail(what + ": got " + got.toString() + ", want " + want.toString());
 }
