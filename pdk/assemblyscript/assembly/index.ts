@@ -143,16 +143,29 @@ function hostRead(kind: i32, obj: i32, name: ArrayBuffer | null, flags: i32, buf
   return host_attr_get(np, nl, buf, cap);
 }
 
-// read returns the value as a string, or null for any negative result.
+// The result of the last host call a read, respond, error or Builder made
+// (see lastResult).
+let lastCode: i32 = 0;
+
+// lastResult is the host's result of the last read that returned null (why:
+// ERR_NOT_FOUND, ERR_DENIED, ...), or of the last respond, error or Builder
+// call: what pdk/go returns as an error. A read that succeeded leaves its
+// length.
+export function lastResult(): Status {
+  return new Status(lastCode);
+}
+
+// read returns the value as a string, or null for any negative result
+// (kept for lastResult).
 function read(kind: i32, obj: i32, name: string | null, flags: i32): string | null {
   const n8 = name !== null ? utf8(name) : null;
   let n = hostRead(kind, obj, n8, flags, ptr(readBuf), readBuf.byteLength);
-  if (n < 0) return null;
   if (n > readBuf.byteLength) {
     readBuf = new ArrayBuffer(n);
     n = hostRead(kind, obj, n8, flags, ptr(readBuf), readBuf.byteLength);
-    if (n < 0) return null;
   }
+  lastCode = n;
+  if (n < 0) return null;
   return String.UTF8.decodeUnsafe(ptr(readBuf), n);
 }
 
@@ -174,6 +187,8 @@ export class Status {
         return "invalid";
       case ERR_DENIED:
         return "denied";
+      case ERR_UNAVAILABLE:
+        return "unavailable";
     }
     return this.code >= 0 ? "ok" : "host result " + this.code.toString();
   }
@@ -185,19 +200,23 @@ export function log(level: i32, msg: string): void {
 }
 
 // respond stops the phase with a response: a status (200-599) and a
-// canonical chat completion (JSON). For the request and response hooks.
+// canonical chat completion (JSON). For the request and response hooks. A
+// refusal is logged and kept in lastResult.
 export function respond(status: i32, body: string): Action {
   const b = utf8(body);
-  if (host_send_response(status, ptr(b), b.byteLength) < 0) log(LOG_ERROR, "pdk: send_response refused");
+  lastCode = host_send_response(status, ptr(b), b.byteLength);
+  if (lastCode < 0) log(LOG_ERROR, "pdk: send_response refused: " + new Status(lastCode).toString());
   return Action.Respond;
 }
 
 // error stops the phase with an API error: a status (400-599), a type such
 // as "invalid_request_error" and a message the client may see.
+// A refusal is logged and kept in lastResult.
 export function error(status: i32, errType: string, message: string): Action {
   const t = utf8(errType);
   const m = utf8(message);
-  if (host_send_error(status, ptr(t), t.byteLength, ptr(m), m.byteLength) < 0) log(LOG_ERROR, "pdk: send_error refused");
+  lastCode = host_send_error(status, ptr(t), t.byteLength, ptr(m), m.byteLength);
+  if (lastCode < 0) log(LOG_ERROR, "pdk: send_error refused: " + new Status(lastCode).toString());
   return Action.Error;
 }
 
@@ -347,6 +366,17 @@ export class WGObject {
   }
 }
 
+// or is v, or def when v is null.
+function or(v: string | null, def: string): string {
+  return v === null ? def : v;
+}
+
+// statusOf is an object's ":status", 0 if unknown.
+function statusOf(o: WGObject): i32 {
+  const s = o.header(":status");
+  return s === null ? 0 : I32.parseInt(s);
+}
+
 export class Message {
   constructor(public role: string, public content: string) {}
 }
@@ -358,8 +388,7 @@ export class Request extends WGObject {
     super(OBJ_REQUEST);
   }
   model(): string {
-    const m = this.getString("model");
-    return m === null ? "" : m;
+    return or(this.getString("model"), "");
   }
   setModel(model: string): Status {
     return this.setString("model", model);
@@ -405,8 +434,7 @@ export class Response extends WGObject {
     return new Request();
   }
   status(): i32 {
-    const s = this.header(":status");
-    return s === null ? 0 : I32.parseInt(s);
+    return statusOf(this);
   }
   setStatus(code: i32): Status {
     return this.setHeader(":status", code.toString());
@@ -438,12 +466,46 @@ export class Chunk extends WGObject {
   }
 }
 
-// The provider objects, for adapters.
-export function upstream(): WGObject {
-  return new WGObject(OBJ_UPSTREAM_REQUEST);
+// ProviderRequest is the request sent to the provider (adapters, request
+// phase): its body, headers and the pseudo-headers ":url" and ":method".
+export class ProviderRequest extends WGObject {
+  constructor() {
+    super(OBJ_UPSTREAM_REQUEST);
+  }
+  // url is the absolute provider URL (":url"), "" when unset.
+  url(): string {
+    return or(this.header(":url"), "");
+  }
+  setURL(url: string): Status {
+    return this.setHeader(":url", url);
+  }
+  // method is the HTTP method (":method"), POST unless set.
+  method(): string {
+    return or(this.header(":method"), "POST");
+  }
+  setMethod(method: string): Status {
+    return this.setHeader(":method", method);
+  }
 }
-export function upstreamResponse(): WGObject {
-  return new WGObject(OBJ_UPSTREAM_RESPONSE);
+
+// ProviderResponse is the provider's response (adapters, response and chunk
+// phases, read only).
+export class ProviderResponse extends WGObject {
+  constructor() {
+    super(OBJ_UPSTREAM_RESPONSE);
+  }
+  // status is the provider's HTTP status, or 0 if unknown.
+  status(): i32 {
+    return statusOf(this);
+  }
+}
+
+// The provider objects, for adapters.
+export function upstream(): ProviderRequest {
+  return new ProviderRequest();
+}
+export function upstreamResponse(): ProviderResponse {
+  return new ProviderResponse();
 }
 export function upstreamChunk(): WGObject {
   return new WGObject(OBJ_UPSTREAM_CHUNK);
@@ -668,7 +730,7 @@ export function matchCompile(spec: string): i32 {
 // matchRedact replaces the findings of matcher in the string at path of
 // the object, or with "" in every text field, and writes the changed fields
 // back. It returns the report in the layout of pdk/ABI.md, or null with the
-// negative result in lastRedactResult.
+// negative result in lastRedactResult (and lastResult).
 export let lastRedactResult: i32 = 0;
 export function matchRedact(obj: i32, path: string, matcher: i32): ArrayBuffer | null {
   const p = utf8(path);
@@ -679,6 +741,7 @@ export function matchRedact(obj: i32, path: string, matcher: i32): ArrayBuffer |
     n = host_match_redact(obj, ptr(p), p.byteLength, matcher, ptr(buf), buf.byteLength);
   }
   lastRedactResult = n;
+  lastCode = n;
   if (n < 0 || n > buf.byteLength) return null;
   return buf.slice(0, n);
 }
@@ -692,9 +755,32 @@ export const BUILD_REQUIRED: u8 = 4;
 export const BUILD_OR_NEXT: u8 = 8;
 export const BUILD_AS_ARRAY: u8 = 16;
 export const BUILD_EMPTY_ABSENT: u8 = 32;
+// On an each() field: the value's kind byte instead of the value.
+export const BUILD_KIND: u8 = 64;
+// On an each() field: one byte, the 1-based position of the value (a
+// string) in the field's names, 0 when it is not one of them.
+export const BUILD_CODE: u8 = 128;
 export const BUILD_BASE: u8 = 255; // as src: a path relative to the last base
 export const BUILD_ITEM: u8 = 254; // as src: a path relative to the last item
 export const BUILD_NO_INDEX: u32 = 0xffffffff;
+
+// Kinds that kind() and BUILD_KIND write, one byte per value.
+export const KIND_MISSING: u8 = 0x75; // u
+export const KIND_NULL: u8 = 0x6e; // n
+export const KIND_FALSE: u8 = 0x66; // f
+export const KIND_TRUE: u8 = 0x74; // t
+export const KIND_NUMBER: u8 = 0x64; // d
+export const KIND_STRING: u8 = 0x73; // s, a non-empty string
+export const KIND_EMPTY_STRING: u8 = 0x65; // e
+export const KIND_ARRAY: u8 = 0x61; // a
+export const KIND_OBJECT: u8 = 0x6f; // o
+
+// EachField is one field of Builder.each: a path in each element, its
+// flags (BUILD_KIND, BUILD_CODE, ...) and, with BUILD_CODE, the
+// comma-separated names it is coded against.
+export class EachField {
+  constructor(public path: string, public flags: u8 = 0, public names: string = "") {}
+}
 
 export class Builder {
   private prog: Array<u8> = new Array<u8>();
@@ -748,10 +834,48 @@ export class Builder {
   // base makes element index of the array at path the base (BUILD_NO_INDEX:
   // the value itself).
   base(src: u8, path: string, index: u32): void {
-    this.prog.push(5);
+    this.scope(5, src, path, index);
+  }
+
+  // item is base for the item, a second level that BUILD_ITEM paths are
+  // relative to (a part of a message's content, with the message as base).
+  item(src: u8, path: string, index: u32): void {
+    this.scope(7, src, path, index);
+  }
+
+  private scope(op: u8, src: u8, path: string, index: u32): void {
+    this.prog.push(op);
     this.prog.push(src);
     this.u32(index);
     this.str(path);
+  }
+
+  // each appends, for each element of the array at path, each field's value
+  // at its path in the element followed by sep (or its kind, BUILD_KIND, or
+  // its code, BUILD_CODE, without sep): the shape of a body in one call. At
+  // most 255 fields.
+  each(src: u8, path: string, sep: string, fields: EachField[]): void {
+    this.prog.push(6);
+    this.prog.push(src);
+    this.str(path);
+    this.prog.push(<u8>fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      this.prog.push(f.flags);
+      if (f.flags & BUILD_CODE) this.str(f.names);
+      this.str(f.path);
+    }
+    this.str(sep);
+  }
+
+  // reset empties the program.
+  reset(): void {
+    this.prog.length = 0;
+  }
+
+  // len is the size of the program in bytes.
+  len(): i32 {
+    return this.prog.length;
   }
 
   private bytes(): ArrayBuffer {
@@ -760,23 +884,130 @@ export class Builder {
     return b.buffer;
   }
 
-  // build sets the output as the body of obj.
+  // build sets the output as the body of obj; the Status's code is the
+  // body's length, or ERR_NOT_FOUND when a BUILD_REQUIRED value is absent,
+  // ERR_INVALID when obj needs JSON and the output is not.
   build(obj: i32): Status {
     const p = this.bytes();
-    const n = host_json_build(obj, ptr(p), p.byteLength, 0, 0);
-    return new Status(n < 0 ? n : 0);
+    lastCode = host_json_build(obj, ptr(p), p.byteLength, 0, 0);
+    return new Status(lastCode);
   }
 
-  // output returns the output, or null on a negative result.
+  // output returns the output, or null on a negative result (lastResult).
   output(): string | null {
     const p = this.bytes();
     let n = host_json_build(-1, ptr(p), p.byteLength, ptr(readBuf), readBuf.byteLength);
-    if (n < 0) return null;
     if (n > readBuf.byteLength) {
       readBuf = new ArrayBuffer(n);
       n = host_json_build(-1, ptr(p), p.byteLength, ptr(readBuf), readBuf.byteLength);
-      if (n < 0) return null;
     }
+    lastCode = n;
+    if (n < 0) return null;
     return String.UTF8.decodeUnsafe(ptr(readBuf), n);
   }
+}
+
+// match_scan and match_text (pdk/ABI.md, "Matching helpers"): the host
+// finds personal data, secrets, patterns and word lists in the object's
+// text fields or in the guest's text; only fields with findings come back.
+@external("wasmgate", "match_scan")
+declare function host_match_scan(obj: i32, path: usize, pathLen: i32, matcher: i32, flags: i32, buf: usize, cap: i32): i32;
+@external("wasmgate", "match_text")
+declare function host_match_text(matcher: i32, text: usize, textLen: i32, buf: usize, cap: i32): i32;
+
+// Span is one finding: bytes start to end of its field's UTF-8 text, of
+// kind (1 email ... 9 jwt, 256+i the i-th custom pattern).
+export class Span {
+  constructor(public start: i32, public end: i32, public kind: i32) {}
+}
+
+// MatchField is a text field and what a matcher found in it: path is its
+// path for setString, text its value, bytes that value as UTF-8 (the spans'
+// offsets are into bytes).
+export class MatchField {
+  constructor(public path: string, public bytes: Uint8Array, public spans: Span[]) {}
+  get text(): string {
+    return String.UTF8.decodeUnsafe(this.bytes.dataStart, this.bytes.length);
+  }
+  // found is the text of span i ("" for a span outside the text).
+  found(i: i32): string {
+    const s = this.spans[i];
+    if (s.start < 0 || s.start > s.end || s.end > this.bytes.length) return "";
+    return String.UTF8.decodeUnsafe(this.bytes.dataStart + <usize>s.start, s.end - s.start);
+  }
+}
+
+const MATCH_ALL_FIELDS: i32 = 1;
+
+// matchScan returns the fields with findings of matcher in the string at
+// path of the object, or with path "" in every text field (message contents
+// and text parts, tool-call arguments; a response's choices' messages, a
+// chunk's deltas): one host call. null on a negative result (lastResult).
+export function matchScan(obj: i32, path: string, matcher: i32): MatchField[] | null {
+  return scanFields(obj, path, matcher, 0);
+}
+
+// matchTextFields is matchScan with path "" returning every text field,
+// also those without findings.
+export function matchTextFields(obj: i32, matcher: i32): MatchField[] | null {
+  return scanFields(obj, "", matcher, MATCH_ALL_FIELDS);
+}
+
+function scanFields(obj: i32, path: string, matcher: i32, flags: i32): MatchField[] | null {
+  const p = utf8(path);
+  let n = host_match_scan(obj, ptr(p), p.byteLength, matcher, flags, ptr(readBuf), readBuf.byteLength);
+  if (n > readBuf.byteLength) {
+    readBuf = new ArrayBuffer(n);
+    n = host_match_scan(obj, ptr(p), p.byteLength, matcher, flags, ptr(readBuf), readBuf.byteLength);
+  }
+  return decodeFields(n);
+}
+
+// matchFind returns the findings of matcher in text (one host call), or
+// null on a negative result (lastResult). Offsets are into text as UTF-8.
+export function matchFind(matcher: i32, text: string): Span[] | null {
+  const t = utf8(text);
+  let n = host_match_text(matcher, ptr(t), t.byteLength, ptr(readBuf), readBuf.byteLength);
+  if (n > readBuf.byteLength) {
+    readBuf = new ArrayBuffer(n);
+    n = host_match_text(matcher, ptr(t), t.byteLength, ptr(readBuf), readBuf.byteLength);
+  }
+  const fields = decodeFields(n);
+  if (fields === null) return null;
+  return fields.length == 0 ? [] : fields[0].spans;
+}
+
+// decodeFields reads n bytes of readBuf in the layout of pdk/ABI.md: per
+// field path_len path text_len text count (start end kind)*count, every
+// number a little-endian u32. A layout it cannot read is ERR_INVALID.
+function decodeFields(n: i32): MatchField[] | null {
+  lastCode = n;
+  if (n < 0) return null;
+  const b = Uint8Array.wrap(readBuf, 0, n);
+  const out: MatchField[] = [];
+  let i = 0;
+  while (i < n) {
+    if (i + 4 > n) break;
+    const pl = <i32>load<u32>(b.dataStart + i);
+    if (pl < 0 || i + 4 + pl + 4 > n) break;
+    const path = String.UTF8.decodeUnsafe(b.dataStart + i + 4, pl);
+    i += 4 + pl;
+    const tl = <i32>load<u32>(b.dataStart + i);
+    if (tl < 0 || i + 4 + tl + 4 > n) break;
+    const text = b.slice(i + 4, i + 4 + tl);
+    i += 4 + tl;
+    const c = <i32>load<u32>(b.dataStart + i);
+    i += 4;
+    if (c < 0 || c > (n - i) / 12) break;
+    const spans = new Array<Span>(c);
+    for (let k = 0; k < c; k++, i += 12) {
+      spans[k] = new Span(<i32>load<u32>(b.dataStart + i), <i32>load<u32>(b.dataStart + i + 4), <i32>load<u32>(b.dataStart + i + 8));
+    }
+    out.push(new MatchField(path, text, spans));
+  }
+  if (i != n) {
+    lastCode = ERR_INVALID;
+    return null;
+  }
+  return out;
 }
