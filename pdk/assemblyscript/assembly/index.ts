@@ -53,6 +53,10 @@ export const ABI_VERSION: i32 = 1;
 export const HOOK_REQUEST: u32 = 1;
 export const HOOK_RESPONSE: u32 = 2;
 export const HOOK_CHUNK: u32 = 4;
+export const HOOK_ALL: u32 = HOOK_REQUEST | HOOK_RESPONSE | HOOK_CHUNK;
+
+// The Wasm import module of the host functions.
+export const IMPORT_MODULE = "wasmgate";
 
 // Objects.
 export const OBJ_REQUEST: i32 = 0;
@@ -86,9 +90,25 @@ export const ATTR_PROVIDER = "wasmgate.provider";
 export const ATTR_PROVIDER_URL = "wasmgate.provider.base_url";
 export const ATTR_PROVIDER_MODEL = "wasmgate.provider.model";
 export const ATTR_PROVIDER_API_KEY = "wasmgate.provider.api_key";
+export const ATTR_ENDPOINT = "wasmgate.endpoint";
+// ATTR_UPSTREAM_DONE is the one an adapter sets in its chunk hook.
+export const ATTR_UPSTREAM_DONE = "wasmgate.upstream.done";
+export const ATTR_KEY_ID = "wasmgate.key.id";
+export const ATTR_KEY_TEAM = "wasmgate.key.team";
+export const ATTR_KEY_USER = "wasmgate.key.user";
+export const ATTR_PREFIX = "wasmgate.";
+// ATTR_CACHE_STATUS is set by a cache plugin (hit, miss, ...); the host
+// records it with the request's usage.
+export const ATTR_CACHE_STATUS = "cache.status";
 
-const FLAG_STRING: i32 = 1;
-const FLAG_DELETE: i32 = 2;
+// Pseudo-headers.
+export const HEADER_URL = ":url";
+export const HEADER_METHOD = ":method";
+export const HEADER_STATUS = ":status";
+
+// Flags of json_get and json_set, for the raw imports.
+export const FLAG_STRING: i32 = 1;
+export const FLAG_DELETE: i32 = 2;
 
 // Actions a hook returns.
 export enum Action {
@@ -301,6 +321,12 @@ export class WGObject {
     const p = utf8(path);
     return host_json_get(this.id, ptr(p), p.byteLength, 0, 0, 0) >= 0;
   }
+  // size is the length of the raw JSON text at a path, without reading it
+  // into the guest; a negative result (ERR_NOT_FOUND, ...) when there is none.
+  size(path: string): i32 {
+    const p = utf8(path);
+    return host_json_get(this.id, ptr(p), p.byteLength, 0, 0, 0);
+  }
   private jsonSet(path: string, flags: i32, v: string): Status {
     const p = utf8(path);
     const b = utf8(v);
@@ -344,6 +370,25 @@ export class WGObject {
     return new Status(host_header_set(this.id, ptr(n), n.byteLength, 0, -1));
   }
 
+  // scan is matchScan on this object: the fields with findings of matcher
+  // in the string at path, or with "" in every text field.
+  scan(path: string, matcher: i32): MatchField[] | null {
+    return matchScan(this.id, path, matcher);
+  }
+  // textFields is matchTextFields on this object: every text field.
+  textFields(matcher: i32): MatchField[] | null {
+    return matchTextFields(this.id, matcher);
+  }
+  // redact is matchRedact on this object with the report decoded: what was
+  // blocked, counted and masked; null on a negative result (lastResult).
+  redact(path: string, matcher: i32): Redaction | null {
+    const b = matchRedact(this.id, path, matcher);
+    if (b === null) return null;
+    const r = decodeRedaction(b);
+    if (r === null) lastCode = ERR_INVALID;
+    return r;
+  }
+
   // textAt is the text of a message content: a string, or the text parts of
   // an array joined.
   textAt(path: string): string {
@@ -373,12 +418,20 @@ function or(v: string | null, def: string): string {
 
 // statusOf is an object's ":status", 0 if unknown.
 function statusOf(o: WGObject): i32 {
-  const s = o.header(":status");
+  const s = o.header(HEADER_STATUS);
   return s === null ? 0 : I32.parseInt(s);
 }
 
+// Message is one chat message; content is its text (a string content, or
+// the text parts of an array content joined).
 export class Message {
   constructor(public role: string, public content: string) {}
+}
+
+// UserMessage is what Request.lastUserMessage returns: the message's index
+// (for setMessageContent) and its text.
+export class UserMessage {
+  constructor(public index: i32, public content: string) {}
 }
 
 // Request is the canonical request (OpenAI chat-completions JSON) and the
@@ -411,6 +464,23 @@ export class Request extends WGObject {
     const role = this.getString("messages." + i.toString() + ".role");
     return new Message(role === null ? "" : role, this.textAt("messages." + i.toString() + ".content"));
   }
+  // messages returns every message (message(i) for each index).
+  messages(): Message[] {
+    const c = this.messageCount();
+    const out = new Array<Message>(c);
+    for (let i = 0; i < c; i++) {
+      const m = this.message(i);
+      out[i] = m === null ? new Message("", "") : m;
+    }
+    return out;
+  }
+  // lastUserMessage returns the index and text of the last message with
+  // role "user", or null when there is none.
+  lastUserMessage(): UserMessage | null {
+    const i = this.lastUserIndex();
+    if (i < 0) return null;
+    return new UserMessage(i, this.textAt("messages." + i.toString() + ".content"));
+  }
   lastUserIndex(): i32 {
     for (let i = this.messageCount() - 1; i >= 0; i--) {
       const r = this.getString("messages." + i.toString() + ".role");
@@ -437,7 +507,7 @@ export class Response extends WGObject {
     return statusOf(this);
   }
   setStatus(code: i32): Status {
-    return this.setHeader(":status", code.toString());
+    return this.setHeader(HEADER_STATUS, code.toString());
   }
   content(): string {
     return this.textAt("choices.0.message.content");
@@ -464,6 +534,30 @@ export class Chunk extends WGObject {
   drop(): Status {
     return this.setBody("");
   }
+  // setResponseHeader sets a header of the response sent to the client, if
+  // the host has not sent the headers yet.
+  setResponseHeader(name: string, value: string): Status {
+    return setResponseHeader(name, value);
+  }
+  // finishes reports whether this chunk ends the choice that a text field
+  // belongs to: path is a field's path ("choices.N...."), and the choice's
+  // finish_reason is set (not null). Plugins that hold text back flush it
+  // then.
+  finishes(path: string): bool {
+    if (!path.startsWith("choices.")) return false;
+    let n = 8;
+    while (n < path.length && path.charCodeAt(n) >= 0x30 && path.charCodeAt(n) <= 0x39) n++;
+    if (n == 8) return false;
+    const r = this.get(path.substring(0, n) + ".finish_reason");
+    return r !== null && r != "null";
+  }
+}
+
+// setResponseHeader sets a header of the answer the client gets. From a
+// request hook it applies to whatever answers the request: a short-circuit
+// response or the provider's.
+export function setResponseHeader(name: string, value: string): Status {
+  return new WGObject(OBJ_RESPONSE).setHeader(name, value);
 }
 
 // ProviderRequest is the request sent to the provider (adapters, request
@@ -474,17 +568,17 @@ export class ProviderRequest extends WGObject {
   }
   // url is the absolute provider URL (":url"), "" when unset.
   url(): string {
-    return or(this.header(":url"), "");
+    return or(this.header(HEADER_URL), "");
   }
   setURL(url: string): Status {
-    return this.setHeader(":url", url);
+    return this.setHeader(HEADER_URL, url);
   }
   // method is the HTTP method (":method"), POST unless set.
   method(): string {
-    return or(this.header(":method"), "POST");
+    return or(this.header(HEADER_METHOD), "POST");
   }
   setMethod(method: string): Status {
-    return this.setHeader(":method", method);
+    return this.setHeader(HEADER_METHOD, method);
   }
 }
 
@@ -518,24 +612,33 @@ export class Config {
 
   // getRaw returns a top-level option's JSON text, or null.
   getRaw(key: string): string | null {
-    const s = this.raw;
-    let i = skipWS(s, 0);
-    if (i >= s.length || s.charCodeAt(i) != 0x7b) return null;
-    i = skipWS(s, i + 1);
-    while (i < s.length && s.charCodeAt(i) == 0x22) {
-      const kend = stringEnd(s, i);
-      if (kend < 0) return null;
-      const k = unquote(s.substring(i, kend));
-      i = skipWS(s, kend);
-      if (i >= s.length || s.charCodeAt(i) != 0x3a) return null;
-      i = skipWS(s, i + 1);
-      const vend = valueEnd(s, i);
-      if (vend < 0) return null;
-      if (k == key) return s.substring(i, vend);
-      i = skipWS(s, vend);
-      if (i < s.length && s.charCodeAt(i) == 0x2c) i = skipWS(s, i + 1);
+    const m = members(this.raw);
+    for (let i = 0; i + 1 < m.length; i += 2) {
+      if (m[i] == key) return m[i + 1];
     }
     return null;
+  }
+  // keys returns the top-level option names in order: compare them with
+  // the options a plugin knows to refuse a misspelt one at load, as pdk/go's
+  // Config.UnmarshalStrict does.
+  keys(): string[] {
+    const m = members(this.raw);
+    const out: string[] = [];
+    for (let i = 0; i + 1 < m.length; i += 2) out.push(m[i]);
+    return out;
+  }
+  // getStringMap returns an object option whose values are all strings (a
+  // map of static headers, say), or null.
+  getStringMap(key: string): Map<string, string> | null {
+    const v = this.getRaw(key);
+    if (v === null || !v.startsWith("{")) return null;
+    const m = members(v);
+    const out = new Map<string, string>();
+    for (let i = 0; i + 1 < m.length; i += 2) {
+      if (!m[i + 1].startsWith('"')) return null;
+      out.set(m[i], unquote(m[i + 1]));
+    }
+    return out;
   }
   // getString returns a string option, or null.
   getString(key: string): string | null {
@@ -559,6 +662,30 @@ export class Config {
     if (i >= v.length || v.charCodeAt(i) != 0x5d) return null;
     return out;
   }
+}
+
+// members returns the members of the JSON object text s as alternating
+// keys (unquoted) and raw values, as far as it can read them.
+function members(s: string): string[] {
+  const out: string[] = [];
+  let i = skipWS(s, 0);
+  if (i >= s.length || s.charCodeAt(i) != 0x7b) return out;
+  i = skipWS(s, i + 1);
+  while (i < s.length && s.charCodeAt(i) == 0x22) {
+    const kend = stringEnd(s, i);
+    if (kend < 0) break;
+    const k = unquote(s.substring(i, kend));
+    i = skipWS(s, kend);
+    if (i >= s.length || s.charCodeAt(i) != 0x3a) break;
+    i = skipWS(s, i + 1);
+    const vend = valueEnd(s, i);
+    if (vend < 0) break;
+    out.push(k);
+    out.push(s.substring(i, vend));
+    i = skipWS(s, vend);
+    if (i < s.length && s.charCodeAt(i) == 0x2c) i = skipWS(s, i + 1);
+  }
+  return out;
 }
 
 function skipWS(s: string, i: i32): i32 {
@@ -652,6 +779,24 @@ export abstract class Plugin {
 }
 
 let plugin: Plugin | null = null;
+
+// RequestFunc is a function that is a request-only plugin:
+//
+//   register(new RequestFunc((req: Request): Action => { ... }));
+//
+// (AssemblyScript functions do not close over locals: keep state in globals.)
+export class RequestFunc extends Plugin {
+  constructor(private fn: (req: Request) => Action) {
+    super();
+  }
+  hooks(): u32 {
+    return HOOK_REQUEST;
+  }
+  onRequest(req: Request): Action {
+    const f = this.fn;
+    return f(req);
+  }
+}
 
 // register makes p the plugin of this module; call it at the top level of
 // the entry file.
@@ -868,6 +1013,12 @@ export class Builder {
     this.str(sep);
   }
 
+  // append appends the instructions of another program: a part built apart
+  // (a system prompt gathered while the messages are written) joins the body.
+  append(other: Builder): void {
+    for (let i = 0; i < other.prog.length; i++) this.prog.push(other.prog[i]);
+  }
+
   // reset empties the program.
   reset(): void {
     this.prog.length = 0;
@@ -1010,4 +1161,328 @@ function decodeFields(n: i32): MatchField[] | null {
     return null;
   }
   return out;
+}
+
+// Limits of metricAdd (pdk/ABI.md, "Plugin metrics").
+export const METRIC_NAME_MAX: i32 = 64; // bytes of an event name
+export const METRIC_LABEL_MAX: i32 = 64; // bytes of a label value
+export const METRIC_SERIES_MAX: i32 = 64; // distinct (event, label) pairs per plugin
+
+// Kinds of findings (Span.kind); a custom pattern i of a spec is
+// KIND_CUSTOM + i.
+export const KIND_EMAIL: i32 = 1;
+export const KIND_PHONE: i32 = 2;
+export const KIND_CARD: i32 = 3; // Luhn-checked
+export const KIND_IBAN: i32 = 4; // mod-97 checked
+export const KIND_SSN: i32 = 5;
+export const KIND_IPV4: i32 = 6;
+export const KIND_IPV6: i32 = 7;
+export const KIND_API_KEY: i32 = 8; // known prefixes and high-entropy strings
+export const KIND_JWT: i32 = 9;
+export const KIND_CUSTOM: i32 = 256;
+
+const kindNames = ["email", "phone", "card", "iban", "ssn", "ipv4", "ipv6", "api_key", "jwt"];
+
+// builtinKinds names every built-in kind, as MatchSpec.builtin takes them.
+export function builtinKinds(): string[] {
+  return kindNames.slice(0);
+}
+
+// kindName is a kind's name ("email", ...; "custom_<i>" for custom
+// patterns, "kind_<n>" for a kind this PDK does not know).
+export function kindName(k: i32): string {
+  if (k >= 1 && k <= kindNames.length) return kindNames[k - 1];
+  if (k >= KIND_CUSTOM) return "custom_" + (k - KIND_CUSTOM).toString();
+  return "kind_" + k.toString();
+}
+
+// parseKind returns the built-in kind named s, or 0.
+export function parseKind(s: string): i32 {
+  for (let i = 0; i < kindNames.length; i++) {
+    if (kindNames[i] == s) return i + 1;
+  }
+  return 0;
+}
+
+// MatchPattern is a custom pattern: an RE2 regular expression, used as
+// written (start it with (?i) to ignore case), or a list of words and
+// phrases, matched as whole words and ignoring case unless caseSensitive.
+export class MatchPattern {
+  constructor(public regex: string = "", public words: string[] = [], public caseSensitive: bool = false) {}
+}
+
+// RedactRule is the action for one kind: kind is kindName() of a built-in
+// or custom kind, action "mask", "hash" or "block", label the placeholder's
+// name (letters, digits and '_').
+export class RedactRule {
+  constructor(public kind: string, public action: string, public label: string) {}
+}
+
+// RedactSpec gives, per kind, what redact writes in place of a finding;
+// hashKey is the HMAC-SHA256 key of "hash".
+export class RedactSpec {
+  constructor(public rules: RedactRule[] = [], public hashKey: string = "") {}
+}
+
+// MatchSpec says what a matcher finds: built-in kinds by name, custom
+// patterns (the i-th reports KIND_CUSTOM + i) and, for redact, the rules.
+// toJSON is the spec matchCompile takes, as pdk/go encodes it.
+export class MatchSpec {
+  constructor(public builtin: string[] = [], public custom: MatchPattern[] = [], public redact: RedactSpec | null = null) {}
+
+  toJSON(): string {
+    const parts: string[] = [];
+    if (this.builtin.length > 0) parts.push('"builtin":' + jsonStrings(this.builtin));
+    if (this.custom.length > 0) {
+      const c: string[] = [];
+      for (let i = 0; i < this.custom.length; i++) {
+        const p = this.custom[i];
+        const f: string[] = [];
+        if (p.regex.length > 0) f.push('"regex":' + jsonString(p.regex));
+        if (p.words.length > 0) f.push('"words":' + jsonStrings(p.words));
+        if (p.caseSensitive) f.push('"case_sensitive":true');
+        c.push("{" + f.join(",") + "}");
+      }
+      parts.push('"custom":[' + c.join(",") + "]");
+    }
+    const r = this.redact;
+    if (r !== null) {
+      const rules: string[] = [];
+      for (let i = 0; i < r.rules.length; i++) {
+        const x = r.rules[i];
+        rules.push('{"kind":' + jsonString(x.kind) + ',"action":' + jsonString(x.action) + ',"label":' + jsonString(x.label) + "}");
+      }
+      let red = '{"rules":[' + rules.join(",") + "]";
+      if (r.hashKey.length > 0) red += ',"hash_key":' + jsonString(r.hashKey);
+      parts.push('"redact":' + red + "}");
+    }
+    return "{" + parts.join(",") + "}";
+  }
+}
+
+function jsonStrings(list: string[]): string {
+  const q: string[] = [];
+  for (let i = 0; i < list.length; i++) q.push(jsonString(list[i]));
+  return "[" + q.join(",") + "]";
+}
+
+// compileMatcher compiles spec on the host (matchCompile of its JSON): a
+// matcher id >= 0, or a negative result for a spec the host refused
+// (unknown kind, bad pattern; the gateway's log names it). Call it from
+// init.
+export function compileMatcher(spec: MatchSpec): i32 {
+  return matchCompile(spec.toJSON());
+}
+
+// KindCount is how many findings of a kind were replaced.
+export class KindCount {
+  constructor(public kind: i32, public count: i32) {}
+}
+
+// Pair is a placeholder of a mask rule and the value it replaced.
+export class Pair {
+  constructor(public placeholder: string, public value: string) {}
+}
+
+// Redaction is what one redact did: blocked is the kind of the first finding
+// with a block rule (then nothing was written) or 0, counts the findings
+// replaced per kind in order of appearance, pairs each placeholder and its
+// value.
+export class Redaction {
+  blocked: i32 = 0;
+  counts: KindCount[] = [];
+  pairs: Pair[] = [];
+}
+
+// decodeRedaction reads a match_redact report (the layout of pdk/ABI.md,
+// every number a little-endian u32), or null when it cannot.
+export function decodeRedaction(buf: ArrayBuffer): Redaction | null {
+  const b = Uint8Array.wrap(buf);
+  const n = b.length;
+  const r = new Redaction();
+  if (n < 4) return null;
+  r.blocked = <i32>load<u32>(b.dataStart);
+  let i = 4;
+  if (i + 4 > n) return null;
+  const kinds = <i32>load<u32>(b.dataStart + i);
+  i += 4;
+  if (kinds < 0 || kinds > (n - i) / 8) return null;
+  for (let k = 0; k < kinds; k++, i += 8) {
+    r.counts.push(new KindCount(<i32>load<u32>(b.dataStart + i), <i32>load<u32>(b.dataStart + i + 4)));
+  }
+  if (i + 4 > n) return null;
+  const pairs = <i32>load<u32>(b.dataStart + i);
+  i += 4;
+  if (pairs < 0 || pairs > (n - i) / 8) return null;
+  for (let k = 0; k < pairs; k++) {
+    const texts: string[] = [];
+    for (let t = 0; t < 2; t++) {
+      if (i + 4 > n) return null;
+      const l = <i32>load<u32>(b.dataStart + i);
+      i += 4;
+      if (l < 0 || l > n - i) return null;
+      texts.push(String.UTF8.decodeUnsafe(b.dataStart + i, l));
+      i += l;
+    }
+    r.pairs.push(new Pair(texts[0], texts[1]));
+  }
+  if (i != n) return null;
+  return r;
+}
+
+// match reports whether s matches the pattern p, where "*" matches any run
+// of characters (including none, and "/") and every other character
+// matches itself: "gpt-4o*" matches "gpt-4o" and "gpt-4o-mini".
+export function match(p: string, s: string): bool {
+  let star = p.indexOf("*");
+  if (star < 0) return p == s;
+  if (!s.startsWith(p.substring(0, star))) return false;
+  s = s.substring(star);
+  p = p.substring(star + 1);
+  for (;;) {
+    const next = p.indexOf("*");
+    if (next < 0) return s.endsWith(p); // the last literal is anchored at the end
+    const i = s.indexOf(p.substring(0, next));
+    if (i < 0) return false;
+    s = s.substring(i + next);
+    p = p.substring(next + 1);
+  }
+  return false;
+}
+
+// headerList turns a config's map of static headers (Config.getStringMap)
+// into [name, value] pairs sorted by name, with lower-case names, for
+// adapters that add them to every provider request. An empty name or a
+// pseudo-header (":url") is refused: null, with ERR_INVALID in lastResult.
+export function headerList(m: Map<string, string>): string[][] | null {
+  const names = m.keys();
+  const out: string[][] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i].trim().toLowerCase();
+    if (name.length == 0 || name.startsWith(":")) {
+      lastCode = ERR_INVALID;
+      return null;
+    }
+    out.push([name, m.get(names[i])]);
+  }
+  out.sort((a: string[], b: string[]): i32 => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return out;
+}
+
+// Routing (pdk/ABI.md, "Routing"): reserved attributes a pipeline plugin
+// may write in its request hook; the host reads them when it sends the
+// request.
+
+// ATTR_TARGETS is the ordered list of targets the host tries:
+// "provider/model[#key],..." (see appendTarget).
+export const ATTR_TARGETS = "wasmgate.targets";
+// ATTR_FALLBACK_ON overrides which failures move to the next target:
+// "429,5xx,timeout,connect".
+export const ATTR_FALLBACK_ON = "wasmgate.fallback_on";
+
+// Target is one place the host may send a request: a provider, the model
+// name the provider gets, and a key id ("" lets the host choose).
+export class Target {
+  constructor(public provider: string, public model: string, public key: string = "") {}
+}
+
+// appendTarget appends t to dst in the ATTR_TARGETS form
+// "provider/model[#key]" (join several with commas).
+export function appendTarget(dst: string, t: Target): string {
+  let out = dst + t.provider + "/" + t.model;
+  if (t.key.length > 0) out += "#" + t.key;
+  return out;
+}
+
+// setTargets sets ATTR_TARGETS from a list built with appendTarget (joined
+// by commas).
+export function setTargets(list: string): Status {
+  return setAttr(ATTR_TARGETS, list);
+}
+
+// ProviderStat is what the host knows of one provider key right now:
+// healthy is false while the health check keeps it out of rotation,
+// breaker "closed", "half_open" or "open"; latencyUs the mean latency in
+// microseconds, errorRate the share of failed requests (0..1) and requests
+// how many the statistics window holds.
+export class ProviderStat {
+  constructor(
+    public provider: string,
+    public key: string,
+    public healthy: bool,
+    public breaker: string,
+    public latencyUs: i64,
+    public errorRate: f64,
+    public requests: i64,
+  ) {}
+  // available reports whether the host would send to this key now.
+  available(): bool {
+    return this.healthy && this.breaker != "open";
+  }
+}
+
+// providerStatList returns the providers' live statistics parsed (request
+// hook), or null with the host's result in lastResult (ERR_NOT_FOUND
+// without statistics).
+export function providerStatList(): ProviderStat[] | null {
+  const text = providerStats();
+  return text === null ? null : parseProviderStats(text);
+}
+
+// parseProviderStats parses the provider_stats text (one line a key:
+// "provider key healthy breaker latency_us error_ppm requests"); lines it
+// cannot read are skipped.
+export function parseProviderStats(text: string): ProviderStat[] {
+  const out: ProviderStat[] = [];
+  const lines = text.split("\n");
+  for (let l = 0; l < lines.length; l++) {
+    const f = fields(lines[l]);
+    if (f.length != 7) continue;
+    const lat = parseI64(f[4]);
+    const ppm = parseI64(f[5]);
+    const req = parseI64(f[6]);
+    if (lat === null || ppm === null || req === null) continue;
+    out.push(new ProviderStat(f[0], f[1], f[2] == "1", f[3], lat.value, <f64>ppm.value / 1e6, req.value));
+  }
+  return out;
+}
+
+// fields splits s around runs of white space.
+function fields(s: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x20;
+    const space = c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0b || c == 0x0c || c == 0x0d;
+    if (space && start >= 0) {
+      out.push(s.substring(start, i));
+      start = -1;
+    } else if (!space && start < 0) start = i;
+  }
+  return out;
+}
+
+class I64Box {
+  constructor(public value: i64) {}
+}
+
+// parseI64 parses a decimal integer with an optional sign, or null (also
+// when it overflows 64 bits).
+function parseI64(s: string): I64Box | null {
+  let i = 0;
+  let neg = false;
+  if (s.length > 0 && (s.charCodeAt(0) == 0x2b || s.charCodeAt(0) == 0x2d)) {
+    neg = s.charCodeAt(0) == 0x2d;
+    i = 1;
+  }
+  if (i >= s.length) return null;
+  const limit: u64 = neg ? 9223372036854775808 : 9223372036854775807;
+  let v: u64 = 0;
+  for (; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return null;
+    if (v > (limit - <u64>d) / 10) return null;
+    v = v * 10 + <u64>d;
+  }
+  return new I64Box(neg ? -(<i64>v) : <i64>v);
 }

@@ -33,6 +33,21 @@ export function requestBuild(req: Request): void {
   code("json_build into the provider request", body.build(OBJ_UPSTREAM_REQUEST), fx.BuildBody.length);
   value("provider request after json_build", upstream().body(), fx.BuildBody);
 
+  // append: the same body from two programs, the second built apart.
+  const head = new Builder();
+  head.lit('{"m":');
+  head.copy(SRC_REQUEST, "model", 0);
+  const tail = new Builder();
+  tail.lit(',"u":');
+  tail.base(SRC_REQUEST, "messages", 1);
+  tail.copy(BUILD_BASE, "content", 0);
+  tail.copyOr(SRC_REQUEST, "nope", 0, "x", "y", ',"d":1');
+  tail.lit("}");
+  const headLen = head.len();
+  head.append(tail);
+  num("Builder.append length", head.len(), headLen + tail.len());
+  value("Builder.append output", head.output(), fx.BuildBody);
+
   // reset and len: the same Builder, emptied, makes the next program.
   const n = body.len();
   body.reset();

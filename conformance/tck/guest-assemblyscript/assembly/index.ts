@@ -8,7 +8,7 @@
 import {
   ATTR_PROVIDER_API_KEY, Action, Chunk, Config, ERR_DENIED, ERR_INVALID, ERR_NOT_AVAILABLE, ERR_NOT_FOUND,
   ERR_TOO_LARGE, HOOK_CHUNK, HOOK_REQUEST, HOOK_RESPONSE, LOG_DEBUG, Plugin, Request, Response, attr, error, log,
-  providerStats, register, respond, secret, setAttr, upstreamChunk, upstreamResponse,
+  providerStats, register, respond, secret, setAttr, setResponseHeader, upstreamChunk, upstreamResponse,
 } from "../../../../pdk/assemblyscript/assembly";
 export {
   wasmgate_abi_version, wasmgate_init, wasmgate_on_request, wasmgate_on_response, wasmgate_on_chunk,
@@ -18,6 +18,7 @@ import { requestBuild } from "./build";
 import * as fx from "./fixture";
 import { requestMetrics } from "./metrics";
 import { requestRedact } from "./redact";
+import { PARITY_HEADER, chunkFinishes, requestParity } from "./parity";
 import { requestAdapter, requestBasic } from "./request";
 
 function tckCase(req: Request): string {
@@ -44,6 +45,7 @@ class Conformance extends Plugin {
     truth("Config.getString of a number", config.getString("n") === null, true);
     truth("Config.getStrings of a string", config.getStrings("tck") === null, true);
     truth("Config.getRaw missing", config.getRaw("none") === null, true);
+    value("Config.keys", config.keys().join(","), "tck,n");
     missing("body_get in init", new Request().body(), ERR_NOT_AVAILABLE);
     code("attr_set in init", setAttr("tck.init", "x"), ERR_NOT_AVAILABLE);
     value("secret_get in init", secret(fx.SecretName), fx.SecretValue);
@@ -57,7 +59,10 @@ class Conformance extends Plugin {
   onRequest(req: Request): Action {
     reset();
     const c = tckCase(req);
-    if (c == "basic") requestBasic(req);
+    if (c == "basic") {
+      requestParity(req);
+      requestBasic(req);
+    }
     else if (c == "adapter") requestAdapter(req);
     else if (c == "redact") requestRedact(req);
     else if (c == "build") requestBuild(req);
@@ -117,6 +122,8 @@ class Conformance extends Plugin {
     num("Response.status after setStatus", resp.status(), 201);
     code("response :status out of range", resp.setStatus(99), ERR_INVALID);
     code("response header", resp.setHeader("x-tck-resp", "1"), 0);
+    value("response header set by setResponseHeader in the request phase", resp.header(PARITY_HEADER), "request");
+    code("delete the request phase's response header", resp.deleteHeader(PARITY_HEADER), 0);
     const req = resp.request();
     code("request read only in the response phase", req.setModel("x"), ERR_NOT_AVAILABLE);
     value("request as the request phase left it", req.model(), 'tck "model" 2');
@@ -154,6 +161,12 @@ class Conformance extends Plugin {
     respond(200, "{}");
     result("send_response in the chunk phase", ERR_NOT_AVAILABLE);
     code("response header in the chunk phase", new Response().setHeader("x-late", "1"), 0);
+    code("Chunk.setResponseHeader", chunk.setResponseHeader(PARITY_HEADER, "chunk"), 0);
+    value("response header after Chunk.setResponseHeader", new Response().header(PARITY_HEADER), "chunk");
+    code("setResponseHeader in the chunk phase", setResponseHeader(PARITY_HEADER, "late"), 0);
+    value("response header after setResponseHeader", new Response().header(PARITY_HEADER), "late");
+    code("delete the chunk phase's response header", new Response().deleteHeader(PARITY_HEADER), 0);
+    chunkFinishes(chunk);
     code("response body in the chunk phase", new Response().setString("id", "x"), ERR_NOT_AVAILABLE);
     code("request read only in the chunk phase", chunk.request().setString("model", "x"), ERR_NOT_AVAILABLE);
     value("attribute from the request phase in a chunk", attr("tck.out"), "request-ok");

@@ -2,9 +2,11 @@
 // matchRedact: compile a matcher with redact rules, rewrite the request in
 // one call, and check the report byte by byte.
 import {
-  ERR_INVALID, ERR_NOT_FOUND, OBJ_REQUEST, Request, lastRedactResult, matchCompile, matchRedact,
+  ERR_INVALID, ERR_NOT_FOUND, KIND_CUSTOM, KIND_EMAIL, KIND_SSN, MatchPattern, MatchSpec, OBJ_REQUEST, Redaction,
+  RedactRule, RedactSpec, Request, compileMatcher, decodeRedaction, lastRedactResult, matchCompile, matchFind,
+  matchRedact,
 } from "../../../../pdk/assemblyscript/assembly";
-import { code, fail, num, value } from "./check";
+import { code, fail, num, refused, truth, value } from "./check";
 import * as fx from "./fixture";
 import { scanFixtureRequest, scanRedactRequest } from "./scan";
 
@@ -82,6 +84,70 @@ export function requestRedact(req: Request): void {
   code("body_set the blocked request", req.setBody(fx.RedactBlocked), 0);
   expectReport("match_redact reports the blocked kind", matchRedact(OBJ_REQUEST, "", mask), report(5, [], []));
   value("a blocked request is not written", req.body(), fx.RedactBlocked);
+  redactDecoded(req);
   code("body_set the request back", req.setBody(fx.RequestJSON), 0);
   scanFixtureRequest(plain);
+}
+
+// redactDecoded checks the typed side: MatchSpec encodes the fixture's spec
+// as pdk/go does, and WGObject.redact returns the report decoded.
+function redactDecoded(req: Request): void {
+  const spec = new MatchSpec(["email", "ssn"], [], new RedactSpec([
+    new RedactRule("email", "mask", "EMAIL"), new RedactRule("ssn", "block", "SSN"),
+  ]));
+  value("MatchSpec.toJSON", spec.toJSON(), fx.RedactSpec);
+  const m = compileMatcher(spec);
+  num("compileMatcher", min(m, 0), 0);
+
+  code("body_set the redact request again", req.setBody(fx.RedactRequest), 0);
+  const r = req.redact("", m);
+  expectRedaction("WGObject.redact", r, 0, [KIND_EMAIL, 3], ["[EMAIL_1]", "ana@example.com", "[EMAIL_2]", "bo@example.org"]);
+  value("WGObject.redact rewrote the field", req.getString("messages.0.content"), fx.RedactMasked);
+  refused("WGObject.redact on a path that is no string", req.redact("n.x", m) === null, ERR_NOT_FOUND);
+  code("body_set the blocked request again", req.setBody(fx.RedactBlocked), 0);
+  expectRedaction("WGObject.redact of a blocked kind", req.redact("", m), KIND_SSN, [], []);
+
+  // A report cut short or with a byte too many is no report.
+  const good = report(0, [[1, 3]], ["[E_1]", "a@b.c"]).bytes;
+  const buf = new Uint8Array(good.length + 1);
+  for (let i = 0; i < good.length; i++) buf[i] = good[i];
+  truth("decodeRedaction of a well-formed report", decodeRedaction(buf.slice(0, good.length).buffer) !== null, true);
+  truth("decodeRedaction of a report with a byte too many", decodeRedaction(buf.buffer) === null, true);
+  truth("decodeRedaction of a report cut short", decodeRedaction(buf.slice(0, good.length - 1).buffer) === null, true);
+
+  // Custom patterns: a word list and a regular expression.
+  const custom = new MatchSpec([], [new MatchPattern("", ["Ana"], true), new MatchPattern("b[o]+")]);
+  value("MatchSpec.toJSON with custom patterns", custom.toJSON(),
+    '{"custom":[{"words":["Ana"],"case_sensitive":true},{"regex":"b[o]+"}]}');
+  const cm = compileMatcher(custom);
+  num("compileMatcher of custom patterns", min(cm, 0), 0);
+  const spans = matchFind(cm, "ana Ana boo");
+  if (spans === null) fail("matchFind of custom patterns: null");
+  else {
+    num("custom findings", spans.length, 2);
+    if (spans.length == 2) {
+      num("custom finding 0 kind", spans[0].kind, KIND_CUSTOM);
+      num("custom finding 0 start", spans[0].start, 4);
+      num("custom finding 1 kind", spans[1].kind, KIND_CUSTOM + 1);
+    }
+  }
+  num("compileMatcher of an unknown kind", compileMatcher(new MatchSpec(["nope"])), ERR_INVALID);
+}
+
+function expectRedaction(what: string, r: Redaction | null, blocked: i32, counts: i32[], pairs: string[]): void {
+  if (r === null) {
+    fail(what + ": null, result " + lastRedactResult.toString());
+    return;
+  }
+  num(what + ": blocked", r.blocked, blocked);
+  num(what + ": kinds", r.counts.length, counts.length / 2);
+  for (let i = 0; i < r.counts.length && 2 * i + 1 < counts.length; i++) {
+    num(what + ": kind " + i.toString(), r.counts[i].kind, counts[2 * i]);
+    num(what + ": count " + i.toString(), r.counts[i].count, counts[2 * i + 1]);
+  }
+  num(what + ": pairs", r.pairs.length, pairs.length / 2);
+  for (let i = 0; i < r.pairs.length && 2 * i + 1 < pairs.length; i++) {
+    value(what + ": placeholder " + i.toString(), r.pairs[i].placeholder, pairs[2 * i]);
+    value(what + ": value " + i.toString(), r.pairs[i].value, pairs[2 * i + 1]);
+  }
 }
