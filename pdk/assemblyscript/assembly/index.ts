@@ -308,10 +308,13 @@ export class WGObject {
   getString(path: string): string | null {
     return read(K_JSON, this.id, path, FLAG_STRING);
   }
+  // getInt returns the integer at a path, or def when there is none or the
+  // value is not an integer.
   getInt(path: string, def: i64 = 0): i64 {
     const v = this.get(path);
     if (v === null) return def;
-    return I64.parseInt(v);
+    const n = parseI64(v);
+    return n === null ? def : n.value;
   }
   getBool(path: string): bool {
     const v = this.get(path);

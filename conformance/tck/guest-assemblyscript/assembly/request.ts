@@ -75,6 +75,8 @@ export function requestBasic(req: Request): void {
   missing("json_get after delete", req.get("stream"), ERR_NOT_FOUND);
   code("json_set delete missing", req.delete("nothing.here"), 0);
   code("json_set raw", req.set("temperature", "0.5"), 0);
+  num("getInt of a number that is no integer, default", req.getInt("temperature", -7), -7);
+  num("getInt of a string, default", req.getInt("model", -7), -7);
   code("setInt", req.setInt("tck_int", -42), 0);
   num("getInt after setInt", req.getInt("tck_int"), -42);
   code("setBool", req.setBool("tck_bool", true), 0);
