@@ -61,8 +61,9 @@ type ProviderStat struct {
 func (s *ProviderStat) Available() bool { return s.Healthy && s.Breaker != "open" }
 
 // ProviderStats appends the providers' live statistics to dst. It is
-// available in the request hook; without statistics (ErrNotFound) it
-// returns dst unchanged.
+// available in the request hook; on an error (ErrNotFound without
+// statistics, ErrNotAvailable outside the request hook) it returns dst
+// unchanged with the error.
 func ProviderStats(dst []ProviderStat) ([]ProviderStat, error) {
 	raw, err := AppendProviderStats(nil)
 	if err != nil {
@@ -92,13 +93,14 @@ func AppendProviderStats(buf []byte) ([]byte, error) {
 
 // ParseProviderStats parses the provider_stats text (one line a key:
 // "provider key healthy breaker latency_us error_ppm requests"); lines it
-// cannot read are skipped.
+// cannot read are skipped, and fields past these seven (which later hosts may
+// add, pdk/ABI.md) are ignored.
 func ParseProviderStats(dst []ProviderStat, text string) []ProviderStat {
 	for text != "" {
 		var line string
 		line, text, _ = strings.Cut(text, "\n")
 		f := strings.Fields(line)
-		if len(f) != 7 {
+		if len(f) < 7 {
 			continue
 		}
 		lat, err1 := strconv.ParseInt(f[4], 10, 64)

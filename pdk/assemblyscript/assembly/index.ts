@@ -1434,13 +1434,14 @@ export function providerStatList(): ProviderStat[] | null {
 
 // parseProviderStats parses the provider_stats text (one line a key:
 // "provider key healthy breaker latency_us error_ppm requests"); lines it
-// cannot read are skipped.
+// cannot read are skipped, and fields past these seven (which later hosts may
+// add, pdk/ABI.md) are ignored.
 export function parseProviderStats(text: string): ProviderStat[] {
   const out: ProviderStat[] = [];
   const lines = text.split("\n");
   for (let l = 0; l < lines.length; l++) {
     const f = fields(lines[l]);
-    if (f.length != 7) continue;
+    if (f.length < 7) continue;
     const lat = parseI64(f[4]);
     const ppm = parseI64(f[5]);
     const req = parseI64(f[6]);
