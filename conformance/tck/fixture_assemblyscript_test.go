@@ -69,6 +69,16 @@ func assemblyScriptFixture(t *testing.T) []byte {
 		{"RedactBlocked", fixture.RedactBlocked},
 		{"BuildBody", fixture.BuildBody},
 		{"BuildShape", fixture.BuildShape},
+		{"MatchSpec", fixture.MatchSpec},
+		{"MatchRequest", fixture.MatchRequest},
+		{"MatchResponse", fixture.MatchResponse},
+		{"MatchChunk", fixture.MatchChunk},
+		{"MatchText", fixture.MatchText},
+		{"MatchFindings", fixture.MatchFindings},
+		{"MatchTextFields", fixture.MatchTextFields},
+		{"MatchResponseFindings", fixture.MatchResponseFindings},
+		{"MatchChunkFields", fixture.MatchChunkFields},
+		{"MatchTextFindings", fixture.MatchTextFindings},
 	}
 	var b bytes.Buffer
 	b.WriteString("// The conformance fixture (conformance/tck/fixture) for the AssemblyScript\n" +

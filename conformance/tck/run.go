@@ -120,6 +120,24 @@ func RunGuest(t *testing.T, h Host, wasm []byte) {
 		expect(t, "request after redact", string(out.Request), fixture.RequestJSON)
 	})
 
+	// match_scan and match_text: the guest checks every result against the
+	// fixture in each phase and marks the hook done in the attribute
+	// tck.match, so that a guest that skipped the scenario fails; scanning
+	// changes nothing.
+	t.Run("match", func(t *testing.T) {
+		ex := scenario("match")
+		ex.Request, ex.Response, ex.Chunk = []byte(fixture.MatchRequest), []byte(fixture.MatchResponse), []byte(fixture.MatchChunk)
+		s := start(t, lim).Begin(ex)
+		for _, ph := range []Phase{Request, Response, Chunk} {
+			out := call(t, s, ph, false)
+			expect(t, ph.String()+" hook checked", out.Attrs["tck.match"], ph.String())
+			expect(t, "request after match_scan", string(out.Request), fixture.MatchRequest)
+			if ph == Response {
+				expect(t, "response after match_scan", string(out.Response), fixture.MatchResponse)
+			}
+		}
+	})
+
 	t.Run("build", func(t *testing.T) {
 		out := call(t, start(t, lim).Begin(scenario("build")), Request, true)
 		expect(t, "built provider body", string(out.UpstreamBody), fixture.BuildBody)

@@ -26,6 +26,16 @@
 #define TCK_REDACT_BLOCKED "{\"model\":\"tck-model\",\"messages\":[{\"role\":\"user\",\"content\":\"ssn 123-45-6789, ana@example.com\"}]}"
 #define TCK_BUILD_BODY "{\"m\":\"tck-model\",\"u\":\"say \\\"hi\\\"\\n\",\"d\":1}"
 #define TCK_BUILD_SHAPE "\001s\002s"
+#define TCK_MATCH_SPEC "{\"builtin\":[\"email\"],\"custom\":[{\"regex\":\"TCK-[0-9]{3}\"},{\"words\":[\"blue moon\"]}]}"
+#define TCK_MATCH_REQUEST "{\"model\":\"tck-model\",\"messages\":[{\"role\":\"system\",\"content\":\"nothing to see\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"caf\\u00e9: ana@example.com\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://img.test/a.png\"}},{\"type\":\"text\",\"text\":\"ref TCK-042 \\u2192 Blue  Moon, bo@example.org\"}]},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"t1\",\"type\":\"function\",\"function\":{\"name\":\"mail\",\"arguments\":\"{\\\"to\\\":\\\"ana@example.com\\\"}\"}}]}],\"n.x\":1}"
+#define TCK_MATCH_RESPONSE "{\"id\":\"r2\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Gr\303\274\303\237e, TCK-123\"},\"finish_reason\":\"stop\"}]}"
+#define TCK_MATCH_CHUNK "{\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"na\303\257ve \342\200\223 bo@example.org\"}},{\"index\":1,\"delta\":{\"content\":\"plain\"}}]}"
+#define TCK_MATCH_TEXT "zo\303\253 \342\206\222 ana@example.com, TCK-007"
+#define TCK_MATCH_FINDINGS "messages.1.content.0.text\011caf\303\251: ana@example.com\n\0117 22 1 ana@example.com\nmessages.1.content.2.text\011ref TCK-042 \342\206\222 Blue  Moon, bo@example.org\n\0114 11 256 TCK-042\n\01116 26 257 Blue  Moon\n\01128 42 1 bo@example.org\nmessages.2.tool_calls.0.function.arguments\011{\"to\":\"ana@example.com\"}\n\0117 22 1 ana@example.com\n"
+#define TCK_MATCH_TEXT_FIELDS "messages.0.content\011nothing to see\nmessages.1.content.0.text\011caf\303\251: ana@example.com\n\0117 22 1 ana@example.com\nmessages.1.content.2.text\011ref TCK-042 \342\206\222 Blue  Moon, bo@example.org\n\0114 11 256 TCK-042\n\01116 26 257 Blue  Moon\n\01128 42 1 bo@example.org\nmessages.2.tool_calls.0.function.arguments\011{\"to\":\"ana@example.com\"}\n\0117 22 1 ana@example.com\n"
+#define TCK_MATCH_RESPONSE_FINDINGS "choices.0.message.content\011Gr\303\274\303\237e, TCK-123\n\0119 16 256 TCK-123\n"
+#define TCK_MATCH_CHUNK_FIELDS "choices.0.delta.content\011na\303\257ve \342\200\223 bo@example.org\n\01111 25 1 bo@example.org\nchoices.1.delta.content\011plain\n"
+#define TCK_MATCH_TEXT_FINDINGS "\0119 24 1 ana@example.com\n\01126 33 256 TCK-007\n"
 
 /* The hex SHA-256 of TCK_CANONICAL_REQUEST: what json_digest must return. */
 #define TCK_CANONICAL_REQUEST_SHA256 "ca168c7719faaa55a010d226595d2030a7e25706e8c79029d552d4b24d292aa8"

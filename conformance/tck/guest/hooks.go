@@ -22,6 +22,8 @@ func onRequest() int32 {
 		requestRedact() // match_redact (redact.go)
 	case "build":
 		requestBuild()
+	case "match":
+		requestMatch() // match_scan and match_text (match.go)
 	case "respond":
 		code("send_response", sendResponse(200, fixture.ShortResponse), 0)
 		if failure == "" {
@@ -200,7 +202,11 @@ func requestBuild() {
 //go:wasmexport wasmgate_on_response
 func onResponse() int32 {
 	failure = ""
-	if tckCase() == "adapter" {
+	switch tckCase() {
+	case "match":
+		responseMatch()
+		return finish(0)
+	case "adapter":
 		_, n := attrGet("wasmgate.provider.api_key")
 		missing("provider key in the response phase", n, errDenied)
 		v, n := headerGet(objUpResponse, ":status")
@@ -242,6 +248,9 @@ func onResponse() int32 {
 func onChunk() int32 {
 	failure = ""
 	switch tckCase() {
+	case "match":
+		chunkMatch()
+		return finish(0)
 	case "adapter":
 		v, n := bodyGet(objUpChunk)
 		value("upstream chunk", v, n, fixture.UpChunkJSON)

@@ -280,6 +280,7 @@ func initHook() int32 {
 	value("secret_get in init", v, n, fixture.SecretValue)
 	_, n = secretGet("not_granted")
 	missing("secret_get of a name not granted", n, errDenied)
+	initMatch() // match.go
 	logMsg(0, "tck: init")
 	if failure != "" {
 		sendError(500, "tck_failure", failure)

@@ -25,6 +25,16 @@ pub const REDACT_MASKED: &str = "mail [EMAIL_1] or \"[EMAIL_1]\", cc [EMAIL_2]";
 pub const REDACT_BLOCKED: &str = "{\"model\":\"tck-model\",\"messages\":[{\"role\":\"user\",\"content\":\"ssn 123-45-6789, ana@example.com\"}]}";
 pub const BUILD_BODY: &str = "{\"m\":\"tck-model\",\"u\":\"say \\\"hi\\\"\\n\",\"d\":1}";
 pub const BUILD_SHAPE: &str = "\x01s\x02s";
+pub const MATCH_SPEC: &str = "{\"builtin\":[\"email\"],\"custom\":[{\"regex\":\"TCK-[0-9]{3}\"},{\"words\":[\"blue moon\"]}]}";
+pub const MATCH_REQUEST: &str = "{\"model\":\"tck-model\",\"messages\":[{\"role\":\"system\",\"content\":\"nothing to see\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"caf\\u00e9: ana@example.com\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://img.test/a.png\"}},{\"type\":\"text\",\"text\":\"ref TCK-042 \\u2192 Blue  Moon, bo@example.org\"}]},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"t1\",\"type\":\"function\",\"function\":{\"name\":\"mail\",\"arguments\":\"{\\\"to\\\":\\\"ana@example.com\\\"}\"}}]}],\"n.x\":1}";
+pub const MATCH_RESPONSE: &str = "{\"id\":\"r2\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Grüße, TCK-123\"},\"finish_reason\":\"stop\"}]}";
+pub const MATCH_CHUNK: &str = "{\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"naïve – bo@example.org\"}},{\"index\":1,\"delta\":{\"content\":\"plain\"}}]}";
+pub const MATCH_TEXT: &str = "zoë → ana@example.com, TCK-007";
+pub const MATCH_FINDINGS: &str = "messages.1.content.0.text\tcafé: ana@example.com\n\t7 22 1 ana@example.com\nmessages.1.content.2.text\tref TCK-042 → Blue  Moon, bo@example.org\n\t4 11 256 TCK-042\n\t16 26 257 Blue  Moon\n\t28 42 1 bo@example.org\nmessages.2.tool_calls.0.function.arguments\t{\"to\":\"ana@example.com\"}\n\t7 22 1 ana@example.com\n";
+pub const MATCH_TEXT_FIELDS: &str = "messages.0.content\tnothing to see\nmessages.1.content.0.text\tcafé: ana@example.com\n\t7 22 1 ana@example.com\nmessages.1.content.2.text\tref TCK-042 → Blue  Moon, bo@example.org\n\t4 11 256 TCK-042\n\t16 26 257 Blue  Moon\n\t28 42 1 bo@example.org\nmessages.2.tool_calls.0.function.arguments\t{\"to\":\"ana@example.com\"}\n\t7 22 1 ana@example.com\n";
+pub const MATCH_RESPONSE_FINDINGS: &str = "choices.0.message.content\tGrüße, TCK-123\n\t9 16 256 TCK-123\n";
+pub const MATCH_CHUNK_FIELDS: &str = "choices.0.delta.content\tnaïve – bo@example.org\n\t11 25 1 bo@example.org\nchoices.1.delta.content\tplain\n";
+pub const MATCH_TEXT_FINDINGS: &str = "\t9 24 1 ana@example.com\n\t26 33 256 TCK-007\n";
 
 // The hex SHA-256 of CANONICAL_REQUEST: what json_digest of the request
 // without "stream" returns.
