@@ -120,6 +120,10 @@ func requestMatch() {
 	missing("match_scan of a path that is no string", n, errNotFound)
 	_, n = matchScan(objRequest, "no.such.path", m, 0)
 	missing("match_scan of a missing path", n, errNotFound)
+	other := matchCompile(`{"builtin":["ipv4"]}`)
+	code("match_compile in a hook", min(other, 0), 0)
+	raw, n = matchScan(objRequest, "", other, 0)
+	value("match_scan with another matcher (no e-mail)", raw, n, "")
 	_, n = matchScan(objRequest, "", m+1000, 0)
 	missing("match_scan with a matcher not compiled", n, errInvalid)
 	_, n = matchScan(objRequest, "", -1, 0)
@@ -170,9 +174,9 @@ func chunkMatch() {
 	_, n := matchScan(objUpChunk, "", scanMatcher, 0)
 	missing("match_scan of the upstream chunk outside the adapter", n, errNotAvailable)
 
-	// The last hook of the instance: fill it up to its 64 matchers (one is
-	// compiled in init, the invalid specs above count for nothing).
-	compiled := 1
+	// The last hook of the instance: fill it up to its 64 matchers (init's
+	// and the request phase's; the invalid specs count for nothing).
+	compiled := 2
 	r := int32(0)
 	for ; compiled <= 64; compiled++ {
 		if r = matchCompile(`{"builtin":["email"]}`); r < 0 {

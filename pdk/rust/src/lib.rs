@@ -985,17 +985,24 @@ pub fn match_redact(obj: &Object, path: &str, m: Matcher) -> Result<Redaction, H
     decode_redaction(&b).ok_or(HostError::Invalid)
 }
 
+// u32_of takes a little-endian u32 off the front of b.
+fn u32_of(b: &mut &[u8]) -> Option<u32> {
+    let (v, rest) = (b.get(..4)?, b.get(4..)?);
+    *b = rest;
+    Some(u32::from_le_bytes([v[0], v[1], v[2], v[3]]))
+}
+
+// bytes_of takes a u32 length and that many bytes off the front of b.
+fn bytes_of<'a>(b: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let n = u32_of(b)? as usize;
+    let (v, rest) = (b.get(..n)?, b.get(n..)?);
+    *b = rest;
+    Some(v)
+}
+
 fn decode_redaction(mut b: &[u8]) -> Option<Redaction> {
-    fn u32_of(b: &mut &[u8]) -> Option<u32> {
-        let (v, rest) = (b.get(..4)?, b.get(4..)?);
-        *b = rest;
-        Some(u32::from_le_bytes([v[0], v[1], v[2], v[3]]))
-    }
     fn text(b: &mut &[u8]) -> Option<String> {
-        let n = u32_of(b)? as usize;
-        let (v, rest) = (b.get(..n)?, b.get(n..)?);
-        *b = rest;
-        Some(String::from_utf8_lossy(v).into_owned())
+        Some(String::from_utf8_lossy(bytes_of(b)?).into_owned())
     }
     let mut r = Redaction { blocked: u32_of(&mut b)?, ..Default::default() };
     for _ in 0..u32_of(&mut b)? {
@@ -1154,10 +1161,129 @@ impl Builder {
     }
 }
 
+// match_scan and match_text (pdk/ABI.md, "Matching helpers"): the host
+// finds personal data, secrets, patterns and word lists in an object's text
+// fields or in the guest's text; only fields with findings come back. As
+// pdk/go's Object.Scan, Object.TextFields and Matcher.Find.
+mod sys_match {
+    #[link(wasm_import_module = "wasmgate")]
+    extern "C" {
+        pub fn match_scan(obj: i32, path: *const u8, path_len: i32, matcher: i32, flags: i32, buf: *mut u8, cap: i32) -> i32;
+        pub fn match_text(matcher: i32, text: *const u8, text_len: i32, buf: *mut u8, cap: i32) -> i32;
+    }
+}
+
+/// Kinds of findings ([`Span::kind`]); the i-th custom pattern of a spec is
+/// `MATCH_CUSTOM + i`.
+pub const MATCH_EMAIL: u32 = 1;
+pub const MATCH_PHONE: u32 = 2;
+pub const MATCH_CARD: u32 = 3;
+pub const MATCH_IBAN: u32 = 4;
+pub const MATCH_SSN: u32 = 5;
+pub const MATCH_IPV4: u32 = 6;
+pub const MATCH_IPV6: u32 = 7;
+pub const MATCH_API_KEY: u32 = 8;
+pub const MATCH_JWT: u32 = 9;
+pub const MATCH_CUSTOM: u32 = 256;
+
+const MATCH_ALL_FIELDS: i32 = 1;
+
+/// One finding: bytes `start..end` of its text (UTF-8 byte offsets, as
+/// `str` slicing takes them), of kind `MATCH_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub kind: u32,
+}
+
+/// A text field of an object and what a matcher found in it: `path` is the
+/// field's path for [`Object::set_string`], `text` its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchField {
+    pub path: String,
+    pub text: String,
+    pub spans: Vec<Span>,
+}
+
+impl MatchField {
+    /// The text of finding `i` ("" for a span that is not on character
+    /// boundaries of `text`).
+    pub fn found(&self, i: usize) -> &str {
+        self.spans.get(i).and_then(|s| self.text.get(s.start..s.end)).unwrap_or("")
+    }
+}
+
+/// The fields with findings of `m` in the string at `path` of the object,
+/// or with an empty path in every text field (message contents and text
+/// parts, tool-call arguments; a response's choices' messages, a chunk's
+/// deltas): one host call. [`HostError::NotFound`] when `path` names no
+/// string, [`HostError::Invalid`] for a matcher this instance did not
+/// compile, [`HostError::NotAvailable`] for an object outside its phase.
+pub fn match_scan(obj: &Object, path: &str, m: Matcher) -> Result<Vec<MatchField>, HostError> {
+    scan_fields(obj, path, m, 0)
+}
+
+/// [`match_scan`] of every text field, also those without findings (a
+/// chunk's text in one call).
+pub fn match_text_fields(obj: &Object, m: Matcher) -> Result<Vec<MatchField>, HostError> {
+    scan_fields(obj, "", m, MATCH_ALL_FIELDS)
+}
+
+fn scan_fields(obj: &Object, path: &str, m: Matcher, flags: i32) -> Result<Vec<MatchField>, HostError> {
+    let mut code = 0;
+    let b = read(|buf, cap| {
+        code = unsafe { sys_match::match_scan(obj.id, path.as_ptr(), path.len() as i32, m.0, flags, buf, cap) };
+        code
+    })
+    .ok_or_else(|| HostError::from_code(code))?;
+    decode_fields(&b).ok_or(HostError::Invalid)
+}
+
+/// The findings of `m` in `text` (one host call); offsets are bytes of
+/// `text`.
+pub fn match_find(m: Matcher, text: &str) -> Result<Vec<Span>, HostError> {
+    let mut code = 0;
+    let b = read(|buf, cap| {
+        code = unsafe { sys_match::match_text(m.0, text.as_ptr(), text.len() as i32, buf, cap) };
+        code
+    })
+    .ok_or_else(|| HostError::from_code(code))?;
+    let fields = decode_fields(&b).ok_or(HostError::Invalid)?;
+    Ok(fields.into_iter().next().map(|f| f.spans).unwrap_or_default())
+}
+
+// decode_fields reads the layout of pdk/ABI.md: per field path_len path
+// text_len text count count×(start end kind), little-endian u32s. None when
+// the bytes break it.
+fn decode_fields(mut b: &[u8]) -> Option<Vec<MatchField>> {
+    // Offsets are into the host's bytes: a text is taken as it is, never
+    // repaired.
+    fn text(b: &mut &[u8]) -> Option<String> {
+        String::from_utf8(bytes_of(b)?.to_vec()).ok()
+    }
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        let path = text(&mut b)?;
+        let text = text(&mut b)?;
+        let count = u32_of(&mut b)? as usize;
+        if count > b.len() / 12 {
+            return None;
+        }
+        let mut spans = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (start, end, kind) = (u32_of(&mut b)? as usize, u32_of(&mut b)? as usize, u32_of(&mut b)?);
+            spans.push(Span { start, end, kind });
+        }
+        out.push(MatchField { path, text, spans });
+    }
+    Some(out)
+}
+
 // Host-side unit tests of the parts that need no host (`make test-pdk-rust`).
 #[cfg(test)]
 mod tests {
-    use super::unquote;
+    use super::{decode_fields, unquote, MatchField, Span};
 
     #[test]
     fn unquote_escapes() {
@@ -1174,5 +1300,24 @@ mod tests {
         assert_eq!(unquote(r#""\ude00\ud83d""#), "\u{FFFD}\u{FFFD}");
         assert_eq!(unquote(r#""\ud83d\u0041""#), "\u{FFFD}A");
         assert_eq!(unquote(r#""cut \u12""#), "cut \u{FFFD}");
+    }
+
+    #[test]
+    fn decode_match_fields() {
+        let mut b = Vec::new();
+        let put = |b: &mut Vec<u8>, v: u32| b.extend_from_slice(&v.to_le_bytes());
+        put(&mut b, 1);
+        b.push(b'p');
+        put(&mut b, 6);
+        b.extend_from_slice("é a@b".as_bytes());
+        put(&mut b, 1);
+        for v in [3, 6, 1] {
+            put(&mut b, v);
+        }
+        let f = MatchField { path: "p".into(), text: "é a@b".into(), spans: vec![Span { start: 3, end: 6, kind: 1 }] };
+        assert_eq!(decode_fields(&b), Some(vec![f.clone()]));
+        assert_eq!(f.found(0), "a@b");
+        assert_eq!(decode_fields(&b[..b.len() - 1]), None);
+        assert_eq!(decode_fields(&[]), Some(vec![]));
     }
 }

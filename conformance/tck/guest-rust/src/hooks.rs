@@ -6,7 +6,7 @@ use wasmgate_pdk::*;
 
 use crate::check::{absent, eq, finish, reset};
 use crate::fixture::*;
-use crate::{build, metrics, raw, redact, tck_case};
+use crate::{build, metrics, raw, redact, scan, tck_case};
 
 pub fn on_request(req: &Request) -> Action {
     reset();
@@ -15,6 +15,7 @@ pub fn on_request(req: &Request) -> Action {
         "adapter" => request_adapter(req),
         "redact" => redact::request(req),
         "build" => build::request(req),
+        "match" => scan::request(req),
         "metrics" => metrics::request(),
         "respond" => return finish(respond(200, SHORT_RESPONSE)),
         "error" => return finish(error(429, "rate_limit_error", "slow down")),
@@ -189,6 +190,10 @@ fn request_adapter(req: &Request) {
 
 pub fn on_response(resp: &Response) -> Action {
     reset();
+    if tck_case() == "match" {
+        scan::response(resp);
+        return finish(Action::Continue);
+    }
     if tck_case() == "adapter" {
         absent("provider key in the response phase", attr(ATTR_PROVIDER_API_KEY), raw::attr_get(ATTR_PROVIDER_API_KEY), ERR_DENIED);
         let up = upstream_response();
@@ -231,6 +236,10 @@ pub fn on_response(resp: &Response) -> Action {
 pub fn on_chunk(chunk: &Chunk) -> Action {
     reset();
     match tck_case().as_str() {
+        "match" => {
+            scan::chunk(chunk);
+            return finish(Action::Continue);
+        }
         "adapter" => {
             let up = upstream_chunk();
             eq("upstream chunk", up.body().as_deref(), Some(UP_CHUNK_JSON));

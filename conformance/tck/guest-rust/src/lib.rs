@@ -22,6 +22,7 @@ mod hooks;
 mod metrics;
 mod raw;
 mod redact;
+mod scan;
 
 use check::{absent, eq};
 use fixture::*;
@@ -53,6 +54,7 @@ impl Plugin for Tck {
         eq("attr_set in init", set_attr("tck.init", "x"), Err(HostError::NotAvailable));
         eq("secret_get in init", secret(SECRET_NAME), Ok(SECRET_VALUE.to_string()));
         eq("secret_get of a name not granted", secret("not_granted"), Err(HostError::Denied));
+        scan::init();
         log(LOG_DEBUG, "tck: init");
         match check::take() {
             Some(msg) => Err(msg),
