@@ -504,6 +504,118 @@ char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len) {
 	}
 }
 
+/* match_scan and match_text (pdk/ABI.md, "Matching helpers"). */
+WG_IMPORT("match_scan") int32_t wg_host_match_scan(int32_t obj, const char *path, int32_t path_len, int32_t matcher, int32_t flags, char *buf, int32_t cap);
+WG_IMPORT("match_text") int32_t wg_host_match_text(int32_t matcher, const char *text, int32_t text_len, char *buf, int32_t cap);
+
+#define MATCH_ALL_FIELDS 1
+
+static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* decode_fields reads n bytes in the layout of pdk/ABI.md (per field path_len path text_len text count
+ * count x (start end kind), little-endian u32s) into one block: the fields, then the spans, then the paths and
+ * texts with their NULs. With out NULL it only counts; -1 when the bytes break the layout. */
+static int decode_fields(const unsigned char *b, int32_t n, wg_match_field *out, wg_span *spans, char *strs) {
+	int32_t i = 0;
+	int nf = 0;
+	while (i < n) {
+		const unsigned char *str[2];
+		uint32_t len[2];
+		for (int k = 0; k < 2; k++) {
+			if (n - i < 4) return -1;
+			len[k] = le32(b + i);
+			i += 4;
+			if (len[k] > (uint32_t)(n - i)) return -1;
+			str[k] = b + i;
+			i += (int32_t)len[k];
+		}
+		if (n - i < 4) return -1;
+		uint32_t count = le32(b + i);
+		i += 4;
+		if (count > (uint32_t)(n - i) / 12) return -1;
+		if (out) {
+			wg_match_field *f = &out[nf];
+			for (int k = 0; k < 2; k++) {
+				memcpy(strs, str[k], len[k]);
+				strs[len[k]] = 0;
+				if (k == 0) f->path = strs;
+				else f->text = strs;
+				strs += len[k] + 1;
+			}
+			f->text_len = (int32_t)len[1];
+			f->count = (int32_t)count;
+			f->spans = spans;
+			for (uint32_t k = 0; k < count; k++, spans++) {
+				spans->start = (int32_t)le32(b + i + 12 * k);
+				spans->end = (int32_t)le32(b + i + 12 * k + 4);
+				spans->kind = (int32_t)le32(b + i + 12 * k + 8);
+			}
+		}
+		i += (int32_t)(12 * count);
+		nf++;
+	}
+	return nf;
+}
+
+/* match_result calls match_scan (text NULL) or match_text until the result fits, and decodes it. */
+static wg_match_field *match_result(int obj, const char *path, int matcher, int flags, const char *text, size_t text_len, int *n) {
+	int32_t cap = 1024;
+	unsigned char *raw = NULL;
+	int32_t got;
+	for (;;) {
+		unsigned char *bigger = realloc(raw, (size_t)cap);
+		if (!bigger) {
+			got = WG_ERR_TOO_LARGE; /* out of guest memory */
+			break;
+		}
+		raw = bigger;
+		got = text ? wg_host_match_text(matcher, text, (int32_t)text_len, (char *)raw, cap)
+		           : wg_host_match_scan(obj, path, path ? (int32_t)strlen(path) : 0, matcher, flags, (char *)raw, cap);
+		if (got <= cap) break;
+		cap = got;
+	}
+	wg_match_field *out = NULL;
+	int nf = got < 0 ? -1 : decode_fields(raw, got, NULL, NULL, NULL);
+	if (got >= 0 && nf < 0) got = WG_ERR_INVALID;
+	if (nf >= 0) {
+		/* The strings of the block take at most the result's bytes plus a NUL each. */
+		size_t spans = (size_t)got / 12;
+		out = malloc(sizeof(wg_match_field) * (size_t)nf + sizeof(wg_span) * spans + (size_t)got + 2 * (size_t)nf + 1);
+		if (!out) got = WG_ERR_TOO_LARGE;
+		else decode_fields(raw, got, out, (wg_span *)(out + nf), (char *)((wg_span *)(out + nf) + spans));
+	}
+	free(raw);
+	if (!out) {
+		*n = got;
+		last_error = got;
+		return NULL;
+	}
+	*n = nf;
+	last_error = 0;
+	return out;
+}
+
+wg_match_field *wg_match_scan(int obj, const char *path, int matcher, int *n) {
+	return match_result(obj, path, matcher, 0, NULL, 0, n);
+}
+
+wg_match_field *wg_match_text_fields(int obj, int matcher, int *n) {
+	return match_result(obj, NULL, matcher, MATCH_ALL_FIELDS, NULL, 0, n);
+}
+
+wg_span *wg_match_find(int matcher, const char *text, size_t len, int *n) {
+	int nf = 0;
+	wg_match_field *fs = match_result(0, NULL, matcher, 0, text ? text : "", len, &nf);
+	if (!fs) {
+		*n = nf;
+		return NULL;
+	}
+	/* One field with an empty path and text: hand back its spans, moved to the front of the block. */
+	*n = nf > 0 ? fs[0].count : 0;
+	if (*n > 0) memmove(fs, fs[0].spans, sizeof(wg_span) * (size_t)*n);
+	return (wg_span *)fs;
+}
+
 /* json_build (pdk/ABI.md, "Building bodies"). */
 
 static void build_bytes(wg_builder *b, const void *p, int n) {

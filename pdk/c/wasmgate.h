@@ -53,7 +53,8 @@
 #define WG_ERR_UNAVAILABLE   (-6)
 
 /* The WG_ERR_* code behind the last NULL a reading helper returned (wg_get*, wg_body, wg_header, wg_attr,
- * wg_secret, wg_json_digest, wg_cache_call, wg_provider_stats, wg_config, wg_build_output*, wg_match_redact),
+ * wg_secret, wg_json_digest, wg_cache_call, wg_provider_stats, wg_config, wg_build_output*, wg_match_redact, wg_match_scan,
+ * wg_match_text_fields, wg_match_find),
  * or 0 when that read succeeded: WG_ERR_DENIED for a secret not granted, WG_ERR_NOT_AVAILABLE for an object
  * outside its phase, WG_ERR_UNAVAILABLE for a cache that is down. A helper made of several reads (wg_message_*,
  * wg_response_content) leaves the code of its last one. */
@@ -176,6 +177,43 @@ int wg_metric_add(const char *event, const char *label, int delta);
  * the WG_ERR_* code on failure. */
 int wg_match_compile(const char *spec);
 char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len);
+
+/* match_scan and match_text (pdk/ABI.md, "Matching helpers"), as pdk/go's Object.Scan, Object.TextFields and
+ * Matcher.Find: the host finds what a matcher (wg_match_compile, best in wg_plugin_init) looks for, and only
+ * the fields with findings come back. A finding is bytes start to end of its text (UTF-8 byte offsets) of a
+ * kind: WG_MATCH_EMAIL ... WG_MATCH_JWT, or WG_MATCH_CUSTOM + i for the spec's i-th custom pattern. */
+#define WG_MATCH_EMAIL   1
+#define WG_MATCH_PHONE   2
+#define WG_MATCH_CARD    3
+#define WG_MATCH_IBAN    4
+#define WG_MATCH_SSN     5
+#define WG_MATCH_IPV4    6
+#define WG_MATCH_IPV6    7
+#define WG_MATCH_API_KEY 8
+#define WG_MATCH_JWT     9
+#define WG_MATCH_CUSTOM  256
+typedef struct {
+	int32_t start, end, kind;
+} wg_span;
+/* A text field: its path (for wg_set_string) and its text, both NUL-terminated (text_len counts the bytes of
+ * a text that holds a NUL), and its count findings. */
+typedef struct {
+	const char *path;
+	const char *text;
+	int32_t text_len;
+	int32_t count;
+	const wg_span *spans;
+} wg_match_field;
+/* The fields with findings in the string at path of obj, or with path NULL or "" in every text field (message
+ * contents and text parts, tool-call arguments; a response's choices' messages, a chunk's deltas): one host
+ * call. Returns *n fields in one block to free() (fields, spans and strings together), or NULL with *n and
+ * wg_last_error() set to WG_ERR_NOT_FOUND (path names no string), WG_ERR_INVALID (a matcher not compiled),
+ * WG_ERR_NOT_AVAILABLE (obj outside its phase). */
+wg_match_field *wg_match_scan(int obj, const char *path, int matcher, int *n);
+/* wg_match_scan of every text field, also those without findings (a chunk's text in one call). */
+wg_match_field *wg_match_text_fields(int obj, int matcher, int *n);
+/* The *n findings of matcher in len bytes of text, to free(); NULL with *n the WG_ERR_* code on failure. */
+wg_span *wg_match_find(int matcher, const char *text, size_t len, int *n);
 
 /* json_build (pdk/ABI.md, "Building bodies"): a program of literals and
  * values copied by path that the host assembles into a body in one call.

@@ -32,6 +32,7 @@ int32_t wg_plugin_init(const char *config) {
 	code("wg_set_attr in init", wg_set_attr("tck.init", "x"), WG_ERR_NOT_AVAILABLE);
 	value("wg_secret in init", wg_secret(TCK_SECRET_NAME), TCK_SECRET_VALUE);
 	missing("wg_secret of a name not granted", wg_secret("not_granted"), WG_ERR_DENIED);
+	init_match();
 	wg_log(WG_LOG_DEBUG, "tck: init");
 	if (failed()) return wg_fail(failure());
 	return WG_HOOK_REQUEST | WG_HOOK_RESPONSE | WG_HOOK_CHUNK;
@@ -78,6 +79,7 @@ WG_ON_REQUEST {
 	else if (tck_case("adapter")) request_adapter();
 	else if (tck_case("redact")) request_redact();
 	else if (tck_case("build")) request_build();
+	else if (tck_case("match")) request_match();
 	else if (tck_case("metrics")) request_metrics();
 	else if (tck_case("respond")) {
 		int32_t a = wg_respond(200, TCK_SHORT_RESPONSE);
@@ -111,6 +113,10 @@ static void response_adapter(void) {
 WG_ON_RESPONSE {
 	reset();
 	read_scenario();
+	if (tck_case("match")) {
+		response_match();
+		return finish(WG_CONTINUE);
+	}
 	if (tck_case("adapter")) {
 		response_adapter();
 		return finish(WG_CONTINUE);
@@ -140,6 +146,10 @@ WG_ON_RESPONSE {
 WG_ON_CHUNK {
 	reset();
 	read_scenario();
+	if (tck_case("match")) {
+		chunk_match();
+		return finish(WG_CONTINUE);
+	}
 	if (tck_case("adapter")) {
 		value("upstream chunk", wg_body(WG_UPSTREAM_CHUNK), TCK_UP_CHUNK_JSON);
 		value("upstream chunk path", wg_get_string(WG_UPSTREAM_CHUNK, "text"), "lo");

@@ -30,5 +30,9 @@ void request_adapter(void);  /* hooks.c */
 void request_build(void);    /* build.c */
 void request_redact(void);   /* redact.c */
 void request_metrics(void);  /* metrics.c */
+void init_match(void);       /* scan.c: match_scan and match_text */
+void request_match(void);
+void response_match(void);
+void chunk_match(void);
 
 #endif
