@@ -19,6 +19,7 @@ import * as fx from "./fixture";
 import { requestMetrics } from "./metrics";
 import { requestRedact } from "./redact";
 import { PARITY_HEADER, chunkFinishes, requestParity } from "./parity";
+import { chunkMatch, initMatch, requestMatch, responseMatch } from "./scan";
 import { requestAdapter, requestBasic } from "./request";
 
 function tckCase(req: Request): string {
@@ -50,6 +51,7 @@ class Conformance extends Plugin {
     code("attr_set in init", setAttr("tck.init", "x"), ERR_NOT_AVAILABLE);
     value("secret_get in init", secret(fx.SecretName), fx.SecretValue);
     missing("secret_get of a name not granted", secret("not_granted"), ERR_DENIED);
+    initMatch();
     log(LOG_DEBUG, "tck: init");
     const f = failed();
     reset();
@@ -65,6 +67,7 @@ class Conformance extends Plugin {
     }
     else if (c == "adapter") requestAdapter(req);
     else if (c == "redact") requestRedact(req);
+    else if (c == "match") requestMatch();
     else if (c == "build") requestBuild(req);
     else if (c == "metrics") requestMetrics();
     else if (c == "respond") {
@@ -100,6 +103,10 @@ class Conformance extends Plugin {
 
   onResponse(resp: Response): Action {
     reset();
+    if (tckCase(resp.request()) == "match") {
+      responseMatch();
+      return finish(Action.Continue);
+    }
     if (tckCase(resp.request()) == "adapter") {
       missing("provider key in the response phase", attr(ATTR_PROVIDER_API_KEY), ERR_DENIED);
       const up = upstreamResponse();
@@ -138,6 +145,10 @@ class Conformance extends Plugin {
   onChunk(chunk: Chunk): Action {
     reset();
     const c = tckCase(chunk.request());
+    if (c == "match") {
+      chunkMatch();
+      return finish(Action.Continue);
+    }
     if (c == "adapter") {
       const up = upstreamChunk();
       value("upstream chunk", up.body(), fx.UpChunkJSON);

@@ -1,70 +1,114 @@
 // match_scan and match_text (pdk/ABI.md, "Matching helpers") through
-// matchScan, matchTextFields and matchFind. The Go guest does not call
-// them; the checks here are made against the fixture's texts.
+// matchScan, matchTextFields and matchFind: the "match" scenario of the Go
+// guest (match.go), the decoded fields rendered as the fixture writes them
+// and compared with it.
 import {
-  ERR_INVALID, ERR_NOT_FOUND, KIND_EMAIL, MatchField, OBJ_REQUEST, Request, Span, matchFind, matchScan,
-  matchTextFields,
+  Chunk, ERR_INVALID, ERR_NOT_AVAILABLE, ERR_NOT_FOUND, ERR_TOO_LARGE, KIND_EMAIL, MatchField, OBJ_CHUNK, OBJ_REQUEST,
+  OBJ_RESPONSE, OBJ_UPSTREAM_CHUNK, Request, Response, Span, matchCompile, matchFind, matchScan, matchTextFields, setAttr,
 } from "../../../../pdk/assemblyscript/assembly";
-import { fail, num, refused, result, value } from "./check";
+import { code, fail, num, refused, result, value } from "./check";
 import * as fx from "./fixture";
 
-function fields(what: string, got: MatchField[] | null, want: i32): MatchField[] {
-  if (got === null) {
-    result(what, 0);
-    return [];
-  }
-  num(what + ": fields", got.length, want);
-  return got.length == want ? got : [];
+// fx.MatchSpec, compiled in init.
+let matcher: i32 = -1;
+
+// initMatch compiles the scenario's matcher where a plugin would: in init.
+export function initMatch(): void {
+  matcher = matchCompile(fx.MatchSpec);
+  num("match_compile in init", min(matcher, 0), 0);
 }
 
-function span(what: string, got: Span, start: i32, end: i32): void {
-  num(what + ": start", got.start, start);
-  num(what + ": end", got.end, end);
-  num(what + ": kind", got.kind, KIND_EMAIL);
+// renderSpans is one line per finding: start, end, kind and the bytes of
+// text (UTF-8) between them.
+function renderSpans(text: Uint8Array, spans: Span[]): string {
+  let out = "";
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i];
+    out += "\t" + s.start.toString() + " " + s.end.toString() + " " + s.kind.toString() + " ";
+    if (s.start < 0 || s.start > s.end || s.end > text.length) out += "<outside the text>";
+    else out += String.UTF8.decodeUnsafe(text.dataStart + <usize>s.start, s.end - s.start);
+    out += "\n";
+  }
+  return out;
 }
 
-// scanRedactRequest runs on fx.RedactRequest with an e-mail matcher.
-export function scanRedactRequest(m: i32): void {
-  const paths = ["", "messages.0.content"];
-  for (let p = 0; p < paths.length; p++) {
-    const what = "match_scan of " + (paths[p].length == 0 ? "every text field" : paths[p]);
-    // The first through the method, the second through the function.
-    const got = p == 0 ? new Request().scan(paths[p], m) : matchScan(OBJ_REQUEST, paths[p], m);
-    const fs = fields(what, got, 1);
-    if (fs.length == 0) continue;
-    const f = fs[0];
-    value(what + ": path", f.path, "messages.0.content");
-    value(what + ": text", f.text, fx.RedactText);
-    num(what + ": findings", f.spans.length, 3);
-    if (f.spans.length != 3) continue;
-    span(what + ": finding 0", f.spans[0], 5, 20);
-    value(what + ": finding 0 text", f.found(0), "ana@example.com");
-    value(what + ": finding 1 text", f.found(1), "ana@example.com");
-    value(what + ": finding 2 text", f.found(2), "bo@example.org");
+function render(fields: MatchField[]): string {
+  let out = "";
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    out += f.path + "\t" + f.text + "\n" + renderSpans(f.bytes, f.spans);
   }
-  refused("match_scan of a path that is no string", matchScan(OBJ_REQUEST, "n.x", m) === null, ERR_NOT_FOUND);
+  return out;
+}
 
-  // Offsets are bytes of UTF-8: "é" is two.
-  const spans = matchFind(m, "café: ana@example.com");
-  if (spans === null) fail("match_text: null");
+function scanned(what: string, got: MatchField[] | null, want: string): void {
+  if (got === null) result(what, 0);
+  else value(what, render(got), want);
+}
+
+// Each check goes through the functions (matchScan, matchTextFields) or
+// the methods (WGObject.scan, textFields), so that both are run.
+export function requestMatch(): void {
+  scanned("matchScan of every text field", matchScan(OBJ_REQUEST, "", matcher), fx.MatchFindings);
+  scanned("Request.scan of every text field", new Request().scan("", matcher), fx.MatchFindings);
+  scanned("matchTextFields", matchTextFields(OBJ_REQUEST, matcher), fx.MatchTextFields);
+  scanned("Request.textFields", new Request().textFields(matcher), fx.MatchTextFields);
+  const args = "messages.2.tool_calls.0.function.arguments";
+  scanned("matchScan of a path", matchScan(OBJ_REQUEST, args, matcher), fx.MatchFindings.slice(fx.MatchFindings.indexOf(args)));
+  scanned("matchScan of a path without findings", matchScan(OBJ_REQUEST, "messages.0.content", matcher), "");
+  refused("matchScan of a path that is no string", matchScan(OBJ_REQUEST, "n.x", matcher) === null, ERR_NOT_FOUND);
+  refused("matchScan of a missing path", matchScan(OBJ_REQUEST, "no.such.path", matcher) === null, ERR_NOT_FOUND);
+  const other = matchCompile('{"builtin":["ipv4"]}');
+  num("match_compile in a hook", min(other, 0), 0);
+  scanned("matchScan with another matcher (no e-mail)", matchScan(OBJ_REQUEST, "", other), "");
+  refused("matchScan with a matcher not compiled", matchScan(OBJ_REQUEST, "", matcher + 1000) === null, ERR_INVALID);
+  refused("matchScan with a negative matcher", matchScan(OBJ_REQUEST, "", -1) === null, ERR_INVALID);
+  refused("matchScan of the response in the request phase", matchScan(OBJ_RESPONSE, "", matcher) === null, ERR_NOT_AVAILABLE);
+
+  const spans = matchFind(matcher, fx.MatchText);
+  if (spans === null) result("matchFind", 0);
+  else value("matchFind", renderSpans(Uint8Array.wrap(String.UTF8.encode(fx.MatchText)), spans), fx.MatchTextFindings);
+  const clean = matchFind(matcher, "nothing here");
+  num("matchFind without findings", clean === null ? -1 : clean.length, 0);
+  refused("matchFind with a matcher not compiled", matchFind(matcher + 1000, "x") === null, ERR_INVALID);
+
+  const bad = [
+    ["an unknown kind", '{"builtin":["nope"]}'],
+    ["a bad regular expression", '{"custom":[{"regex":"("}]}'],
+    ["an unknown key", '{"builtin":["email"],"bogus":1}'],
+    ["a spec that is not JSON", "builtin: email"],
+  ];
+  for (let i = 0; i < bad.length; i++) num("match_compile with " + bad[i][0], matchCompile(bad[i][1]), ERR_INVALID);
+  code("setAttr tck.match", setAttr("tck.match", "request"), 0);
+}
+
+export function responseMatch(): void {
+  scanned("Response.scan", new Response().scan("", matcher), fx.MatchResponseFindings);
+  scanned("matchScan of the request in the response phase", matchScan(OBJ_REQUEST, "", matcher), fx.MatchFindings);
+  refused("matchScan of the chunk in the response phase", matchScan(OBJ_CHUNK, "", matcher) === null, ERR_NOT_AVAILABLE);
+  code("setAttr tck.match", setAttr("tck.match", "response"), 0);
+}
+
+export function chunkMatch(): void {
+  scanned("Chunk.textFields", new Chunk().textFields(matcher), fx.MatchChunkFields);
+  refused("matchScan of the upstream chunk outside the adapter",
+    matchScan(OBJ_UPSTREAM_CHUNK, "", matcher) === null, ERR_NOT_AVAILABLE);
+  // The instance's last hook: fill it up to its 64 matchers (init's and the
+  // request phase's; refused specs count for nothing).
+  let compiled = 2;
+  let r = 0;
+  for (; compiled <= 64; compiled++) {
+    r = matchCompile('{"builtin":["email"]}');
+    if (r < 0) break;
+  }
+  num("match_compile past 64 matchers", r, ERR_TOO_LARGE);
+  num("matchers compiled before ERR_TOO_LARGE", compiled, 64);
+  const after = matchFind(matcher, "x ana@example.com");
+  if (after === null || after.length != 1) fail("matchFind after the limit: want one finding");
   else {
-    num("match_text findings", spans.length, 1);
-    if (spans.length == 1) span("match_text finding", spans[0], 7, 22);
+    num("matchFind after the limit: start", after[0].start, 2);
+    num("matchFind after the limit: end", after[0].end, 17);
+    num("matchFind after the limit: kind", after[0].kind, KIND_EMAIL);
   }
-  const clean = matchFind(m, "nothing here");
-  num("match_text without findings", clean === null ? -1 : clean.length, 0);
-  refused("match_text with a matcher not compiled", matchFind(m + 1000, "x") === null, ERR_INVALID);
-}
-
-// scanFixtureRequest runs on fx.RequestJSON, which has no e-mail address.
-export function scanFixtureRequest(m: i32): void {
-  fields("match_scan without findings", matchScan(OBJ_REQUEST, "", m), 0);
-  fields("WGObject.textFields", new Request().textFields(m), 2);
-  const fs = fields("match_scan of every text field, with flag 1", matchTextFields(OBJ_REQUEST, m), 2);
-  if (fs.length != 2) return;
-  value("text field 0: path", fs[0].path, "messages.0.content");
-  value("text field 0: text", fs[0].text, "be brief");
-  value("text field 1: path", fs[1].path, "messages.1.content");
-  value("text field 1: text", fs[1].text, 'say "hi"\n');
-  num("text field 1: findings", fs[1].spans.length, 0);
+  code("setAttr tck.match", setAttr("tck.match", "chunk"), 0);
 }
