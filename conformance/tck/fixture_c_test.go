@@ -43,19 +43,18 @@ func TestFixtureC(t *testing.T) {
 	}
 }
 
-// renderFixtureC renders the string constants of the fixture source as a C
-// header, in source order, with the digest the guest cannot compute
-// without a SHA-256 of its own.
-func renderFixtureC(file string) (string, error) {
+// fixtureConst is a constant of the fixture source: its Go name and value.
+type fixtureConst struct{ name, value string }
+
+// fixtureConsts reads the string constants of the fixture source, in
+// source order. Each must be a plain string literal, which every copy can
+// hold as it is.
+func fixtureConsts(file string) ([]fixtureConst, error) {
 	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	var b strings.Builder
-	b.WriteString("/* Generated from conformance/tck/fixture by TestFixtureC (fixture_c_test.go); do not edit.\n" +
-		" * go test ./conformance/tck -run TestFixtureC -update-fixture-c rewrites it. */\n" +
-		"#ifndef TCK_FIXTURE_H\n#define TCK_FIXTURE_H\n\n")
-	n := 0
+	var out []fixtureConst
 	for _, d := range f.Decls {
 		g, ok := d.(*ast.GenDecl)
 		if !ok || g.Tok != token.CONST {
@@ -66,19 +65,36 @@ func renderFixtureC(file string) (string, error) {
 			for i, name := range vs.Names {
 				lit, ok := vs.Values[i].(*ast.BasicLit)
 				if !ok || lit.Kind != token.STRING {
-					return "", fmt.Errorf("fixture constant %s is not a string literal", name.Name)
+					return nil, fmt.Errorf("fixture constant %s is not a string literal", name.Name)
 				}
 				v, err := strconv.Unquote(lit.Value)
 				if err != nil {
-					return "", fmt.Errorf("fixture constant %s: %w", name.Name, err)
+					return nil, fmt.Errorf("fixture constant %s: %w", name.Name, err)
 				}
-				fmt.Fprintf(&b, "#define TCK_%s %s\n", cName(name.Name), cString(v))
-				n++
+				out = append(out, fixtureConst{name.Name, v})
 			}
 		}
 	}
-	if n == 0 {
-		return "", fmt.Errorf("%s: no constants", file)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no constants", file)
+	}
+	return out, nil
+}
+
+// renderFixtureC renders the string constants of the fixture source as a C
+// header, in source order, with the digest the guest cannot compute
+// without a SHA-256 of its own.
+func renderFixtureC(file string) (string, error) {
+	consts, err := fixtureConsts(file)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("/* Generated from conformance/tck/fixture by TestFixtureC (fixture_c_test.go); do not edit.\n" +
+		" * go test ./conformance/tck -run TestFixtureC -update-fixture-c rewrites it. */\n" +
+		"#ifndef TCK_FIXTURE_H\n#define TCK_FIXTURE_H\n\n")
+	for _, c := range consts {
+		fmt.Fprintf(&b, "#define TCK_%s %s\n", cName(c.name), cString(c.value))
 	}
 	sum := sha256.Sum256([]byte(fixture.CanonicalRequest))
 	fmt.Fprintf(&b, "\n/* The hex SHA-256 of TCK_CANONICAL_REQUEST: what json_digest must return. */\n"+
