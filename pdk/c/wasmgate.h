@@ -181,17 +181,18 @@ char *wg_match_redact(int obj, const char *path, int matcher, int32_t *len);
 /* match_scan and match_text (pdk/ABI.md, "Matching helpers"), as pdk/go's Object.Scan, Object.TextFields and
  * Matcher.Find: the host finds what a matcher (wg_match_compile, best in wg_plugin_init) looks for, and only
  * the fields with findings come back. A finding is bytes start to end of its text (UTF-8 byte offsets) of a
- * kind: WG_MATCH_EMAIL ... WG_MATCH_JWT, or WG_MATCH_CUSTOM + i for the spec's i-th custom pattern. */
-#define WG_MATCH_EMAIL   1
-#define WG_MATCH_PHONE   2
-#define WG_MATCH_CARD    3
-#define WG_MATCH_IBAN    4
-#define WG_MATCH_SSN     5
-#define WG_MATCH_IPV4    6
-#define WG_MATCH_IPV6    7
-#define WG_MATCH_API_KEY 8
-#define WG_MATCH_JWT     9
-#define WG_MATCH_CUSTOM  256
+ * kind: WG_KIND_EMAIL ... WG_KIND_JWT, or WG_KIND_CUSTOM + i for the spec's i-th custom pattern (the WG_KIND_*
+ * characters of wg_build_kind are another family, as in pdk/go). */
+#define WG_KIND_EMAIL   1
+#define WG_KIND_PHONE   2
+#define WG_KIND_CARD    3
+#define WG_KIND_IBAN    4
+#define WG_KIND_SSN     5
+#define WG_KIND_IPV4    6
+#define WG_KIND_IPV6    7
+#define WG_KIND_API_KEY 8
+#define WG_KIND_JWT     9
+#define WG_KIND_CUSTOM  256
 typedef struct {
 	int32_t start, end, kind;
 } wg_span;

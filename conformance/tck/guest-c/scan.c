@@ -135,8 +135,8 @@ void chunk_match(void) {
 	code("wg_match_compile past 64 matchers", r, WG_ERR_TOO_LARGE);
 	code("matchers compiled before WG_ERR_TOO_LARGE", compiled, 64);
 	wg_span *spans = wg_match_find(matcher, "x ana@example.com", 17, &n);
-	if (!spans || n != 1 || spans[0].start != 2 || spans[0].end != 17 || spans[0].kind != WG_MATCH_EMAIL)
-		failf("wg_match_find after the limit: got %d findings, want 2-17 of kind %d", n, WG_MATCH_EMAIL);
+	if (!spans || n != 1 || spans[0].start != 2 || spans[0].end != 17 || spans[0].kind != WG_KIND_EMAIL)
+		failf("wg_match_find after the limit: got %d findings, want 2-17 of kind %d", n, WG_KIND_EMAIL);
 	free(spans);
 	code("wg_set_attr tck.match", wg_set_attr("tck.match", "chunk"), 0);
 }

@@ -1174,22 +1174,23 @@ mod sys_match {
 }
 
 /// Kinds of findings ([`Span::kind`]); the i-th custom pattern of a spec is
-/// `MATCH_CUSTOM + i`.
-pub const MATCH_EMAIL: u32 = 1;
-pub const MATCH_PHONE: u32 = 2;
-pub const MATCH_CARD: u32 = 3;
-pub const MATCH_IBAN: u32 = 4;
-pub const MATCH_SSN: u32 = 5;
-pub const MATCH_IPV4: u32 = 6;
-pub const MATCH_IPV6: u32 = 7;
-pub const MATCH_API_KEY: u32 = 8;
-pub const MATCH_JWT: u32 = 9;
-pub const MATCH_CUSTOM: u32 = 256;
+/// `KIND_CUSTOM + i`. (The `KIND_*` bytes of [`Builder::kind`] are another
+/// family, as in pdk/go.)
+pub const KIND_EMAIL: u32 = 1;
+pub const KIND_PHONE: u32 = 2;
+pub const KIND_CARD: u32 = 3;
+pub const KIND_IBAN: u32 = 4;
+pub const KIND_SSN: u32 = 5;
+pub const KIND_IPV4: u32 = 6;
+pub const KIND_IPV6: u32 = 7;
+pub const KIND_API_KEY: u32 = 8;
+pub const KIND_JWT: u32 = 9;
+pub const KIND_CUSTOM: u32 = 256;
 
 const MATCH_ALL_FIELDS: i32 = 1;
 
 /// One finding: bytes `start..end` of its text (UTF-8 byte offsets, as
-/// `str` slicing takes them), of kind `MATCH_*`.
+/// `str` slicing takes them), of kind `KIND_EMAIL` … `KIND_JWT` or `KIND_CUSTOM + i`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     pub start: usize,
@@ -1251,6 +1252,24 @@ pub fn match_find(m: Matcher, text: &str) -> Result<Vec<Span>, HostError> {
     .ok_or_else(|| HostError::from_code(code))?;
     let fields = decode_fields(&b).ok_or(HostError::Invalid)?;
     Ok(fields.into_iter().next().map(|f| f.spans).unwrap_or_default())
+}
+
+impl Object {
+    /// [`match_scan`] of this object, as pdk/go's `Object.Scan`.
+    pub fn scan(&self, path: &str, m: Matcher) -> Result<Vec<MatchField>, HostError> {
+        match_scan(self, path, m)
+    }
+    /// [`match_text_fields`] of this object, as pdk/go's `Object.TextFields`.
+    pub fn text_fields(&self, m: Matcher) -> Result<Vec<MatchField>, HostError> {
+        match_text_fields(self, m)
+    }
+}
+
+impl Matcher {
+    /// [`match_find`], as pdk/go's `Matcher.Find`.
+    pub fn find(&self, text: &str) -> Result<Vec<Span>, HostError> {
+        match_find(*self, text)
+    }
 }
 
 // decode_fields reads the layout of pdk/ABI.md: per field path_len path

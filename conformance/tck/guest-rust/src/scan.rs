@@ -46,7 +46,10 @@ fn scanned(what: &str, got: Result<Vec<MatchField>, HostError>, want: &str) {
 
 pub fn request(req: &Request) {
     let m = matcher();
+    // Each check goes through a function (match_scan, match_text_fields,
+    // match_find) or a method (scan, text_fields, find), so that both run.
     scanned("match_scan of every text field", match_scan(req, "", m), MATCH_FINDINGS);
+    scanned("Object::scan of every text field", req.scan("", m), MATCH_FINDINGS);
     scanned("match_text_fields", match_text_fields(req, m), MATCH_TEXT_FIELDS);
     let args = "messages.2.tool_calls.0.function.arguments";
     scanned("match_scan of a path", match_scan(req, args, m), &MATCH_FINDINGS[MATCH_FINDINGS.find(args).unwrap_or(0)..]);
@@ -82,7 +85,7 @@ pub fn request(req: &Request) {
 
 pub fn response(resp: &Response) {
     let m = matcher();
-    scanned("match_scan of the response", match_scan(resp, "", m), MATCH_RESPONSE_FINDINGS);
+    scanned("Object::scan of the response", resp.scan("", m), MATCH_RESPONSE_FINDINGS);
     scanned("match_scan of the request in the response phase", match_scan(&resp.request(), "", m), MATCH_FINDINGS);
     eq(
         "match_scan of the chunk in the response phase",
@@ -94,7 +97,7 @@ pub fn response(resp: &Response) {
 
 pub fn chunk(chunk: &Chunk) {
     let m = matcher();
-    scanned("match_text_fields of the chunk", match_text_fields(chunk, m), MATCH_CHUNK_FIELDS);
+    scanned("Object::text_fields of the chunk", chunk.text_fields(m), MATCH_CHUNK_FIELDS);
     eq(
         "match_scan of the upstream chunk outside the adapter",
         match_scan(&upstream_chunk(), "", m),
@@ -115,8 +118,8 @@ pub fn chunk(chunk: &Chunk) {
     eq("matchers compiled before TooLarge", compiled, 64);
     eq(
         "match_find after the limit",
-        match_find(m, "x ana@example.com"),
-        Ok(vec![Span { start: 2, end: 17, kind: MATCH_EMAIL }]),
+        m.find("x ana@example.com"),
+        Ok(vec![Span { start: 2, end: 17, kind: KIND_EMAIL }]),
     );
     eq("set_attr tck.match", set_attr("tck.match", "chunk"), Ok(()));
 }
