@@ -15,7 +15,7 @@
 #define TCK_ADAPTER_URL "http://upstream.test/v1/chat"
 #define TCK_ADAPTER_RESPONSE "{\"id\":\"a1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"raw\"},\"finish_reason\":\"stop\"}]}"
 #define TCK_CANONICAL_REQUEST "{\"messages\":[{\"content\":\"be brief\",\"role\":\"system\"},{\"content\":\"say \\\"hi\\\"\\n\",\"role\":\"user\"}],\"model\":\"tck-model\",\"n.x\":1}"
-#define TCK_PROVIDER_STATS "up#0 healthy 120 0.01 3\nup#1 cooling 0 1 0\n"
+#define TCK_PROVIDER_STATS "up 0 1 closed 120000 10000 3\nup 1 0 open 0 1000000 0\n"
 #define TCK_SECRET_NAME "tck_key"
 #define TCK_SECRET_VALUE "s3cret-tck"
 #define TCK_ADAPTER_CHUNK_JSON "{\"id\":\"a1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}"

@@ -81,8 +81,13 @@ const STATS_TEXT =
 function providerStatsParsed(): void {
   const host = providerStatList();
   if (host === null) fail("providerStatList: got result " + lastResult().code.toString());
-  else num("providerStatList of the fixture's five-field lines", host.length, parseProviderStats(fx.ProviderStats).length);
-  num("parseProviderStats of five-field lines", parseProviderStats(fx.ProviderStats).length, 0);
+  else {
+    num("providerStatList count", host.length, 2);
+    if (host.length == 2) {
+      stat("host up#0", host[0], "up", "0", true, "closed", 120000, 0.01, 3, true);
+      stat("host up#1", host[1], "up", "1", false, "open", 0, 1, 0, false);
+    }
+  }
 
   const s = parseProviderStats(STATS_TEXT);
   num("parseProviderStats count", s.length, 4);
