@@ -118,6 +118,8 @@ func RunGuest(t *testing.T, h Host, wasm []byte) {
 	t.Run("redact", func(t *testing.T) {
 		out := call(t, start(t, lim).Begin(scenario("redact")), Request, false)
 		expect(t, "request after redact", string(out.Request), fixture.RequestJSON)
+		// Set last, so that a guest that skipped the scenario fails.
+		expect(t, "redact checked", out.Attrs["tck.redact"], "checked")
 	})
 
 	// match_scan and match_text: the guest checks every result against the

@@ -103,4 +103,5 @@ void request_redact(void) {
 
 	redact_many(mask);
 	code("wg_set_body the request back", wg_set_body(WG_REQUEST, TCK_REQUEST_JSON, strlen(TCK_REQUEST_JSON)), 0);
+	code("wg_set_attr tck.redact", wg_set_attr("tck.redact", "checked"), 0);
 }

@@ -78,4 +78,5 @@ func requestRedact() {
 	v, n = bodyGet(objRequest)
 	value("a blocked request is not written", v, n, fixture.RedactBlocked)
 	code("body_set the request back", bodySet(objRequest, fixture.RequestJSON), 0)
+	code("attr_set tck.redact", attrSet("tck.redact", "checked"), 0)
 }

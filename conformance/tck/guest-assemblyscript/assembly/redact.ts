@@ -4,7 +4,7 @@
 import {
   ERR_INVALID, ERR_NOT_FOUND, KIND_CUSTOM, KIND_EMAIL, KIND_SSN, MatchPattern, MatchSpec, OBJ_REQUEST, Redaction,
   RedactRule, RedactSpec, Request, compileMatcher, decodeRedaction, lastRedactResult, matchCompile, matchFind,
-  matchRedact,
+  matchRedact, setAttr,
 } from "../../../../pdk/assemblyscript/assembly";
 import { code, fail, num, refused, truth, value } from "./check";
 import * as fx from "./fixture";
@@ -84,6 +84,7 @@ export function requestRedact(req: Request): void {
   value("a blocked request is not written", req.body(), fx.RedactBlocked);
   redactDecoded(req);
   code("body_set the request back", req.setBody(fx.RequestJSON), 0);
+  code("setAttr tck.redact", setAttr("tck.redact", "checked"), 0);
 }
 
 // redactDecoded checks the typed side: MatchSpec encodes the fixture's spec

@@ -62,4 +62,5 @@ pub fn request(req: &Request) {
     eq("match_redact reports the blocked kind", match_redact(req, "", mask), Ok(blocked));
     eq("a blocked request is not written", req.body().as_deref(), Some(REDACT_BLOCKED));
     eq("body_set the request back", req.set_body(REQUEST_JSON), Ok(()));
+    eq("set_attr tck.redact", set_attr("tck.redact", "checked"), Ok(()));
 }
