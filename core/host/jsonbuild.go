@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bytes"
 	"sort"
 	"unsafe"
 
@@ -79,7 +78,7 @@ func (b *buildSource) Members(v gjson.Result, dst []jsonbuild.Member) []jsonbuil
 	if uintptr(raw) < uintptr(req) || off+len(v.Raw) > len(ex.Request) {
 		b.scanBuf, _ = jsonscan.ScanAny(unsafe.Slice(unsafe.StringData(v.Raw), len(v.Raw)), b.scanBuf[:0])
 		for _, m := range b.scanBuf {
-			dst = append(dst, jsonbuild.Member{Key: memberKey(m.Key, m.KeyEscaped), Val: resultOf(m.Value)})
+			dst = append(dst, jsonbuild.Member{Key: memberKey(m.Key, m.KeyEscaped), Raw: view(m.Value)})
 		}
 		return dst
 	}
@@ -97,7 +96,7 @@ func (b *buildSource) Members(v gjson.Result, dst []jsonbuild.Member) []jsonbuil
 		if n.End < n.Start || n.KeyEnd < n.KeyStart { // never for a checked body
 			break
 		}
-		dst = append(dst, jsonbuild.Member{Key: memberKey(body[n.KeyStart:n.KeyEnd], n.KeyEscaped), Val: resultOf(body[n.Start:n.End])})
+		dst = append(dst, jsonbuild.Member{Key: memberKey(body[n.KeyStart:n.KeyEnd], n.KeyEscaped), Raw: view(body[n.Start:n.End])})
 		if n.Next < 0 {
 			break
 		}
@@ -114,17 +113,5 @@ func memberKey(k []byte, escaped bool) string {
 	return s
 }
 
-// resultOf is a scanned raw value as gjson.Result, without scanning it
-// again when it is an object, an array or a string without escapes.
-func resultOf(v []byte) gjson.Result {
-	raw := unsafe.String(unsafe.SliceData(v), len(v))
-	switch {
-	case len(raw) == 0:
-		return gjson.Result{}
-	case raw[0] == '{' || raw[0] == '[':
-		return gjson.Result{Type: gjson.JSON, Raw: raw}
-	case raw[0] == '"' && bytes.IndexByte(v, '\\') < 0:
-		return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
-	}
-	return gjson.Parse(raw)
-}
+// view is bytes of a checked body as a string, without a copy.
+func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -721,3 +721,55 @@ void wg_builder_free(wg_builder *b) {
 	b->prog = NULL;
 	b->len = b->cap = 0;
 }
+
+/* json_build templates (pdk/ABI.md, "Building bodies", opcodes 8-12). */
+
+static void build_prog(wg_builder *b, const wg_builder *p) {
+	uint32_t n = p ? (uint32_t)p->len : 0;
+	build_u32(b, n);
+	if (n) build_bytes(b, p->prog, (int)n);
+}
+
+static void build_byte(wg_builder *b, int v) {
+	unsigned char c = (unsigned char)v;
+	build_bytes(b, &c, 1);
+}
+
+void wg_build_switch(wg_builder *b, int src, const char *path, int flags, const wg_builder *other, int n,
+		     const char *const *names, const wg_builder *const *then) {
+	build_op(b, 8, src);
+	build_byte(b, flags);
+	build_str(b, path);
+	build_byte(b, n);
+	for (int k = 0; k < n; k++) build_str(b, names[k]);
+	build_prog(b, other);
+	for (int k = 0; k < n; k++) build_prog(b, then[k]);
+}
+
+void wg_build_group(wg_builder *b, const char *pre, const char *sep, const char *post, int n, const wg_builder *const *parts) {
+	build_byte(b, 9);
+	build_str(b, pre);
+	build_str(b, sep);
+	build_str(b, post);
+	build_byte(b, n);
+	for (int k = 0; k < n; k++) build_prog(b, parts[k]);
+}
+
+void wg_build_map(wg_builder *b, int src, const char *path, const char *pre, const char *sep, const char *post, const wg_builder *each) {
+	build_op(b, 10, src);
+	build_str(b, path);
+	build_str(b, pre);
+	build_str(b, sep);
+	build_str(b, post);
+	build_prog(b, each);
+}
+
+void wg_build_fail(wg_builder *b) { build_byte(b, 11); }
+
+void wg_build_cut(wg_builder *b, int src, const char *path, int flags, const char *from, const char *to) {
+	build_op(b, 12, src);
+	build_byte(b, flags);
+	build_str(b, path);
+	build_str(b, from);
+	build_str(b, to);
+}

@@ -272,4 +272,24 @@ char *wg_build_output(const wg_builder *b);
 char *wg_build_output_n(const wg_builder *b, int32_t *len);
 void wg_builder_free(wg_builder *b);
 
+/* json_build templates (pdk/ABI.md, "Building bodies", opcodes 8-12): a
+ * program that walks a request on the host, a template per case. A NULL
+ * program is an empty one. */
+#define WG_BUILD_PREV 253 /* as src inside a map: the element before the current one */
+#define WG_BUILD_NEXT 252 /* the element after it */
+#define WG_SWITCH_TEXT 0   /* a name equal to the string's text */
+#define WG_SWITCH_KIND 1   /* a name containing the value's kind byte */
+#define WG_SWITCH_PREFIX 2 /* a name the string's text starts with */
+/* Runs then[k] for the first of the n names the value matches, other when none does. */
+void wg_build_switch(wg_builder *b, int src, const char *path, int flags, const wg_builder *other, int n,
+		     const char *const *names, const wg_builder *const *then);
+/* Runs the n programs; joins the outputs that are not empty with sep, between pre and post. */
+void wg_build_group(wg_builder *b, const char *pre, const char *sep, const char *post, int n, const wg_builder *const *parts);
+/* Runs each for every element of the array at path (the base, or the item for a relative src), joined as group joins. */
+void wg_build_map(wg_builder *b, int src, const char *path, const char *pre, const char *sep, const char *post, const wg_builder *each);
+/* Ends the build with WG_ERR_NOT_FOUND: a case left to the guest. */
+void wg_build_fail(wg_builder *b);
+/* The part of the string at path between the first from and the first to after it, as a JSON string (flags as copy). */
+void wg_build_cut(wg_builder *b, int src, const char *path, int flags, const char *from, const char *to);
+
 #endif

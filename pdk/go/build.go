@@ -196,3 +196,102 @@ func appendBuildStr(p []byte, s string) []byte {
 	n := uint32(len(s))
 	return append(append(p, byte(n), byte(n>>8), byte(n>>16), byte(n>>24)), s...)
 }
+
+// Templates (pdk/ABI.md, "Building bodies", opcodes 8–12): a program that
+// walks a request on the host, a template per case, so that the guest
+// neither reads the request's shape nor joins fragments per element.
+
+const (
+	opSwitch = 8
+	opGroup  = 9
+	opMap    = 10
+	opFail   = 11
+	opCut    = 12
+)
+
+// BuildPrev and BuildNext, as an instruction's object inside a
+// [Builder.Map] template, stand for the element before and after the
+// current one (absent at the ends): a tool result knows whether it opens or
+// closes a run of them.
+const (
+	BuildPrev ObjectID = 253
+	BuildNext ObjectID = 252
+)
+
+// SwitchFlag says how [Builder.Switch] matches a value against its names.
+type SwitchFlag byte
+
+const (
+	// SwitchText matches the name equal to the string's text.
+	SwitchText SwitchFlag = 0
+	// SwitchKind matches the first name that contains the value's kind
+	// byte ("sa": a string or an array).
+	SwitchKind SwitchFlag = 1
+	// SwitchPrefix matches the first name the string's text starts with.
+	SwitchPrefix SwitchFlag = 2
+)
+
+// Case is a name of [Builder.Switch] and the program it runs (nil: none).
+type Case struct {
+	Name string
+	Then *Builder
+}
+
+// Switch runs the program of the first case whose name the value at path
+// matches, or other (nil: nothing) when none does. At most 255 cases.
+func (b *Builder) Switch(src ObjectID, path string, flags SwitchFlag, other *Builder, cases ...Case) {
+	b.prog = appendBuildStr(append(b.prog, opSwitch, byte(src), byte(flags)), path)
+	b.prog = append(b.prog, byte(len(cases)))
+	for _, c := range cases {
+		b.prog = appendBuildStr(b.prog, c.Name)
+	}
+	b.prog = appendBuildProg(b.prog, other)
+	for _, c := range cases {
+		b.prog = appendBuildProg(b.prog, c.Then)
+	}
+}
+
+// Group runs the programs and joins the outputs that are not empty with
+// sep, between pre and post; nothing when all are empty. At most 255.
+func (b *Builder) Group(pre, sep, post string, parts ...*Builder) {
+	b.prog = appendBuildStr(append(b.prog, opGroup), pre)
+	b.prog = appendBuildStr(b.prog, sep)
+	b.prog = appendBuildStr(b.prog, post)
+	b.prog = append(b.prog, byte(len(parts)))
+	for _, p := range parts {
+		b.prog = appendBuildProg(b.prog, p)
+	}
+}
+
+// Map runs each for every element of the array at path, the element as the
+// base (or, when src is BuildBase, BuildItem, BuildPrev or BuildNext, as
+// the item), and joins the outputs as [Builder.Group] does.
+func (b *Builder) Map(src ObjectID, path, pre, sep, post string, each *Builder) {
+	b.prog = appendBuildStr(append(b.prog, opMap, byte(src)), path)
+	b.prog = appendBuildStr(b.prog, pre)
+	b.prog = appendBuildStr(b.prog, sep)
+	b.prog = appendBuildStr(b.prog, post)
+	b.prog = appendBuildProg(b.prog, each)
+}
+
+// Fail ends the build with ErrNotFound: a case the program leaves to the
+// guest (which then looks at the request itself).
+func (b *Builder) Fail() { b.prog = append(b.prog, opFail) }
+
+// Cut appends the part of the string at path between the first from and
+// the first to after it (empty: the start, the end) as a JSON string, or
+// with BuildText its text, with BuildInner its JSON text without quotes.
+// Nothing when the value is not a string or from or to is not in it
+// (ErrNotFound with BuildRequired).
+func (b *Builder) Cut(src ObjectID, path string, flags BuildFlag, from, to string) {
+	b.prog = appendBuildStr(append(b.prog, opCut, byte(src), byte(flags)), path)
+	b.prog = appendBuildStr(b.prog, from)
+	b.prog = appendBuildStr(b.prog, to)
+}
+
+func appendBuildProg(p []byte, b *Builder) []byte {
+	if b == nil {
+		return append(p, 0, 0, 0, 0)
+	}
+	return appendBuildStr(p, bstr(b.prog))
+}

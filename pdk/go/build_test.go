@@ -101,6 +101,8 @@ func TestBuildConstants(t *testing.T) {
 		{byte(pdk.BuildOrNext), jsonbuild.OrNext}, {byte(pdk.BuildAsArray), jsonbuild.AsArray}, {byte(pdk.BuildEmptyAbsent), jsonbuild.EmptyAbsent},
 		{byte(pdk.BuildKind), jsonbuild.EachKind}, {byte(pdk.BuildCode), jsonbuild.EachCode},
 		{byte(pdk.BuildBase), jsonbuild.SrcBase}, {byte(pdk.BuildItem), jsonbuild.SrcItem},
+		{byte(pdk.BuildPrev), jsonbuild.SrcPrev}, {byte(pdk.BuildNext), jsonbuild.SrcNext},
+		{byte(pdk.SwitchKind), jsonbuild.SwitchKind}, {byte(pdk.SwitchPrefix), jsonbuild.SwitchPrefix},
 		{pdk.KindMissing, jsonbuild.KindMissing}, {pdk.KindNull, jsonbuild.KindNull}, {pdk.KindFalse, jsonbuild.KindFalse},
 		{pdk.KindTrue, jsonbuild.KindTrue}, {pdk.KindNumber, jsonbuild.KindNumber}, {pdk.KindString, jsonbuild.KindString},
 		{pdk.KindEmptyString, jsonbuild.KindEmptyString}, {pdk.KindArray, jsonbuild.KindArray}, {pdk.KindObject, jsonbuild.KindObject},
@@ -108,5 +110,51 @@ func TestBuildConstants(t *testing.T) {
 		if c.pdk != c.interp {
 			t.Errorf("pdk %d, interpreter %d", c.pdk, c.interp)
 		}
+	}
+}
+
+// templater builds a body with templates: a map over the messages with a
+// switch per role.
+type templater struct {
+	body pdk.Builder
+	err  error
+}
+
+func (p *templater) Init(pdk.Config) error {
+	p.body.Reset()
+	fail, user, asst, other := &pdk.Builder{}, &pdk.Builder{}, &pdk.Builder{}, &pdk.Builder{}
+	fail.Fail()
+	first, last, text, kind := &pdk.Builder{}, &pdk.Builder{}, &pdk.Builder{}, &pdk.Builder{}
+	first.Lit("first")
+	last.Lit("last")
+	text.Copy(pdk.BuildBase, "content", 0)
+	kind.Kind(pdk.BuildPrev, "role")
+	user.Group("<", ",", ">", text, kind, first)
+	user.Switch(pdk.BuildNext, "role", pdk.SwitchText, last, pdk.Case{Name: "assistant"})
+	asst.Cut(pdk.BuildBase, "content", pdk.BuildText, "data:", ";")
+	other.Switch(pdk.BuildBase, "content", pdk.SwitchKind, fail, pdk.Case{Name: "n"})
+	msg := &pdk.Builder{}
+	msg.Switch(pdk.BuildBase, "role", pdk.SwitchText, other, pdk.Case{Name: "user", Then: user}, pdk.Case{Name: "assistant", Then: asst})
+	p.body.Map(pdk.ObjRequest, "messages", "[", "|", "]", msg)
+	return nil
+}
+
+func (p *templater) OnRequest(req *pdk.Request) pdk.Action {
+	p.err = p.body.Build(pdk.ObjUpstreamRequest)
+	return pdk.Continue
+}
+
+func TestBuilderTemplates(t *testing.T) {
+	p := &templater{}
+	res := pdktest.Request(t, p, `{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"data:image/png;x"},{"role":"tool","content":null}]}`, pdktest.AsAdapter())
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	if want := `[<"hi",u,first>|image/png]`; string(res.Upstream.Body) != want {
+		t.Errorf("body %s, want %s", res.Upstream.Body, want)
+	}
+	pdktest.Request(t, p, `{"messages":[{"role":"robot","content":"x"}]}`, pdktest.AsAdapter())
+	if !errors.Is(p.err, pdk.ErrNotFound) {
+		t.Errorf("err %v, want ErrNotFound from Fail", p.err)
 	}
 }

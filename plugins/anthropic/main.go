@@ -51,6 +51,10 @@ type adapter struct {
 	needs                   []need
 	emptyArgs               [][2]int
 	baseURL, url, key       string // provider settings, never request data
+	// way is how the last request was built (wayFast, wayGeneral); general
+	// makes the general way the only one (tests compare the two).
+	way     byte
+	general bool
 
 	st streamState
 }

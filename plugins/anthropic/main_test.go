@@ -259,3 +259,82 @@ func TestConfigRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestWaysAgree translates requests the fast way (templates walking
+// the messages on the host) and the general way (a shape query and
+// fragments joined in the guest): the bodies, and errors, must be the same
+// byte for byte, and the fast way must take the requests it covers.
+func TestRequestWaysAgree(t *testing.T) {
+	chat, err := os.ReadFile("../../core/host/testdata/chat-2k.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		fast    = wayFast
+		general = wayGeneral
+	)
+	msgs := func(m string) string { return `{"model":"c","messages":[` + m + `]}` }
+	img := func(url string) string {
+		return msgs(`{"role":"user","content":[{"type":"image_url","image_url":{"url":` + url + `}},{"type":"text","text":"what?"}]}`)
+	}
+	call := func(args string) string {
+		return msgs(`{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{"id":"t1","type":"function","function":{"name":"f","arguments":` + args + `}}]},{"role":"tool","tool_call_id":"t1","content":"x"}`)
+	}
+	for _, tc := range []struct {
+		name, body string
+		way        byte
+	}{
+		{"tools", read(t, "request-tools.json"), fast},
+		{"chat-2k", string(chat), fast},
+		{"stream and settings", `{"model":"c","stream":true,"n":1,"response_format":{"type":"text"},"max_tokens":9,"top_p":0.5,"stop":["a","b"],"messages":[{"role":"user","content":"hi"}]}`, fast},
+		{"no messages", `{"model":"c"}`, fast},
+		{"messages not an array", `{"model":"c","messages":{}}`, fast},
+		{"empty user content", msgs(`{"role":"user","content":""},{"role":"user","content":[]}`), fast},
+		{"system prompts only as text", msgs(`{"role":"developer","content":[{"type":"image_url","image_url":{"url":"https://x"}},{"type":"text"}]},{"role":"system","content":""},{"role":"user","content":"hi"},{"role":"system","content":null},{"role":"system","content":"late"}`), fast},
+		{"no system text", msgs(`{"role":"system","content":[]},{"role":"user","content":"hi"}`), fast},
+		{"tool results first, split by a system prompt", msgs(`{"role":"tool","tool_call_id":"a","content":"1"},{"role":"tool","tool_call_id":"b"},{"role":"system","content":"s"},{"role":"tool","tool_call_id":"c","content":[{"type":"text","text":"3"}]},{"role":"user","content":"ok"}`), fast},
+		{"tool result last", msgs(`{"role":"user","content":"hi"},{"role":"tool","tool_call_id":"a","content":null}`), fast},
+		{"empty assistant turns skipped", msgs(`{"role":"assistant","content":""},{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"image_url"}],"tool_calls":[]},{"role":"assistant"},{"role":"user","content":"again"}`), fast},
+		{"assistant text parts and calls", msgs(`{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"text","text":"a"},{"type":"refusal"},{"type":"text"}],"tool_calls":[{"id":"t","function":{"name":"f","arguments":"{\"x\":[1,2]}"}}]}`), fast},
+		{"png, jpeg, gif, webp", msgs(`{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}},{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,"}},{"type":"image_url","image_url":{"url":"data:image\/gif;base64,R0lG"}},{"type":"image_url","image_url":{"url":"data:image/webp;base64,UklG"}}]}`), fast},
+		{"url image", img(`"https://example.com/a.png"`), fast},
+		{"image without a URL", img(`null`), fast},
+		{"image URL a number", img(`5`), fast},
+		{"other data URL", img(`"data:image/svg+xml;base64,PHN2Zz4="`), general},
+		{"data URL without media type", img(`"data:,abc"`), general},
+		{"empty arguments", call(`""`), fast},
+		{"missing arguments", call(`null`), general},
+		{"arguments not JSON", call(`"{not json"`), general},
+		{"tool call without id", msgs(`{"role":"assistant","tool_calls":[{"type":"function","function":{"name":"f","arguments":"{}"}}]}`), general},
+		{"tool result without id", msgs(`{"role":"tool","content":"x"}`), general},
+		{"unknown role", msgs(`{"role":"robot","content":"x"}`), general},
+		{"role not a string", msgs(`{"role":1,"content":"x"}`), general},
+		{"user content missing", msgs(`{"role":"user"}`), general},
+		{"user content a number", msgs(`{"role":"user","content":3}`), general},
+		{"system content an object", msgs(`{"role":"system","content":{}}`), general},
+		{"assistant content a number", msgs(`{"role":"assistant","content":1}`), general},
+		{"audio part", msgs(`{"role":"user","content":[{"type":"input_audio"}]}`), general},
+		{"part without a type", msgs(`{"role":"user","content":[{"text":"x"}]}`), general},
+		{"tools and named choice", `{"model":"c","parallel_tool_calls":false,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"g","description":"d","parameters":{"type":"object"}}}],"tool_choice":{"type":"function","function":{"name":"g"}}}`, fast},
+		{"choice none without tools", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tool_choice":"none"}`, fast},
+		{"choice unknown", `{"model":"c","messages":[{"role":"robot"}],"tool_choice":"maybe"}`, general},
+		{"named choice without a name", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function"}}`, general},
+		{"tool without a name", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{}}]}`, general},
+		{"not a function tool", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"web"}]}`, general},
+		{"n > 1", `{"model":"c","n":3,"messages":[{"role":"user","content":"hi"}]}`, general},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, model := range []string{"", "m"} {
+				fastA, generalA := &adapter{}, &adapter{general: true}
+				got := pdktest.Request(t, fastA, tc.body, adapterOpts(model)...)
+				want := pdktest.Request(t, generalA, tc.body, adapterOpts(model)...)
+				if fastA.way != tc.way {
+					t.Errorf("built the way %d, want %d", fastA.way, tc.way)
+				}
+				if string(got.Upstream.Body) != string(want.Upstream.Body) || !reflect.DeepEqual(got.Error, want.Error) || got.Failure != want.Failure {
+					t.Errorf("model %q: fast\n%s %v %q\ngeneral\n%s %v %q", model, got.Upstream.Body, got.Error, got.Failure, want.Upstream.Body, want.Error, want.Failure)
+				}
+			}
+		})
+	}
+}

@@ -8,11 +8,15 @@ import (
 
 // The translation of the canonical request into a Messages request. The
 // values never pass through the guest, and the guest does almost no work
-// per value (in a Go guest every append costs tens of nanoseconds): one
-// json_build call returns the request's shape (settings, roles, kinds of
-// contents, numbers of tool calls and parts), and a second one assembles
-// the body from program fragments built once, per message one fragment and
-// the message's index.
+// per value (in a Go guest every append costs tens of nanoseconds). First
+// the fast way: one json_build call returns the request's settings, and a
+// second one walks the messages on the host with a template per role and
+// part type (built once), which gives up (BuildFail, a missing value) on
+// anything it does not cover: errors, data: URLs of other media types,
+// arguments that need a look. Then, for those, the general way: a shape
+// query (roles, kinds of contents, numbers of tool calls and parts) and a
+// body assembled from fragments, per message one fragment and the
+// message's index, with the errors named.
 
 // Roles of canonical messages, as the shape query codes them.
 const (
@@ -124,7 +128,8 @@ func atoi(b []byte) int {
 
 // frags are the program fragments of the translation, built once.
 type frags struct {
-	shape pdk.Builder // the shape query
+	top   pdk.Builder // the settings query
+	shape pdk.Builder // the shape query: the settings and the messages
 
 	head pdk.Builder // max_tokens, sampling settings, stop, user
 
@@ -135,18 +140,24 @@ type frags struct {
 	asst, asstFirst           pdk.Builder // the start of an assistant turn
 	toolUse, toolUseEmpty     pdk.Builder // a tool_use block (the item), and one without arguments
 	result, resultNext        pdk.Builder // a tool result opening a user turn, and one more
-	resultFirst               pdk.Builder
+	resultFirst, resultOnly   pdk.Builder // and one without a turn or comma
 	tool                      pdk.Builder // a tool definition (the base)
 	choiceName                pdk.Builder // a named tool_choice
+
+	// The templates of the fast way: the messages and the system prompt
+	// (one walk over the messages each), and the tools.
+	messages, tools pdk.Builder
 }
 
 func (f *frags) build(maxTokens int) {
-	p := &f.shape
+	p := &f.top
 	for _, path := range [...]string{"n", "response_format.type", "stream", "parallel_tool_calls", "tool_choice", "tools.#"} {
 		p.Copy(req0, path, 0)
 		p.Lit(sep)
 	}
 	p.Each(req0, "tools", sep, pdk.EachField{Path: "type", Flags: pdk.BuildCode, Names: "function"})
+	p = &f.shape
+	p.Append(&f.top)
 	p.Each(req0, "messages", sep,
 		pdk.EachField{Path: "role", Flags: pdk.BuildCode, Names: roleNames},
 		pdk.EachField{Path: "content", Flags: pdk.BuildKind},
@@ -187,8 +198,8 @@ func (f *frags) build(maxTokens int) {
 		}
 		u.Lit("}")
 	}
-	for k, c := range [...]string{`{"role":"user","content":[`, `,{"role":"user","content":[`, ","} {
-		r := [...]*pdk.Builder{&f.resultFirst, &f.result, &f.resultNext}[k]
+	for k, c := range [...]string{`{"role":"user","content":[`, `,{"role":"user","content":[`, ",", ""} {
+		r := [...]*pdk.Builder{&f.resultFirst, &f.result, &f.resultNext, &f.resultOnly}[k]
 		r.Lit(c + `{"type":"tool_result","tool_use_id":`)
 		r.Copy(pdk.BuildBase, "tool_call_id", pdk.BuildRequired)
 		r.CopyOr(pdk.BuildBase, "content", 0, `,"content":`, "}", `,"content":""}`)
@@ -201,12 +212,105 @@ func (f *frags) build(maxTokens int) {
 	p = &f.choiceName
 	p.Lit(`,"tool_choice":{"type":"tool","name":`)
 	p.Copy(req0, "tool_choice.function.name", pdk.BuildRequired)
+	f.templates()
+}
+
+// templates builds the fast way's programs from the fragments: what each
+// role, content kind and part type becomes. A case the general way answers
+// with an error, or decides with a look at a value, fails the build.
+func (f *frags) templates() {
+	fail := &pdk.Builder{}
+	fail.Fail()
+	// Text blocks of a content (system prompts, assistant turns): a string,
+	// or the text parts of an array (other parts have no place there).
+	textParts := &pdk.Builder{}
+	textPart := &pdk.Builder{}
+	textPart.Switch(pdk.BuildItem, "type", pdk.SwitchText, nil, pdk.Case{Name: "text", Then: &f.partFirst})
+	textParts.Map(pdk.BuildBase, "content", "", ",", "", textPart)
+	text := &pdk.Builder{}
+	text.Switch(pdk.BuildBase, "content", pdk.SwitchKind, nil,
+		pdk.Case{Name: "s", Then: &f.textFirst}, pdk.Case{Name: "a", Then: textParts})
+
+	// User turns: a string as it is; parts as text and image blocks, a
+	// data: URL of the media types Anthropic takes split into a base64
+	// source, any other URL a url source.
+	url := &pdk.Builder{}
+	url.Lit(`{"type":"image","source":{"type":"url","url":`)
+	url.CopyOr(pdk.BuildItem, "image_url.url", 0, "", "}}", `""}}`)
+	images := []pdk.Case{}
+	for _, mt := range [...]string{"image/png", "image/jpeg", "image/gif", "image/webp"} {
+		data := &pdk.Builder{}
+		data.Lit(`{"type":"image","source":{"type":"base64","media_type":"` + mt + `","data":"`)
+		data.Cut(pdk.BuildItem, "image_url.url", pdk.BuildText, ",", "")
+		data.Lit(`"}}`)
+		images = append(images, pdk.Case{Name: "data:" + mt + ";base64,", Then: data})
+	}
+	images = append(images, pdk.Case{Name: "data:", Then: fail})
+	image := &pdk.Builder{}
+	image.Switch(pdk.BuildItem, "image_url.url", pdk.SwitchPrefix, url, images...)
+	part := &pdk.Builder{}
+	part.Switch(pdk.BuildItem, "type", pdk.SwitchText, fail,
+		pdk.Case{Name: "text", Then: &f.partFirst}, pdk.Case{Name: "image_url", Then: image})
+	parts := &pdk.Builder{}
+	parts.Append(&f.userPartsFirst)
+	parts.Map(pdk.BuildBase, "content", "", ",", "", part)
+	parts.Lit("]}")
+	user := &pdk.Builder{}
+	user.Switch(pdk.BuildBase, "content", pdk.SwitchKind, fail,
+		pdk.Case{Name: "se", Then: &f.userFirst}, pdk.Case{Name: "a", Then: parts})
+
+	// Assistant turns: text and tool_use blocks, none at all when there is
+	// nothing to say (Anthropic refuses empty turns). Empty arguments are
+	// sent as {}; other arguments must be a JSON text (else the general way
+	// says so).
+	use := &pdk.Builder{}
+	use.Switch(pdk.BuildItem, "function.arguments", pdk.SwitchKind, fail,
+		pdk.Case{Name: "s", Then: &f.toolUse}, pdk.Case{Name: "e", Then: &f.toolUseEmpty})
+	uses := &pdk.Builder{}
+	uses.Map(pdk.BuildBase, "tool_calls", "", ",", "", use)
+	turn := &pdk.Builder{}
+	turn.Group(`{"role":"assistant","content":[`, ",", "]}", text, uses)
+	asst := &pdk.Builder{}
+	asst.Switch(pdk.BuildBase, "content", pdk.SwitchKind, fail, pdk.Case{Name: "seanu", Then: turn})
+
+	// Tool results: a run of them is one user turn.
+	open, shut := &pdk.Builder{}, &pdk.Builder{}
+	open.Lit(`{"role":"user","content":[`)
+	shut.Lit("]}")
+	tool := &pdk.Builder{}
+	tool.Switch(pdk.BuildPrev, "role", pdk.SwitchText, open, pdk.Case{Name: "tool"})
+	tool.Append(&f.resultOnly)
+	tool.Switch(pdk.BuildNext, "role", pdk.SwitchText, shut, pdk.Case{Name: "tool"})
+
+	msg := &pdk.Builder{}
+	msg.Switch(pdk.BuildBase, "role", pdk.SwitchText, fail,
+		pdk.Case{Name: "system"}, pdk.Case{Name: "developer"},
+		pdk.Case{Name: "user", Then: user}, pdk.Case{Name: "assistant", Then: asst}, pdk.Case{Name: "tool", Then: tool})
+	system := &pdk.Builder{}
+	system.Switch(pdk.BuildBase, "content", pdk.SwitchKind, fail,
+		pdk.Case{Name: "s", Then: &f.textFirst}, pdk.Case{Name: "a", Then: textParts}, pdk.Case{Name: "enu"})
+	sys := &pdk.Builder{}
+	sys.Switch(pdk.BuildBase, "role", pdk.SwitchText, nil,
+		pdk.Case{Name: "system", Then: system}, pdk.Case{Name: "developer", Then: system})
+
+	p := &f.messages
+	p.Lit(`,"messages":[`)
+	p.Map(req0, "messages", "", ",", "", msg)
+	p.Lit("]")
+	p.Map(req0, "messages", `,"system":[`, ",", "]", sys)
+	f.tools.Map(req0, "tools", `,"tools":[`, ",", "]", &f.tool)
 }
 
 // translateRequest builds the Messages request for the canonical request as
 // the provider request body; a non-empty message is a client error.
 func (a *adapter) translateRequest(req *pdk.Request) (string, error) {
-	a.emptyArgs = a.emptyArgs[:0]
+	a.way = wayFast
+	if !a.general {
+		if done, err := a.buildFast(); done || err != nil {
+			return "", err
+		}
+	}
+	a.way, a.emptyArgs = wayGeneral, a.emptyArgs[:0]
 	for {
 		msg, err := a.buildRequest(req)
 		if !errors.Is(err, pdk.ErrNotFound) {
@@ -220,6 +324,92 @@ func (a *adapter) translateRequest(req *pdk.Request) (string, error) {
 	}
 }
 
+// How a request was built.
+const (
+	wayFast = iota + 1
+	wayGeneral
+)
+
+// buildFast builds the body with the templates: done is false when the
+// request needs the general way (an error to name, a case the templates
+// leave out).
+func (a *adapter) buildFast() (done bool, err error) {
+	f := &a.frags
+	if a.shape, err = f.top.AppendOutput(a.shape[:0]); err != nil {
+		return false, err
+	}
+	_, st, msg := a.settings(a.shape)
+	if msg != "" {
+		return false, nil
+	}
+	p := &a.prog
+	p.Reset()
+	a.needs = a.needs[:0]
+	a.model(p)
+	p.Append(&f.head)
+	if st.stream {
+		p.Lit(`,"stream":true`)
+	}
+	p.Append(&f.messages)
+	if st.nt > 0 {
+		p.Append(&f.tools)
+	}
+	if msg := a.toolChoice(st.nt, st.noParallel); msg != "" {
+		return false, nil
+	}
+	p.Lit("}")
+	if err = p.Build(pdk.ObjUpstreamRequest); errors.Is(err, pdk.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// model writes the start of the body, the model.
+func (a *adapter) model(p *pdk.Builder) {
+	var ok bool
+	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); ok && len(a.attr) > 0 {
+		a.tmp = pdk.AppendJSONString(append(a.tmp[:0], `{"model":`...), s(a.attr))
+		p.LitBytes(a.tmp)
+	} else {
+		p.Lit(`{"model":`)
+		a.require(needModel, 0, 0)
+		p.Copy(req0, "model", pdk.BuildRequired)
+	}
+}
+
+// settings are what the body's form depends on besides the messages.
+type settings struct {
+	stream, noParallel bool
+	nt                 int // tools
+}
+
+// settings reads the settings query's output (the start of the shape
+// query's): k is where the messages' part starts; msg is a client error.
+func (a *adapter) settings(b []byte) (k int, st settings, msg string) {
+	var v []byte
+	if v, k = field(b, k); len(v) > 0 && atoi(v) > 1 {
+		return k, st, "n > 1 is not supported by the Messages API"
+	}
+	if v, k = field(b, k); len(v) > 0 && s(v) != `"text"` {
+		return k, st, "response_format " + string(unquote(v)) + " is not supported by the Messages API"
+	}
+	v, k = field(b, k)
+	st.stream = s(v) == "true"
+	v, k = field(b, k)
+	st.noParallel = s(v) == "false"
+	v, k = field(b, k)
+	a.choice = append(a.choice[:0], v...)
+	v, k = field(b, k)
+	st.nt = max(atoi(v), 0)
+	for j := 0; j < st.nt; j++ {
+		if k >= len(b) || b[k] != 1 {
+			return k, st, "tools." + string(appendInt(nil, j)) + ": only function tools are supported"
+		}
+		k++
+	}
+	return k, st, ""
+}
+
 func (a *adapter) buildRequest(req *pdk.Request) (string, error) {
 	f := &a.frags
 	var err error
@@ -227,28 +417,11 @@ func (a *adapter) buildRequest(req *pdk.Request) (string, error) {
 		return "", err
 	}
 	b := a.shape
+	k, st, msg := a.settings(b)
+	if msg != "" {
+		return msg, nil
+	}
 	var v []byte
-	k := 0
-	if v, k = field(b, k); len(v) > 0 && atoi(v) > 1 {
-		return "n > 1 is not supported by the Messages API", nil
-	}
-	if v, k = field(b, k); len(v) > 0 && s(v) != `"text"` {
-		return "response_format " + string(unquote(v)) + " is not supported by the Messages API", nil
-	}
-	v, k = field(b, k)
-	stream := s(v) == "true"
-	v, k = field(b, k)
-	noParallel := s(v) == "false"
-	v, k = field(b, k)
-	a.choice = append(a.choice[:0], v...)
-	v, k = field(b, k)
-	nt := max(atoi(v), 0)
-	for j := 0; j < nt; j++ {
-		if k >= len(b) || b[k] != 1 {
-			return "tools." + string(appendInt(nil, j)) + ": only function tools are supported", nil
-		}
-		k++
-	}
 	a.roles, a.kinds, a.calls = a.roles[:0], a.kinds[:0], a.calls[:0]
 	a.parts, a.partAt = a.parts[:0], a.partAt[:0]
 	for i := 0; k+2 <= len(b); i++ {
@@ -279,17 +452,9 @@ func (a *adapter) buildRequest(req *pdk.Request) (string, error) {
 	p.Reset()
 	a.sysProg.Reset()
 	a.needs = a.needs[:0]
-	var ok bool
-	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); ok && len(a.attr) > 0 {
-		a.tmp = pdk.AppendJSONString(append(a.tmp[:0], `{"model":`...), s(a.attr))
-		p.LitBytes(a.tmp)
-	} else {
-		p.Lit(`{"model":`)
-		a.require(needModel, 0, 0)
-		p.Copy(req0, "model", pdk.BuildRequired)
-	}
+	a.model(p)
 	p.Append(&f.head)
-	if stream {
+	if st.stream {
 		p.Lit(`,"stream":true`)
 	}
 	p.Lit(`,"messages":[`)
@@ -356,7 +521,8 @@ func (a *adapter) buildRequest(req *pdk.Request) (string, error) {
 		p.Append(&a.sysProg)
 		p.Lit("]")
 	}
-	if msg := a.tools(nt, noParallel); msg != "" {
+	a.toolList(st.nt)
+	if msg := a.toolChoice(st.nt, st.noParallel); msg != "" {
 		return msg, nil
 	}
 	p.Lit("}")
@@ -530,8 +696,8 @@ func (a *adapter) emptyArgsAt(i, j int) bool {
 	return false
 }
 
-// tools writes tools and tool_choice.
-func (a *adapter) tools(nt int, noParallel bool) string {
+// toolList writes the tools.
+func (a *adapter) toolList(nt int) {
 	p := &a.prog
 	if nt > 0 {
 		p.Lit(`,"tools":[`)
@@ -545,6 +711,11 @@ func (a *adapter) tools(nt int, noParallel bool) string {
 		}
 		p.Lit("]")
 	}
+}
+
+// toolChoice writes tool_choice; a non-empty message is a client error.
+func (a *adapter) toolChoice(nt int, noParallel bool) string {
+	p := &a.prog
 	choice := ""
 	switch {
 	case len(a.choice) == 0 || s(a.choice) == "null":

@@ -197,6 +197,30 @@ func requestBuild() {
 	code("json_build into the response in the request phase", jsonBuild(objResponse, program(lit, "{}")), errNotAvailable)
 	v, n = jsonBuildOutput(program(kind, objRequest, "messages.0.content", kind, objRequest, "nope"))
 	value("json_build kinds", v, n, "su")
+	requestBuildTemplates()
+}
+
+// requestBuildTemplates checks json_build's templates (opcodes 8-12): a map
+// over the messages with a switch per role, a group, prev and next, cut,
+// and fail.
+func requestBuildTemplates() {
+	const lit, cp, kind, sw, group, mp, fail, cut = 1, 2, 3, 8, 9, 10, 11, 12
+	const srcBase, srcPrev, srcNext = 255, 253, 252
+	p := func(parts ...any) string { return string(program(parts...)) }
+	system := p(lit, "S:", kind, srcPrev, "role", cut, srcBase, 1, "content", "be ", "")
+	user := p(group, "<", "|", ">", 5,
+		p(kind, srcNext, "role"),
+		p(cut, srcBase, 0, "content", "say ", ""),
+		p(cp, srcBase, 0, "nope"),
+		p(sw, srcBase, 1, "content", 1, "ao", p(lit, "?"), p(lit, "obj")),
+		p(sw, srcBase, 2, "content", 1, "say", "", p(lit, "say")))
+	tmpl := program(mp, objRequest, "messages", "[", ",", "]",
+		p(sw, srcBase, 0, "role", 2, "system", "user", p(fail), system, user))
+	v, n := jsonBuildOutput(tmpl)
+	value("json_build templates", v, n, fixture.BuildTemplates)
+	code("json_build fail", jsonBuild(objUpRequest, program(mp, objRequest, "messages", "", "", "", p(sw, srcBase, 0, "role", 1, "user", p(fail), ""))), errNotFound)
+	code("json_build nested too deep", jsonBuild(objUpRequest, program(group, "", "", "", 1, p(group, "", "", "", 1, p(group, "", "", "", 1,
+		p(group, "", "", "", 1, p(group, "", "", "", 1, p(group, "", "", "", 1, p(group, "", "", "", 1, p(group, "", "", "", 1, p(group, "", "", "", 1, p(lit, "x"))))))))))), errInvalid)
 }
 
 //go:wasmexport wasmgate_on_response

@@ -911,6 +911,11 @@ export const BUILD_CODE: u8 = 128;
 export const BUILD_BASE: u8 = 255; // as src: a path relative to the last base
 export const BUILD_ITEM: u8 = 254; // as src: a path relative to the last item
 export const BUILD_NO_INDEX: u32 = 0xffffffff;
+export const BUILD_PREV: u8 = 253; // as src inside a map: the element before the current one
+export const BUILD_NEXT: u8 = 252; // the element after it
+export const SWITCH_TEXT: u8 = 0; // a name equal to the string's text
+export const SWITCH_KIND: u8 = 1; // a name containing the value's kind byte
+export const SWITCH_PREFIX: u8 = 2; // a name the string's text starts with
 
 // Kinds that kind() and BUILD_KIND write, one byte per value.
 export const KIND_MISSING: u8 = 0x75; // u
@@ -1030,6 +1035,68 @@ export class Builder {
   // len is the size of the program in bytes.
   len(): i32 {
     return this.prog.length;
+  }
+
+  // json_build templates (pdk/ABI.md, "Building bodies", opcodes 8-12): a
+  // program that walks a request on the host, a template per case. A null
+  // program is an empty one.
+
+  private prog_(p: Builder | null): void {
+    const n = p == null ? 0 : p.prog.length;
+    this.u32(<u32>n);
+    if (p != null) for (let i = 0; i < n; i++) this.prog.push(p.prog[i]);
+  }
+
+  // switch runs then[k] for the first of the names the value matches
+  // (SWITCH_TEXT, SWITCH_KIND, SWITCH_PREFIX), other when none does.
+  switch(src: u8, path: string, flags: u8, other: Builder | null, names: string[], then: Array<Builder | null>): void {
+    this.prog.push(8);
+    this.prog.push(src);
+    this.prog.push(flags);
+    this.str(path);
+    this.prog.push(<u8>names.length);
+    for (let i = 0; i < names.length; i++) this.str(names[i]);
+    this.prog_(other);
+    for (let i = 0; i < names.length; i++) this.prog_(i < then.length ? then[i] : null);
+  }
+
+  // group runs the programs and joins the outputs that are not empty with
+  // sep, between pre and post; nothing when all are empty.
+  group(pre: string, sep: string, post: string, parts: Builder[]): void {
+    this.prog.push(9);
+    this.str(pre);
+    this.str(sep);
+    this.str(post);
+    this.prog.push(<u8>parts.length);
+    for (let i = 0; i < parts.length; i++) this.prog_(parts[i]);
+  }
+
+  // map runs each for every element of the array at path, the element as
+  // the base (the item for a relative src), joined as group joins.
+  map(src: u8, path: string, pre: string, sep: string, post: string, each: Builder): void {
+    this.prog.push(10);
+    this.prog.push(src);
+    this.str(path);
+    this.str(pre);
+    this.str(sep);
+    this.str(post);
+    this.prog_(each);
+  }
+
+  // fail ends the build with the not-found result: a case left to the guest.
+  fail(): void {
+    this.prog.push(11);
+  }
+
+  // cut appends the part of the string at path between the first from and
+  // the first to after it, as a JSON string (flags as copy).
+  cut(src: u8, path: string, flags: u8, from: string, to: string): void {
+    this.prog.push(12);
+    this.prog.push(src);
+    this.prog.push(flags);
+    this.str(path);
+    this.str(from);
+    this.str(to);
   }
 
   private bytes(): ArrayBuffer {

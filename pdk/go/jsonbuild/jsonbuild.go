@@ -26,6 +26,26 @@
 //	                                    EachCode the 1-based position of
 //	                                    the string in names (comma-
 //	                                    separated; 0 for none), no sep
+//	OpSwitch src flags path n name×n prog×(n+1)
+//	                                    runs the prog of the first name
+//	                                    the value matches (prog 0: none)
+//	OpGroup  pre sep post n prog×n      runs each prog; the outputs that
+//	                                    are not empty joined with sep,
+//	                                    between pre and post (nothing
+//	                                    when all are empty)
+//	OpMap    src path pre sep post prog runs prog for each element of the
+//	                                    array at path, the element as the
+//	                                    base (item, for a relative path),
+//	                                    joined as OpGroup joins
+//	OpFail                              ends the build with NotFound
+//	OpCut    src flags path from to     the part of a string between the
+//	                                    first from and the first to after
+//	                                    it, as a JSON string
+//
+// OpSwitch, OpGroup and OpMap let a program walk a request on the host with
+// a template per case (a message's role, a part's type), so that a guest
+// neither reads the request's shape nor joins fragments per message; OpFail
+// leaves a case the template does not cover to the guest.
 package jsonbuild
 
 import (
@@ -36,6 +56,8 @@ import (
 	"unsafe"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/wasmgate/wasmgate/pdk/go/internal/jsonenc"
 )
 
 // Opcodes.
@@ -47,6 +69,23 @@ const (
 	OpBase   byte = 5
 	OpEach   byte = 6
 	OpItem   byte = 7
+	OpSwitch byte = 8
+	OpGroup  byte = 9
+	OpMap    byte = 10
+	OpFail   byte = 11
+	OpCut    byte = 12
+)
+
+// MaxDepth is how deeply OpSwitch, OpGroup and OpMap may nest.
+const MaxDepth = 8
+
+// Flags of OpSwitch: how the value is matched against the names.
+const (
+	// SwitchKind matches the first name that contains the value's kind
+	// byte ("sa": a string or an array).
+	SwitchKind byte = 1
+	// SwitchPrefix matches the first name the string's text starts with.
+	SwitchPrefix byte = 2
 )
 
 // NoIndex as the index of OpBase or OpItem takes the value itself.
@@ -60,6 +99,15 @@ const NoIndex = 0xFFFFFFFF
 const (
 	SrcBase byte = 255
 	SrcItem byte = 254
+)
+
+// SrcPrev and SrcNext, inside an OpMap's program, stand for the element
+// before and after the current one of the innermost map (absent at the
+// ends, and outside a map): a tool result knows whether it opens or closes
+// a run of them.
+const (
+	SrcPrev byte = 253
+	SrcNext byte = 252
 )
 
 // Flags of OpCopy, OpCopyOr and OpEach's subs.
@@ -119,17 +167,36 @@ type Source interface {
 	Members(v gjson.Result, dst []Member) []Member
 }
 
-// Member is a field of an object or an element of an array.
+// Member is a field of an object or an element of an array. It keeps the
+// value's raw JSON: most members a scope reads are never looked at, and
+// parsing them (unescaping a long string, say) would be wasted.
 type Member struct {
 	Key string // unescaped
-	Val gjson.Result
+	Raw string
+}
+
+// Val is the member's value.
+func (m *Member) Val() gjson.Result { return Value(m.Raw) }
+
+// Value is a raw JSON value as a gjson.Result, without scanning it when it
+// is an object, an array or a string without escapes.
+func Value(raw string) gjson.Result {
+	switch {
+	case len(raw) == 0:
+		return gjson.Result{}
+	case raw[0] == '{' || raw[0] == '[':
+		return gjson.Result{Type: gjson.JSON, Raw: raw}
+	case raw[0] == '"' && len(raw) >= 2 && strings.IndexByte(raw, '\\') < 0:
+		return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
+	}
+	return gjson.Parse(raw)
 }
 
 // GJSONMembers is Source.Members with gjson alone.
 func GJSONMembers(v gjson.Result, dst []Member) []Member {
 	if v.IsObject() || v.IsArray() {
 		v.ForEach(func(k, val gjson.Result) bool {
-			dst = append(dst, Member{k.Str, val})
+			dst = append(dst, Member{k.Str, val.Raw})
 			return true
 		})
 	}
@@ -148,6 +215,23 @@ type Runner struct {
 	// into during one run, so that element i+1 does not scan the array again.
 	arrays [2]array
 	next   int
+
+	// The run: its source, where its output starts and its limit.
+	src        Source
+	start, max int
+	// cur are the scopes SrcBase and SrcItem paths are relative to: base
+	// and item, or the element of the OpMap that runs.
+	cur [2]*scope
+	// frames are the OpMaps running, one per depth; inMap the innermost.
+	frames [MaxDepth]frame
+	inMap  *frame
+}
+
+// frame is a running OpMap: its elements, the current one as a scope.
+type frame struct {
+	elems []Member
+	i     int
+	sc    scope
 }
 
 type array struct {
@@ -172,7 +256,7 @@ func (r *Runner) element(src Source, arr gjson.Result, i int) gjson.Result {
 		a.raw, a.elems = arr.Raw, src.Members(arr, a.elems[:0])
 	}
 	if i < len(a.elems) {
-		return a.elems[i].Val
+		return a.elems[i].Val()
 	}
 	return gjson.Result{}
 }
@@ -207,23 +291,59 @@ func (sc *scope) get(r *Runner, src Source, path string) gjson.Result {
 			continue
 		}
 		// The first, as a path lookup finds it.
+		val := m.Val()
 		switch {
 		case rest == "":
-			return m.Val
-		case !m.Val.IsObject() && !m.Val.IsArray() && plainStart(rest):
+			return val
+		case !val.IsObject() && !val.IsArray() && plainStart(rest):
 			return gjson.Result{} // nothing inside a string or number (a long text is not scanned)
-		case m.Val.IsArray() && rest == "#":
-			r.elems = src.Members(m.Val, r.elems[:0])
+		case val.IsArray() && rest == "#":
+			r.elems = src.Members(val, r.elems[:0])
 			r.list = strconv.AppendInt(r.list[:0], int64(len(r.elems)), 10)
 			return gjson.Result{Type: gjson.Number, Num: float64(len(r.elems)), Raw: view(r.list)}
-		case m.Val.IsArray() && len(rest) > 2 && rest[:2] == "#.":
+		case val.IsArray() && len(rest) > 2 && rest[:2] == "#.":
 			if field, more, ok := plainKey(rest[2:]); ok && more == "" {
-				return r.column(src, m.Val, field)
+				return r.column(src, val, field)
+			}
+		case val.IsObject():
+			if v, ok := r.walk(src, val, rest); ok {
+				return v
 			}
 		}
-		return gjson.Get(m.Val.Raw, rest)
+		return gjson.Get(val.Raw, rest)
 	}
 	return gjson.Result{}
+}
+
+// walk follows a path of plain keys ("function.name") through objects by
+// their members, so that a field next to a large one (a tool's parameters)
+// is found without scanning it; ok is false for a path it leaves to gjson.
+func (r *Runner) walk(src Source, v gjson.Result, path string) (_ gjson.Result, ok bool) {
+	for {
+		key, rest, ok := plainKey(path)
+		if !ok || !v.IsObject() {
+			return gjson.Result{}, false
+		}
+		r.fields = src.Members(v, r.fields[:0])
+		found := false
+		for _, f := range r.fields {
+			if f.Key == key {
+				v, found = f.Val(), true // the first, as a path lookup finds it
+				break
+			}
+		}
+		switch {
+		case !found:
+			return gjson.Result{}, true
+		case rest == "":
+			return v, true
+		case v.IsArray():
+			return gjson.Result{}, false // an index or a count: gjson's
+		case !v.IsObject():
+			return gjson.Result{}, true // nothing inside a string or number
+		}
+		path = rest
+	}
 }
 
 // column is the array of each element's field (elements without it left
@@ -232,13 +352,13 @@ func (r *Runner) column(src Source, arr gjson.Result, field string) gjson.Result
 	r.elems = src.Members(arr, r.elems[:0])
 	r.list = append(r.list[:0], '[')
 	for _, e := range r.elems {
-		r.fields = src.Members(e.Val, r.fields[:0])
+		r.fields = src.Members(e.Val(), r.fields[:0])
 		for _, f := range r.fields {
 			if f.Key == field {
 				if len(r.list) > 1 {
 					r.list = append(r.list, ',')
 				}
-				r.list = append(r.list, f.Val.Raw...)
+				r.list = append(r.list, f.Raw...)
 				break
 			}
 		}
@@ -270,16 +390,28 @@ func plainStart(path string) bool {
 
 // Run appends the program's output to dst. It returns the extended slice
 // and 0, or dst as it was and a negative result: Invalid for a malformed
-// program, NotFound for an absent Required value, TooLarge when the output
-// would pass max bytes, or the code of a failed lookup.
-func (r *Runner) Run(dst, prog []byte, max int, src0 Source) ([]byte, int32) {
-	start := len(dst)
-	out := dst
-	rd := reader{b: prog}
+// program, NotFound for an absent Required value or an OpFail, TooLarge
+// when the output would pass max bytes, or the code of a failed lookup.
+func (r *Runner) Run(dst, prog []byte, max int, src Source) ([]byte, int32) {
 	r.base.set, r.item.set = false, false
+	r.cur = [2]*scope{&r.base, &r.item}
+	r.inMap = nil
 	for k := range r.arrays {
 		r.arrays[k].raw = ""
 	}
+	r.src, r.start, r.max = src, len(dst), max
+	out, code := r.exec(dst, prog, 0)
+	r.src = nil
+	if code != 0 {
+		return dst[:r.start], code
+	}
+	return out, 0
+}
+
+// exec runs one program, or a nested one of OpSwitch, OpGroup or OpMap at
+// the given depth, appending to out.
+func (r *Runner) exec(out, prog []byte, depth int) ([]byte, int32) {
+	rd := reader{b: prog}
 	skip := false
 	for len(rd.b) > 0 {
 		op := rd.byte()
@@ -310,60 +442,111 @@ func (r *Runner) Run(dst, prog []byte, max int, src0 Source) ([]byte, int32) {
 			}
 			subs = subs[:len(subs)-len(rd.b)]
 			sep = rd.str()
+		case OpSwitch:
+			src, flags, path = rd.byte(), rd.byte(), rd.str()
+			n = int(rd.byte())
+			subs = rd.b
+			for range 2*n + 1 {
+				rd.str()
+			}
+			subs = subs[:len(subs)-len(rd.b)]
+		case OpGroup:
+			pre, sep, post = rd.str(), rd.str(), rd.str()
+			n = int(rd.byte())
+			subs = rd.b
+			for range n {
+				rd.str()
+			}
+			subs = subs[:len(subs)-len(rd.b)]
+		case OpMap:
+			src, path = rd.byte(), rd.str()
+			pre, sep, post, subs = rd.str(), rd.str(), rd.str(), rd.str()
+		case OpFail:
+		case OpCut:
+			src, flags, path = rd.byte(), rd.byte(), rd.str()
+			pre, post = rd.str(), rd.str()
 		default:
-			return dst[:start], Invalid
+			return out, Invalid
 		}
 		if rd.bad {
-			return dst[:start], Invalid
+			return out, Invalid
 		}
 		if skip { // the rest of a chain of alternatives
 			skip = (op == OpCopy || op == OpCopyOr) && flags&OrNext != 0
 			continue
 		}
-		if op == OpLit {
+		switch op {
+		case OpLit:
 			out = append(out, pre...)
-			if len(out)-start > max {
-				return dst[:start], TooLarge
+			if len(out)-r.start > r.max {
+				return out, TooLarge
+			}
+			continue
+		case OpFail:
+			return out, NotFound
+		case OpGroup:
+			if depth >= MaxDepth {
+				return out, Invalid
+			}
+			var code int32
+			if out, code = r.group(out, pre, sep, post, n, subs, depth); code != 0 {
+				return out, code
 			}
 			continue
 		}
-		var v gjson.Result
-		switch src {
-		case SrcBase, SrcItem: // a path relative to the base or item
-			sc := &r.base
-			if src == SrcItem {
-				sc = &r.item
-			}
-			if !sc.set {
-				return dst[:start], Invalid
-			}
-			v = sc.get(r, src0, view(path))
-		default:
-			var code int32
-			if v, code = src0.Lookup(uint32(src), view(path)); code < 0 {
-				return dst[:start], code
-			}
+		v, code := r.value(src, view(path))
+		if code != 0 {
+			return out, code
 		}
 		switch {
 		case op == OpBase || op == OpItem:
 			if index != NoIndex {
-				v = r.element(src0, v, int(index))
+				v = r.element(r.src, v, int(index))
 			}
 			if len(r.list) > 0 && unsafe.StringData(v.Raw) == unsafe.SliceData(r.list) {
 				v.Raw = strings.Clone(v.Raw) // a column outlives r.list's next use
 			}
 			if op == OpBase {
-				r.base.load(src0, v)
+				r.cur[0].load(r.src, v)
 			} else {
-				r.item.load(src0, v)
+				r.cur[1].load(r.src, v)
 			}
 		case op == OpEach:
-			out = r.each(out, src0, v, n, subs, sep)
+			out = r.each(out, r.src, v, n, subs, sep)
 		case op == OpKind:
 			out = append(out, Kind(v))
+		case op == OpSwitch:
+			if depth >= MaxDepth {
+				return out, Invalid
+			}
+			if out, code = r.exec(out, pick(v, flags, n, subs), depth+1); code != 0 {
+				return out, code
+			}
+		case op == OpMap:
+			if depth >= MaxDepth {
+				return out, Invalid
+			}
+			if out, code = r.mapEach(out, v, src, pre, sep, post, subs, depth); code != 0 {
+				return out, code
+			}
+		case op == OpCut:
+			text, ok := cut(v, view(pre), view(post))
+			switch {
+			case !ok && flags&Required != 0:
+				return out, NotFound
+			case !ok:
+			case flags&Text != 0:
+				out = append(out, text...)
+			case flags&Inner != 0:
+				q := len(out)
+				out = jsonenc.AppendString(out, text)
+				out = append(out[:q], out[q+1:len(out)-1]...)
+			default:
+				out = jsonenc.AppendString(out, text)
+			}
 		case absent(v, flags):
 			if flags&Required != 0 {
-				return dst[:start], NotFound
+				return out, NotFound
 			}
 			out = append(out, def...)
 		default:
@@ -372,11 +555,158 @@ func (r *Runner) Run(dst, prog []byte, max int, src0 Source) ([]byte, int32) {
 			out = append(out, post...)
 			skip = flags&OrNext != 0
 		}
-		if len(out)-start > max {
-			return dst[:start], TooLarge
+		if len(out)-r.start > r.max {
+			return out, TooLarge
 		}
 	}
 	return out, 0
+}
+
+// value is the value at a path of an object, or relative to the base, the
+// item, or a neighbour of a map's element.
+func (r *Runner) value(src byte, path string) (gjson.Result, int32) {
+	switch src {
+	case SrcBase, SrcItem:
+		sc := r.cur[SrcBase-src]
+		if !sc.set {
+			return gjson.Result{}, Invalid
+		}
+		return sc.get(r, r.src, path), 0
+	case SrcPrev, SrcNext:
+		f := r.inMap
+		if f == nil {
+			return gjson.Result{}, 0
+		}
+		i := f.i - 1
+		if src == SrcNext {
+			i = f.i + 1
+		}
+		if i < 0 || i >= len(f.elems) {
+			return gjson.Result{}, 0
+		}
+		r.elem.load(r.src, f.elems[i].Val())
+		return r.elem.get(r, r.src, path), 0
+	}
+	return r.src.Lookup(uint32(src), path)
+}
+
+// pick is the program of OpSwitch's operands subs (n names, n+1
+// programs) that the value chooses.
+func pick(v gjson.Result, flags byte, n int, subs []byte) []byte {
+	rd := reader{b: subs}
+	k := 0
+	for i := 1; i <= n; i++ {
+		name := view(rd.str())
+		if k > 0 {
+			continue
+		}
+		switch {
+		case flags&SwitchKind != 0:
+			if strings.IndexByte(name, Kind(v)) >= 0 {
+				k = i
+			}
+		case v.Type != gjson.String:
+		case flags&SwitchPrefix != 0:
+			if strings.HasPrefix(v.Str, name) {
+				k = i
+			}
+		case v.Str == name:
+			k = i
+		}
+	}
+	for range k {
+		rd.str()
+	}
+	return rd.str()
+}
+
+// group runs n programs (subs) and joins their outputs.
+func (r *Runner) group(out, pre, sep, post []byte, n int, subs []byte, depth int) ([]byte, int32) {
+	rd := reader{b: subs}
+	wrote := false
+	for range n {
+		var code int32
+		if out, code = r.joined(out, rd.str(), pre, sep, &wrote, depth); code != 0 {
+			return out, code
+		}
+	}
+	if wrote {
+		out = append(out, post...)
+	}
+	return out, 0
+}
+
+// joined runs a program whose output, when there is any, follows pre (the
+// first) or sep (the others).
+func (r *Runner) joined(out, prog, pre, sep []byte, wrote *bool, depth int) ([]byte, int32) {
+	mark := len(out)
+	if *wrote {
+		out = append(out, sep...)
+	} else {
+		out = append(out, pre...)
+	}
+	body := len(out)
+	out, code := r.exec(out, prog, depth+1)
+	switch {
+	case code != 0:
+		return out, code
+	case len(out) == body:
+		return out[:mark], 0
+	}
+	*wrote = true
+	return out, 0
+}
+
+// mapEach runs prog for each element of arr, the element as the base (or
+// the item, when src is relative), joined as group joins.
+func (r *Runner) mapEach(out []byte, arr gjson.Result, src byte, pre, sep, post, prog []byte, depth int) ([]byte, int32) {
+	if !arr.IsArray() {
+		return out, 0
+	}
+	f := &r.frames[depth]
+	f.elems = r.src.Members(arr, f.elems[:0])
+	which := 0
+	if src >= SrcNext {
+		which = 1
+	}
+	saved, outer := r.cur[which], r.inMap
+	r.cur[which], r.inMap = &f.sc, f
+	wrote := false
+	var code int32
+	for i := range f.elems {
+		f.i = i
+		f.sc.load(r.src, f.elems[i].Val())
+		if out, code = r.joined(out, prog, pre, sep, &wrote, depth); code != 0 {
+			break
+		}
+	}
+	r.cur[which], r.inMap = saved, outer
+	if code == 0 && wrote {
+		out = append(out, post...)
+	}
+	return out, code
+}
+
+// cut is the text of a string value after the first from and before the
+// first to after it (from the start, to the end, when they are empty).
+func cut(v gjson.Result, from, to string) (string, bool) {
+	if v.Type != gjson.String {
+		return "", false
+	}
+	text := v.Str
+	i := strings.Index(text, from)
+	if i < 0 {
+		return "", false
+	}
+	text = text[i+len(from):]
+	if to != "" {
+		j := strings.Index(text, to)
+		if j < 0 {
+			return "", false
+		}
+		text = text[:j]
+	}
+	return text, true
 }
 
 // each appends, for each element of arr, each sub's value or kind and sep.
@@ -386,7 +716,7 @@ func (r *Runner) each(out []byte, src Source, arr gjson.Result, n int, subs, sep
 	}
 	r.rows = src.Members(arr, r.rows[:0])
 	for _, e := range r.rows {
-		r.elem.load(src, e.Val)
+		r.elem.load(src, e.Val())
 		rd := reader{b: subs}
 		for range n {
 			flags := rd.byte()

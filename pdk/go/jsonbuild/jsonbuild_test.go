@@ -11,7 +11,7 @@ import (
 
 // doc is object 0; object 1 is not available (-2).
 const doc = `{"model":"m","n":null,"e":"","s":"a\"b","max_tokens":7,"stop":"x","tags":["p","q"],
-"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url"}]},{"role":"tool"},{"role":"robot","content":3}]}`
+"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url"}]},{"role":"tool"},{"role":"robot","content":3,"fn":{"name":"g","deep":{"k":[1,2]},"s":"x"}}]}`
 
 type source struct{}
 
@@ -39,6 +39,9 @@ func prog(parts ...any) []byte {
 			p = append(p, v...)
 		case uint32:
 			p = binary.LittleEndian.AppendUint32(p, v)
+		case []byte: // a nested program
+			p = binary.LittleEndian.AppendUint32(p, uint32(len(v)))
+			p = append(p, v...)
 		}
 	}
 	return p
@@ -47,8 +50,19 @@ func prog(parts ...any) []byte {
 const (
 	lit, cp, kind, cpOr, base, each, item = jsonbuild.OpLit, jsonbuild.OpCopy, jsonbuild.OpKind, jsonbuild.OpCopyOr, jsonbuild.OpBase, jsonbuild.OpEach, jsonbuild.OpItem
 	b, it                                 = jsonbuild.SrcBase, jsonbuild.SrcItem
+	sw, group, mp, fail, cut              = jsonbuild.OpSwitch, jsonbuild.OpGroup, jsonbuild.OpMap, jsonbuild.OpFail, jsonbuild.OpCut
+	prev, next                            = jsonbuild.SrcPrev, jsonbuild.SrcNext
 	none                                  = uint32(jsonbuild.NoIndex)
 )
+
+// nest is a program of depth groups one in another around a literal x.
+func nest(depth int) []byte {
+	p := prog(lit, "x")
+	for range depth {
+		p = prog(group, "", "", "", byte(1), p)
+	}
+	return p
+}
 
 func TestRun(t *testing.T) {
 	for _, tc := range []struct {
@@ -82,6 +96,31 @@ func TestRun(t *testing.T) {
 		{"truncated string", append(prog(lit), 9, 0, 0, 0, 'a'), 0, "", jsonbuild.Invalid},
 		{"object not available", prog(cp, byte(1), byte(0), "model"), 0, "", -2},
 		{"too large", prog(lit, "12345", lit, "6"), 5, "", jsonbuild.TooLarge},
+		{"nested paths", prog(base, byte(0), uint32(3), "messages", cp, b, byte(0), "fn.name", cp, b, byte(0), "fn.deep.k", cp, b, byte(0), "fn.deep.k.1",
+			cp, b, byte(0), "fn.s.x", cp, b, byte(0), "fn.nope.x", cp, b, byte(0), "fn.deep", cp, b, byte(0), "fn.name|@this"), 0, `"g"[1,2]2{"k":[1,2]}"g"`, 0},
+		// Templates.
+		{"switch on text", prog(base, byte(0), uint32(1), "messages", sw, b, byte(0), "role", byte(2), "system", "user", prog(lit, "O"), prog(lit, "S"), prog(lit, "U")), 0, `U`, 0},
+		{"switch, none matches", prog(sw, byte(0), byte(0), "model", byte(1), "x", prog(lit, "none"), prog(lit, "x")), 0, `none`, 0},
+		{"switch on a number matches no text", prog(sw, byte(0), byte(0), "max_tokens", byte(1), "7", "", prog(lit, "7")), 0, ``, 0},
+		{"switch on kind", prog(sw, byte(0), jsonbuild.SwitchKind, "tags", byte(2), "se", "ao", prog(lit, "?"), prog(lit, "text"), prog(lit, "[]")), 0, `[]`, 0},
+		{"switch on prefix", prog(sw, byte(0), jsonbuild.SwitchPrefix, "s", byte(2), "b", "a\"", "", "", prog(lit, "quote")), 0, `quote`, 0},
+		{"switch with a program short", prog(sw, byte(0), byte(0), "model", byte(1), "m", ""), 0, "", jsonbuild.Invalid},
+		{"group joins what is not empty", prog(group, "<", ",", ">", byte(4), prog(lit, "a"), "", prog(cp, byte(0), byte(0), "nope"), prog(cp, byte(0), byte(0), "max_tokens")), 0, `<a,7>`, 0},
+		{"empty group", prog(group, "<", ",", ">", byte(2), "", prog(cp, byte(0), byte(0), "nope")), 0, ``, 0},
+		{"map with a template per role", prog(mp, byte(0), "messages", "[", ",", "]",
+			prog(sw, b, byte(0), "role", byte(2), "system", "user", prog(kind, b, "role"), prog(cp, b, jsonbuild.Text, "content"),
+				prog(mp, b, "content", "", "+", "", prog(cp, it, byte(0), "type")))), 0, `[be brief,"text"+"image_url",s,s]`, 0},
+		{"map restores the base", prog(base, byte(0), uint32(0), "messages", mp, byte(0), "messages", "", "", "", prog(lit, "."), cp, b, byte(0), "role"), 0, `...."system"`, 0},
+		{"map over no array", prog(mp, byte(0), "model", "[", ",", "]", prog(lit, "x")), 0, ``, 0},
+		{"prev and next", prog(mp, byte(0), "messages", "", "|", "", prog(kind, prev, "role", cp, next, jsonbuild.Text, "role")), 0, `uuser|stool|srobot|s`, 0},
+		{"prev outside a map", prog(kind, prev, "role"), 0, `u`, 0},
+		{"fail", prog(lit, "x", fail), 0, "", jsonbuild.NotFound},
+		{"fail in a template", prog(mp, byte(0), "messages", "", "", "", prog(sw, b, byte(0), "role", byte(1), "robot", "", prog(fail))), 0, "", jsonbuild.NotFound},
+		{"too deep", nest(jsonbuild.MaxDepth + 1), 0, "", jsonbuild.Invalid},
+		{"deep enough", nest(jsonbuild.MaxDepth), 0, "x", 0},
+		{"cut", prog(cut, byte(0), byte(0), "s", "", "", cut, byte(0), jsonbuild.Text, "s", "a", "", cut, byte(0), jsonbuild.Inner, "s", "", "b"), 0, `"a\"b""ba\"`, 0},
+		{"cut not found", prog(cut, byte(0), byte(0), "s", "x", "", cut, byte(0), byte(0), "s", "", "x", cut, byte(0), byte(0), "max_tokens", "", ""), 0, ``, 0},
+		{"cut required", prog(cut, byte(0), jsonbuild.Required, "s", "x", ""), 0, "", jsonbuild.NotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var r jsonbuild.Runner

@@ -1299,6 +1299,77 @@ fn decode_fields(mut b: &[u8]) -> Option<Vec<MatchField>> {
     Some(out)
 }
 
+// json_build templates (pdk/ABI.md, "Building bodies", opcodes 8–12): a
+// program that walks a request on the host, a template per case.
+
+/// As an instruction's object inside a [`Builder::map`] template: a path
+/// relative to the element before the current one.
+pub const BUILD_PREV: u8 = 253;
+/// The same for the element after the current one.
+pub const BUILD_NEXT: u8 = 252;
+/// [`Builder::switch`] flags: a name equal to the string's text.
+pub const SWITCH_TEXT: u8 = 0;
+/// A name that contains the value's kind byte (`"sa"`: a string or an array).
+pub const SWITCH_KIND: u8 = 1;
+/// A name the string's text starts with.
+pub const SWITCH_PREFIX: u8 = 2;
+
+impl Builder {
+    fn prog_str(&mut self, p: Option<&Builder>) {
+        let empty: &[u8] = &[];
+        self.str(p.map_or(empty, |b| b.prog.as_slice()));
+    }
+    /// Runs the program of the first case whose name the value matches
+    /// (`None`: nothing), or `other` when none does. At most 255 cases.
+    pub fn switch(&mut self, src: u8, path: &str, flags: u8, other: Option<&Builder>, cases: &[(&str, Option<&Builder>)]) {
+        self.prog.extend_from_slice(&[8, src, flags]);
+        self.str(path.as_bytes());
+        self.prog.push(cases.len() as u8);
+        for (name, _) in cases {
+            self.str(name.as_bytes());
+        }
+        self.prog_str(other);
+        for (_, then) in cases {
+            self.prog_str(*then);
+        }
+    }
+    /// Runs the programs and joins the outputs that are not empty with sep,
+    /// between pre and post; nothing when all are empty.
+    pub fn group(&mut self, pre: &str, sep: &str, post: &str, parts: &[&Builder]) {
+        self.prog.push(9);
+        for s in [pre, sep, post] {
+            self.str(s.as_bytes());
+        }
+        self.prog.push(parts.len() as u8);
+        for p in parts {
+            self.prog_str(Some(*p));
+        }
+    }
+    /// Runs `each` for every element of the array at path, the element as
+    /// the base (the item when `src` is BUILD_BASE, BUILD_ITEM, BUILD_PREV
+    /// or BUILD_NEXT), joined as [`Builder::group`] joins.
+    pub fn map(&mut self, src: u8, path: &str, pre: &str, sep: &str, post: &str, each: &Builder) {
+        self.prog.extend_from_slice(&[10, src]);
+        for s in [path, pre, sep, post] {
+            self.str(s.as_bytes());
+        }
+        self.prog_str(Some(each));
+    }
+    /// Ends the build with [`HostError::NotFound`]: a case left to the guest.
+    pub fn fail(&mut self) {
+        self.prog.push(11);
+    }
+    /// Appends the part of the string at path between the first `from` and
+    /// the first `to` after it (empty: the start, the end) as a JSON string,
+    /// or with BUILD_TEXT as text, with BUILD_INNER without quotes.
+    pub fn cut(&mut self, src: u8, path: &str, flags: u8, from: &str, to: &str) {
+        self.prog.extend_from_slice(&[12, src, flags]);
+        for s in [path, from, to] {
+            self.str(s.as_bytes());
+        }
+    }
+}
+
 // Host-side unit tests of the parts that need no host (`make test-pdk-rust`).
 #[cfg(test)]
 mod tests {
