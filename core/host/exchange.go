@@ -107,6 +107,7 @@ type Exchange struct {
 	// (jsonbuild.go); nodesBuilt says they are there.
 	nodes      []jsonscan.Node
 	nodesBuilt bool
+	lastNode   int // the node json_build read the members of last
 
 	// Outcome of send_response / send_error in the last hook.
 	ShortStatus int

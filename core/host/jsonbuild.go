@@ -83,13 +83,27 @@ func (b *buildSource) Members(v gjson.Result, dst []jsonbuild.Member) []jsonbuil
 		return dst
 	}
 	if !ex.nodesBuilt {
-		ex.nodes, ex.nodesBuilt = jsonscan.Index(ex.Request, ex.nodes[:0]), true
+		ex.nodes, ex.nodesBuilt, ex.lastNode = jsonscan.Index(ex.Request, ex.nodes[:0]), true, 0
 	}
 	nodes := ex.nodes
-	k, found := sort.Find(len(nodes), func(i int) int { return off - int(nodes[i].Start) })
+	// A program reads values mostly in document order: the next sibling
+	// of the last one (the next message) or its first child (its content)
+	// before a search.
+	k, found := -1, false
+	if last := ex.lastNode; last < len(nodes) {
+		if next := int(nodes[last].Next); next >= 0 && int(nodes[next].Start) == off {
+			k, found = next, true
+		} else if last+1 < len(nodes) && int(nodes[last+1].Start) == off {
+			k, found = last+1, true
+		}
+	}
+	if !found {
+		k, found = sort.Find(len(nodes), func(i int) int { return off - int(nodes[i].Start) })
+	}
 	if !found || int(nodes[k].End)-off != len(v.Raw) {
 		return dst
 	}
+	ex.lastNode = k
 	body := ex.Request
 	for c := int32(k + 1); int(c) < len(nodes) && nodes[c].Parent == int32(k); c = nodes[c].Next {
 		n := &nodes[c]

@@ -188,8 +188,28 @@ func Value(raw string) gjson.Result {
 		return gjson.Result{Type: gjson.JSON, Raw: raw}
 	case raw[0] == '"' && len(raw) >= 2 && strings.IndexByte(raw, '\\') < 0:
 		return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
+	case raw[0] == '"':
+		// Escapes: the text is unescaped only when it is used (text); most
+		// values are copied raw or only looked at for their kind.
+		return gjson.Result{Type: gjson.String, Raw: raw}
 	}
 	return gjson.Parse(raw)
+}
+
+// text is a string value's text, unescaped now if Value left it escaped.
+func text(v gjson.Result) string {
+	if v.Str == "" && len(v.Raw) > 2 && v.Raw[0] == '"' {
+		return gjson.Parse(v.Raw).Str
+	}
+	return v.Str
+}
+
+// emptyString reports whether a string value is "".
+func emptyString(v gjson.Result) bool {
+	if v.Raw != "" {
+		return len(v.Raw) == 2
+	}
+	return v.Str == ""
 }
 
 // GJSONMembers is Source.Members with gjson alone.
@@ -607,10 +627,10 @@ func pick(v gjson.Result, flags byte, n int, subs []byte) []byte {
 			}
 		case v.Type != gjson.String:
 		case flags&SwitchPrefix != 0:
-			if strings.HasPrefix(v.Str, name) {
+			if strings.HasPrefix(text(v), name) {
 				k = i
 			}
-		case v.Str == name:
+		case text(v) == name:
 			k = i
 		}
 	}
@@ -693,20 +713,20 @@ func cut(v gjson.Result, from, to string) (string, bool) {
 	if v.Type != gjson.String {
 		return "", false
 	}
-	text := v.Str
-	i := strings.Index(text, from)
+	t := text(v)
+	i := strings.Index(t, from)
 	if i < 0 {
 		return "", false
 	}
-	text = text[i+len(from):]
+	t = t[i+len(from):]
 	if to != "" {
-		j := strings.Index(text, to)
+		j := strings.Index(t, to)
 		if j < 0 {
 			return "", false
 		}
-		text = text[:j]
+		t = t[:j]
 	}
-	return text, true
+	return t, true
 }
 
 // each appends, for each element of arr, each sub's value or kind and sep.
@@ -755,7 +775,7 @@ func code(v gjson.Result, names []byte) byte {
 		} else {
 			names = nil
 		}
-		if view(name) == v.Str {
+		if view(name) == text(v) {
 			return k
 		}
 		k++
@@ -764,13 +784,13 @@ func code(v gjson.Result, names []byte) byte {
 }
 
 func absent(v gjson.Result, flags byte) bool {
-	return !v.Exists() || v.Type == gjson.Null || flags&EmptyAbsent != 0 && v.Type == gjson.String && v.Str == ""
+	return !v.Exists() || v.Type == gjson.Null || flags&EmptyAbsent != 0 && v.Type == gjson.String && emptyString(v)
 }
 
 func appendValue(out []byte, v gjson.Result, flags byte) []byte {
 	switch {
 	case v.Type == gjson.String && flags&Text != 0:
-		return append(out, v.Str...)
+		return append(out, text(v)...)
 	case v.Type == gjson.String && flags&Inner != 0 && len(v.Raw) >= 2:
 		return append(out, v.Raw[1:len(v.Raw)-1]...)
 	case flags&AsArray != 0 && !v.IsArray():
@@ -792,7 +812,7 @@ func Kind(v gjson.Result) byte {
 		return KindTrue
 	case v.Type == gjson.Number:
 		return KindNumber
-	case v.Type == gjson.String && v.Str == "":
+	case v.Type == gjson.String && emptyString(v):
 		return KindEmptyString
 	case v.Type == gjson.String:
 		return KindString

@@ -11,7 +11,7 @@ import (
 
 // doc is object 0; object 1 is not available (-2).
 const doc = `{"model":"m","n":null,"e":"","s":"a\"b","max_tokens":7,"stop":"x","tags":["p","q"],
-"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url"}]},{"role":"tool"},{"role":"robot","content":3,"fn":{"name":"g","deep":{"k":[1,2]},"s":"x"}}]}`
+"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url"}]},{"role":"tool"},{"role":"robot","content":3,"fn":{"name":"g","deep":{"k":[1,2]},"s":"x","esc":"a\nb","empty":""}}]}`
 
 type source struct{}
 
@@ -98,6 +98,9 @@ func TestRun(t *testing.T) {
 		{"too large", prog(lit, "12345", lit, "6"), 5, "", jsonbuild.TooLarge},
 		{"nested paths", prog(base, byte(0), uint32(3), "messages", cp, b, byte(0), "fn.name", cp, b, byte(0), "fn.deep.k", cp, b, byte(0), "fn.deep.k.1",
 			cp, b, byte(0), "fn.s.x", cp, b, byte(0), "fn.nope.x", cp, b, byte(0), "fn.deep", cp, b, byte(0), "fn.name|@this"), 0, `"g"[1,2]2{"k":[1,2]}"g"`, 0},
+		{"escaped members unescaped on use", prog(base, byte(0), uint32(3), "messages", item, b, none, "fn", kind, it, "esc", kind, it, "empty",
+			cp, it, byte(0), "esc", cp, it, jsonbuild.Text, "esc", cut, it, jsonbuild.Text, "esc", "a", "", sw, it, byte(0), "esc", byte(1), "a\nb", prog(lit, "no"), prog(lit, "yes"),
+			cpOr, it, jsonbuild.EmptyAbsent, "empty", "", "", "absent"), 0, "se\"a\\nb\"a\nb\nbyesabsent", 0},
 		// Templates.
 		{"switch on text", prog(base, byte(0), uint32(1), "messages", sw, b, byte(0), "role", byte(2), "system", "user", prog(lit, "O"), prog(lit, "S"), prog(lit, "U")), 0, `U`, 0},
 		{"switch, none matches", prog(sw, byte(0), byte(0), "model", byte(1), "x", prog(lit, "none"), prog(lit, "x")), 0, `none`, 0},
