@@ -57,7 +57,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/wasmgate/wasmgate/pdk/go/internal/jsonenc"
+	"github.com/wasmgate/wasmgate/pdk/go/jsonenc"
 )
 
 // Opcodes.
