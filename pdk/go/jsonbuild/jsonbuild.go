@@ -79,6 +79,12 @@ const (
 // MaxDepth is how deeply OpSwitch, OpGroup and OpMap may nest.
 const MaxDepth = 8
 
+// MaxSteps bounds the work of one run: instructions run, and elements each
+// OpMap reads. Nested maps that write nothing could otherwise
+// keep the host busy far beyond any output limit; a run over it fails with
+// TooLarge. (A request of 100 000 messages takes about 2 million.)
+const MaxSteps = 1 << 22
+
 // Flags of OpSwitch: how the value is matched against the names.
 const (
 	// SwitchKind matches the first name that contains the value's kind
@@ -236,9 +242,10 @@ type Runner struct {
 	arrays [2]array
 	next   int
 
-	// The run: its source, where its output starts and its limit.
-	src        Source
-	start, max int
+	// The run: its source, where its output starts, its limit and the
+	// steps it has left (MaxSteps).
+	src               Source
+	start, max, steps int
 	// cur are the scopes SrcBase and SrcItem paths are relative to: base
 	// and item, or the element of the OpMap that runs.
 	cur [2]*scope
@@ -419,7 +426,7 @@ func (r *Runner) Run(dst, prog []byte, max int, src Source) ([]byte, int32) {
 	for k := range r.arrays {
 		r.arrays[k].raw = ""
 	}
-	r.src, r.start, r.max = src, len(dst), max
+	r.src, r.start, r.max, r.steps = src, len(dst), max, MaxSteps
 	out, code := r.exec(dst, prog, 0)
 	r.src = nil
 	if code != 0 {
@@ -434,6 +441,9 @@ func (r *Runner) exec(out, prog []byte, depth int) ([]byte, int32) {
 	rd := reader{b: prog}
 	skip := false
 	for len(rd.b) > 0 {
+		if r.steps--; r.steps < 0 {
+			return out, TooLarge
+		}
 		op := rd.byte()
 		var src, flags byte
 		var path, pre, post, def, subs, sep []byte
@@ -685,6 +695,9 @@ func (r *Runner) mapEach(out []byte, arr gjson.Result, src byte, pre, sep, post,
 	}
 	f := &r.frames[depth]
 	f.elems = r.src.Members(arr, f.elems[:0])
+	if r.steps -= len(f.elems); r.steps < 0 {
+		return out, TooLarge
+	}
 	which := 0
 	if src >= SrcNext {
 		which = 1

@@ -2,6 +2,7 @@ package jsonbuild_test
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -15,7 +16,13 @@ const doc = `{"model":"m","n":null,"e":"","s":"a\"b","max_tokens":7,"stop":"x","
 
 type source struct{}
 
+// big is object 2: an array of 100 elements.
+var big = `{"a":[` + strings.Repeat("0,", 99) + `0]}`
+
 func (source) Lookup(obj uint32, path string) (gjson.Result, int32) {
+	if obj == 2 {
+		return gjson.Get(big, path), 0
+	}
 	if obj != 0 {
 		return gjson.Result{}, -2
 	}
@@ -120,6 +127,8 @@ func TestRun(t *testing.T) {
 		{"fail", prog(lit, "x", fail), 0, "", jsonbuild.NotFound},
 		{"fail in a template", prog(mp, byte(0), "messages", "", "", "", prog(sw, b, byte(0), "role", byte(1), "robot", "", prog(fail))), 0, "", jsonbuild.NotFound},
 		{"too deep", nest(jsonbuild.MaxDepth + 1), 0, "", jsonbuild.Invalid},
+		{"too much work", prog(mp, byte(2), "a", "", "", "", prog(mp, byte(2), "a", "", "", "", prog(mp, byte(2), "a", "", "", "", prog(mp, byte(2), "a", "", "", "", "")))), 0, "", jsonbuild.TooLarge},
+		{"work within bounds", prog(mp, byte(2), "a", "", "", "", prog(mp, byte(2), "a", "", "", "", prog(mp, byte(2), "a", "", "", "", ""))), 0, "", 0},
 		{"deep enough", nest(jsonbuild.MaxDepth), 0, "x", 0},
 		{"cut", prog(cut, byte(0), byte(0), "s", "", "", cut, byte(0), jsonbuild.Text, "s", "a", "", cut, byte(0), jsonbuild.Inner, "s", "", "b"), 0, `"a\"b""ba\"`, 0},
 		{"cut not found", prog(cut, byte(0), byte(0), "s", "x", "", cut, byte(0), byte(0), "s", "", "x", cut, byte(0), byte(0), "max_tokens", "", ""), 0, ``, 0},
