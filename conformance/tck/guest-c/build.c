@@ -76,9 +76,42 @@ static void kinds(void) {
 	wg_builder_free(&item);
 }
 
+/* The templates (opcodes 8-12): a map over the messages with a switch per
+ * role, a group, prev and next, cut, and fail. */
+static void templates(void) {
+	wg_builder fail = {0}, system = {0}, next = {0}, said = {0}, nope = {0}, q = {0}, obj = {0}, say = {0};
+	wg_builder kind = {0}, prefix = {0}, user = {0}, role = {0}, t = {0}, only = {0};
+	wg_build_fail(&fail);
+	wg_build_lit(&system, "S:");
+	wg_build_kind(&system, WG_BUILD_PREV, "role");
+	wg_build_cut(&system, WG_BUILD_BASE, "content", WG_BUILD_TEXT, "be ", "");
+	wg_build_kind(&next, WG_BUILD_NEXT, "role");
+	wg_build_cut(&said, WG_BUILD_BASE, "content", 0, "say ", "");
+	wg_build_copy(&nope, WG_BUILD_BASE, "nope", 0);
+	wg_build_lit(&q, "?");
+	wg_build_lit(&obj, "obj");
+	wg_build_lit(&say, "say");
+	const char *ao[] = {"ao"}, *sayn[] = {"say"}, *roles[] = {"system", "user"}, *users[] = {"user"};
+	const wg_builder *objs[] = {&obj}, *says[] = {&say}, *per[] = {&system, &user}, *none[] = {NULL};
+	wg_build_switch(&kind, WG_BUILD_BASE, "content", WG_SWITCH_KIND, &q, 1, ao, objs);
+	wg_build_switch(&prefix, WG_BUILD_BASE, "content", WG_SWITCH_PREFIX, NULL, 1, sayn, says);
+	const wg_builder *parts[] = {&next, &said, &nope, &kind, &prefix};
+	wg_build_group(&user, "<", "|", ">", 5, parts);
+	wg_build_switch(&role, WG_BUILD_BASE, "role", WG_SWITCH_TEXT, &fail, 2, roles, per);
+	wg_build_map(&t, WG_REQUEST, "messages", "[", ",", "]", &role);
+	value("wg_build templates", wg_build_output(&t), TCK_BUILD_TEMPLATES);
+	wg_build_switch(&only, WG_BUILD_BASE, "role", WG_SWITCH_TEXT, &fail, 1, users, none);
+	wg_builder_free(&t);
+	wg_build_map(&t, WG_REQUEST, "messages", "", "", "", &only);
+	code("wg_build_fail", wg_build(&t, WG_UPSTREAM_REQUEST), WG_ERR_NOT_FOUND);
+	wg_builder *all[] = {&fail, &system, &next, &said, &nope, &q, &obj, &say, &kind, &prefix, &user, &role, &t, &only};
+	for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) wg_builder_free(all[k]);
+}
+
 void request_build(void) {
 	shape();
 	body();
 	failures();
 	kinds();
+	templates();
 }

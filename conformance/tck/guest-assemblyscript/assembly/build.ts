@@ -1,8 +1,9 @@
 // json_build (pdk/ABI.md, "Building bodies") through Builder: a shape query
 // to the guest, a body built into the provider request, and its failures.
 import {
-  BUILD_BASE, BUILD_CODE, BUILD_ITEM, BUILD_KIND, BUILD_REQUIRED, BUILD_TEXT, Builder, ERR_INVALID, ERR_NOT_AVAILABLE,
-  ERR_NOT_FOUND, EachField, OBJ_REQUEST, OBJ_RESPONSE, OBJ_UPSTREAM_REQUEST, Request, upstream,
+  BUILD_BASE, BUILD_CODE, BUILD_ITEM, BUILD_KIND, BUILD_NEXT, BUILD_PREV, BUILD_REQUIRED, BUILD_TEXT, Builder, ERR_INVALID,
+  ERR_NOT_AVAILABLE, ERR_NOT_FOUND, EachField, OBJ_REQUEST, OBJ_RESPONSE, OBJ_UPSTREAM_REQUEST, Request, SWITCH_KIND,
+  SWITCH_PREFIX, SWITCH_TEXT, upstream,
 } from "../../../../pdk/assemblyscript/assembly";
 import { code, num, truth, value } from "./check";
 import * as fx from "./fixture";
@@ -84,4 +85,44 @@ export function requestBuild(req: Request): void {
   item.copy(BUILD_ITEM, "role", 0);
   item.copy(BUILD_BASE, "role", BUILD_TEXT);
   value("json_build with a base and an item", item.output(), '"system"user');
+  templates();
+}
+
+// templates: json_build's opcodes 8-12, a map over the messages with a
+// switch per role, a group, prev and next, cut, and fail.
+function templates(): void {
+  const fail = new Builder();
+  fail.fail();
+  const system = new Builder();
+  system.lit("S:");
+  system.kind(BUILD_PREV, "role");
+  system.cut(BUILD_BASE, "content", BUILD_TEXT, "be ", "");
+  const next = new Builder();
+  next.kind(BUILD_NEXT, "role");
+  const said = new Builder();
+  said.cut(BUILD_BASE, "content", 0, "say ", "");
+  const nope = new Builder();
+  nope.copy(BUILD_BASE, "nope", 0);
+  const q = new Builder();
+  q.lit("?");
+  const obj = new Builder();
+  obj.lit("obj");
+  const say = new Builder();
+  say.lit("say");
+  const kind = new Builder();
+  kind.switch(BUILD_BASE, "content", SWITCH_KIND, q, ["ao"], [obj]);
+  const prefix = new Builder();
+  prefix.switch(BUILD_BASE, "content", SWITCH_PREFIX, null, ["say"], [say]);
+  const user = new Builder();
+  user.group("<", "|", ">", [next, said, nope, kind, prefix]);
+  const role = new Builder();
+  role.switch(BUILD_BASE, "role", SWITCH_TEXT, fail, ["system", "user"], [system, user]);
+  const t = new Builder();
+  t.map(SRC_REQUEST, "messages", "[", ",", "]", role);
+  value("json_build templates", t.output(), fx.BuildTemplates);
+  const only = new Builder();
+  only.switch(BUILD_BASE, "role", SWITCH_TEXT, fail, ["user"], [null]);
+  const f = new Builder();
+  f.map(SRC_REQUEST, "messages", "", "", "", only);
+  code("json_build fail", f.build(OBJ_UPSTREAM_REQUEST), ERR_NOT_FOUND);
 }

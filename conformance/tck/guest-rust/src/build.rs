@@ -61,4 +61,39 @@ pub fn request(req: &Request) {
     b.kind(BUILD_ITEM, "content");
     b.kind(OBJ_REQUEST, r"n\.x");
     eq("json_build kinds", b.output(), Ok(vec![KIND_STRING, KIND_MISSING, KIND_STRING, KIND_NUMBER]));
+    templates(&up);
+}
+
+/// json_build's templates (opcodes 8-12): a map over the messages with a
+/// switch per role, a group, prev and next, cut, and fail.
+fn templates(up: &Object) {
+    let mut fail = Builder::new();
+    fail.fail();
+    let mut system = Builder::new();
+    system.lit("S:");
+    system.kind(BUILD_PREV, "role");
+    system.cut(BUILD_BASE, "content", BUILD_TEXT, "be ", "");
+    let (mut next, mut said, mut nope) = (Builder::new(), Builder::new(), Builder::new());
+    next.kind(BUILD_NEXT, "role");
+    said.cut(BUILD_BASE, "content", 0, "say ", "");
+    nope.copy(BUILD_BASE, "nope", 0);
+    let (mut q, mut obj, mut say) = (Builder::new(), Builder::new(), Builder::new());
+    q.lit("?");
+    obj.lit("obj");
+    say.lit("say");
+    let (mut kind, mut prefix) = (Builder::new(), Builder::new());
+    kind.switch(BUILD_BASE, "content", SWITCH_KIND, Some(&q), &[("ao", Some(&obj))]);
+    prefix.switch(BUILD_BASE, "content", SWITCH_PREFIX, None, &[("say", Some(&say))]);
+    let mut user = Builder::new();
+    user.group("<", "|", ">", &[&next, &said, &nope, &kind, &prefix]);
+    let mut role = Builder::new();
+    role.switch(BUILD_BASE, "role", SWITCH_TEXT, Some(&fail), &[("system", Some(&system)), ("user", Some(&user))]);
+    let mut t = Builder::new();
+    t.map(OBJ_REQUEST, "messages", "[", ",", "]", &role);
+    eq("json_build templates", t.output(), Ok(BUILD_TEMPLATES.as_bytes().to_vec()));
+    let mut only = Builder::new();
+    only.switch(BUILD_BASE, "role", SWITCH_TEXT, Some(&fail), &[("user", None)]);
+    t.reset();
+    t.map(OBJ_REQUEST, "messages", "", "", "", &only);
+    eq("json_build fail", t.build(up), Err(HostError::NotFound));
 }

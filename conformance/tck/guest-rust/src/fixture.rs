@@ -25,6 +25,7 @@ pub const REDACT_MASKED: &str = "mail [EMAIL_1] or \"[EMAIL_1]\", cc [EMAIL_2]";
 pub const REDACT_BLOCKED: &str = "{\"model\":\"tck-model\",\"messages\":[{\"role\":\"user\",\"content\":\"ssn 123-45-6789, ana@example.com\"}]}";
 pub const BUILD_BODY: &str = "{\"m\":\"tck-model\",\"u\":\"say \\\"hi\\\"\\n\",\"d\":1}";
 pub const BUILD_SHAPE: &str = "\x01s\x02s";
+pub const BUILD_TEMPLATES: &str = "[S:ubrief,<u|\"\\\"hi\\\"\\n\"|?|say>]";
 pub const MATCH_SPEC: &str = "{\"builtin\":[\"email\"],\"custom\":[{\"regex\":\"TCK-[0-9]{3}\"},{\"words\":[\"blue moon\"]}]}";
 pub const MATCH_REQUEST: &str = "{\"model\":\"tck-model\",\"messages\":[{\"role\":\"system\",\"content\":\"nothing to see\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"caf\\u00e9: ana@example.com\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://img.test/a.png\"}},{\"type\":\"text\",\"text\":\"ref TCK-042 \\u2192 Blue  Moon, bo@example.org\"}]},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"t1\",\"type\":\"function\",\"function\":{\"name\":\"mail\",\"arguments\":\"{\\\"to\\\":\\\"ana@example.com\\\"}\"}}]}],\"n.x\":1}";
 pub const MATCH_RESPONSE: &str = "{\"id\":\"r2\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Grüße, TCK-123\"},\"finish_reason\":\"stop\"}]}";
