@@ -315,6 +315,7 @@ func TestRequestWaysAgree(t *testing.T) {
 		{"assistant content a number", msgs(`{"role":"assistant","content":1}`), general},
 		{"audio part", msgs(`{"role":"user","content":[{"type":"input_audio"}]}`), general},
 		{"part without a type", msgs(`{"role":"user","content":[{"text":"x"}]}`), general},
+		{"part types with escapes", msgs(`{"role":"user","content":[{"type":"te\u0078t","text":"x"},{"type":"image\u005furl","image_url":{"url":"https://x/\"q\""}}]},{"role":"assistant","content":[{"type":"\u0074ext","text":"y"}]}`), fast},
 		{"tools and named choice", `{"model":"c","parallel_tool_calls":false,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"g","description":"d","parameters":{"type":"object"}}}],"tool_choice":{"type":"function","function":{"name":"g"}}}`, fast},
 		{"choice none without tools", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tool_choice":"none"}`, fast},
 		{"choice unknown", `{"model":"c","messages":[{"role":"robot"}],"tool_choice":"maybe"}`, general},

@@ -48,17 +48,24 @@ func partCode(name string) byte {
 }
 
 // parseNames appends the codes of a JSON array of plain strings (block
-// types: no escapes) to dst.
+// types) to dst. A name with an escape is left out: the caller, finding a
+// code missing, reads every name unescaped (as the templates match them).
 func parseNames(raw []byte, dst []byte, code func(string) byte) []byte {
 	for i := 0; i < len(raw); i++ {
 		if raw[i] != '"' {
 			continue
 		}
-		j := i + 1
+		j, esc := i+1, false
 		for j < len(raw) && raw[j] != '"' {
+			if raw[j] == '\\' {
+				esc = true
+				j++
+			}
 			j++
 		}
-		dst = append(dst, code(s(raw[i+1:j])))
+		if !esc {
+			dst = append(dst, code(s(raw[i+1:j])))
+		}
 		i = j
 	}
 	return dst
@@ -437,7 +444,7 @@ func (a *adapter) buildRequest(req *pdk.Request) (string, error) {
 			continue
 		}
 		np, start := max(atoi(v), 0), len(a.parts)
-		if a.parts = parseNames(types, a.parts, partCode); len(a.parts)-start != np { // a part without a type: find it
+		if a.parts = parseNames(types, a.parts, partCode); len(a.parts)-start != np { // a part without a plain type: find it
 			a.parts = a.parts[:start]
 			for j := 0; j < np; j++ {
 				a.tmp, _ = req.AppendString(a.tmp[:0], a.p2("messages", i, "content", j, "type"))
