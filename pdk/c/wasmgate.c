@@ -26,9 +26,6 @@ WG_IMPORT("send_error") int32_t wg_host_send_error(int32_t status, const char *t
 /* json_build (pdk/ABI.md, "Building bodies"). */
 WG_IMPORT("json_build") int32_t wg_host_json_build(int32_t obj, const unsigned char *prog, int32_t prog_len, char *buf, int32_t cap);
 
-#define FLAG_STRING 1
-#define FLAG_DELETE 2
-
 __attribute__((export_name("wasmgate_abi_version"))) int32_t wasmgate_abi_version(void) { return WG_ABI_VERSION; }
 
 /* The kinds of reads; read() calls the host twice when the first buffer is small. */
@@ -119,7 +116,7 @@ void wg_log(int level, const char *message) { wg_host_log(level, message, (int32
 static int status_of(int32_t r) { return r < 0 ? r : 0; }
 
 char *wg_get(int obj, const char *path) { return read_value(RD_JSON, obj, path, 0); }
-char *wg_get_string(int obj, const char *path) { return read_value(RD_JSON, obj, path, FLAG_STRING); }
+char *wg_get_string(int obj, const char *path) { return read_value(RD_JSON, obj, path, WG_FLAG_STRING); }
 
 int wg_get_int(int obj, const char *path, long long *out) {
 	char *v = wg_get(obj, path);
@@ -153,10 +150,10 @@ static int json_set(int obj, const char *path, int flags, const char *v, size_t 
 }
 
 int wg_set(int obj, const char *path, const char *raw) { return json_set(obj, path, 0, raw, strlen(raw)); }
-int wg_set_string(int obj, const char *path, const char *s) { return json_set(obj, path, FLAG_STRING, s, strlen(s)); }
-int wg_set_string_n(int obj, const char *path, const char *s, size_t len) { return json_set(obj, path, FLAG_STRING, s, len); }
+int wg_set_string(int obj, const char *path, const char *s) { return json_set(obj, path, WG_FLAG_STRING, s, strlen(s)); }
+int wg_set_string_n(int obj, const char *path, const char *s, size_t len) { return json_set(obj, path, WG_FLAG_STRING, s, len); }
 int wg_set_bool(int obj, const char *path, int v) { return wg_set(obj, path, v ? "true" : "false"); }
-int wg_delete(int obj, const char *path) { return json_set(obj, path, FLAG_DELETE, "", 0); }
+int wg_delete(int obj, const char *path) { return json_set(obj, path, WG_FLAG_DELETE, "", 0); }
 
 int wg_set_int(int obj, const char *path, long long v) {
 	char buf[24];
@@ -286,12 +283,15 @@ int wg_last_user_index(void) {
 char *wg_response_content(void) { return text_at(WG_RESPONSE, "choices.0.message.content"); }
 int wg_response_set_content(const char *s) { return wg_set_string(WG_RESPONSE, "choices.0.message.content", s); }
 
-int wg_response_status(void) {
-	char *s = wg_header(WG_RESPONSE, ":status");
+/* http_status is an object's ":status", or 0 if unknown. */
+static int http_status(int obj) {
+	char *s = wg_header(obj, WG_HEADER_STATUS);
 	int v = s ? atoi(s) : 0;
 	free(s);
 	return v;
 }
+
+int wg_response_status(void) { return http_status(WG_RESPONSE); }
 
 int wg_response_set_status(int status) {
 	char buf[12];
@@ -375,28 +375,37 @@ static char *unquote(const char *s, const char *end) {
 	return out;
 }
 
+/* next_member reads the member of an object at s (skip_ws(object) + 1 for the first, the result for the next):
+ * its key decoded (to free) in *key and its value [*v, *vend); NULL at the end of the object or on bad JSON. */
+static const char *next_member(const char *s, char **key, const char **v, const char **vend) {
+	s = skip_ws(s);
+	if (*s == ',') s = skip_ws(s + 1);
+	if (*s != '"') return NULL;
+	const char *kend = string_end(s);
+	if (!kend) return NULL;
+	const char *c = skip_ws(kend);
+	if (*c != ':') return NULL;
+	*v = skip_ws(c + 1);
+	*vend = value_end(*v);
+	if (!*vend || *vend == *v) return NULL; /* no value */
+	*key = unquote(s, kend);
+	return *key ? *vend : NULL;
+}
+
+/* members_of returns where the members of the object at s start, or NULL if s is no object. */
+static const char *members_of(const char *s) {
+	s = skip_ws(s);
+	return *s == '{' ? s + 1 : NULL;
+}
+
 /* find returns the start of key's value in the config object, and its end. */
 static const char *find(const char *config, const char *key, const char **vend) {
-	const char *s = skip_ws(config);
-	if (*s != '{') return NULL;
-	s = skip_ws(s + 1);
-	while (*s == '"') {
-		const char *kend = string_end(s);
-		if (!kend) return NULL;
-		char *k = unquote(s, kend);
-		int match = k && strcmp(k, key) == 0;
+	const char *s = members_of(config), *v;
+	char *k;
+	while (s && (s = next_member(s, &k, &v, vend))) {
+		int match = strcmp(k, key) == 0;
 		free(k);
-		s = skip_ws(kend);
-		if (*s != ':') return NULL;
-		s = skip_ws(s + 1);
-		const char *e = value_end(s);
-		if (!e) return NULL;
-		if (match) {
-			*vend = e;
-			return s;
-		}
-		s = skip_ws(e);
-		if (*s == ',') s = skip_ws(s + 1);
+		if (match) return v;
 	}
 	return NULL;
 }
@@ -772,4 +781,475 @@ void wg_build_cut(wg_builder *b, int src, const char *path, int flags, const cha
 	build_str(b, path);
 	build_str(b, from);
 	build_str(b, to);
+}
+
+/* Helpers for parity with pdk/go (pdk/PARITY.md). */
+
+/* A string grown by appending; oom is set once an allocation failed. */
+typedef struct {
+	char *p;
+	size_t len, cap;
+	int oom;
+} sbuf;
+
+static void sb_add_n(sbuf *b, const char *s, size_t n) {
+	if (b->oom) return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 128;
+		while (cap < b->len + n + 1) cap *= 2;
+		char *grown = realloc(b->p, cap);
+		if (!grown) {
+			b->oom = 1;
+			return;
+		}
+		b->p = grown;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void sb_add(sbuf *b, const char *s) { sb_add_n(b, s, strlen(s)); }
+
+/* sb_quote appends s as a JSON string literal. */
+static void sb_quote(sbuf *b, const char *s) {
+	char *q = wg_json_string(s);
+	if (!q) b->oom = 1;
+	else sb_add(b, q);
+	free(q);
+}
+
+/* sb_done returns the string, or NULL (freeing it) when an allocation failed. */
+static char *sb_done(sbuf *b) {
+	if (b->oom || !b->p) {
+		free(b->p);
+		return b->oom ? NULL : calloc(1, 1);
+	}
+	return b->p;
+}
+
+int wg_size(int obj, const char *path) { return wg_host_json_get(obj, path, (int32_t)strlen(path), 0, NULL, 0); }
+
+/* or_empty returns s, or a new "" when s is NULL. */
+static char *or_empty(char *s) { return s ? s : calloc(1, 1); }
+
+wg_message *wg_messages(int *n) {
+	int c = wg_message_count();
+	char **texts = calloc((size_t)(2 * c + 1), sizeof *texts);
+	size_t size = sizeof(wg_message) * (size_t)c;
+	int ok = texts != NULL;
+	for (int i = 0; ok && i < c; i++) {
+		texts[2 * i] = or_empty(wg_message_role(i));
+		texts[2 * i + 1] = or_empty(wg_message_content(i));
+		ok = texts[2 * i] && texts[2 * i + 1];
+		if (ok) size += strlen(texts[2 * i]) + strlen(texts[2 * i + 1]) + 2;
+	}
+	wg_message *out = ok ? malloc(size ? size : 1) : NULL;
+	if (out) {
+		char *strs = (char *)(out + c);
+		for (int i = 0; i < 2 * c; i++) {
+			size_t len = strlen(texts[i]) + 1;
+			memcpy(strs, texts[i], len);
+			if (i % 2 == 0) out[i / 2].role = strs;
+			else out[i / 2].content = strs;
+			strs += len;
+		}
+	}
+	if (texts)
+		for (int i = 0; i < 2 * c; i++) free(texts[i]);
+	free(texts);
+	*n = out ? c : WG_ERR_TOO_LARGE;
+	return out;
+}
+
+char *wg_last_user_message(int *index) {
+	*index = wg_last_user_index();
+	return *index < 0 ? NULL : or_empty(wg_message_content(*index));
+}
+
+int wg_set_response_header(const char *name, const char *value) { return wg_set_header(WG_RESPONSE, name, value); }
+
+int wg_chunk_finishes(const char *path) {
+	if (strncmp(path, "choices.", 8) != 0) return 0;
+	size_t digits = strspn(path + 8, "0123456789");
+	if (digits == 0) return 0;
+	char p[64];
+	if (digits > 20) return 0; /* no index that long exists */
+	snprintf(p, sizeof p, "choices.%.*s.finish_reason", (int)digits, path + 8);
+	char *r = wg_get(WG_CHUNK, p);
+	int done = r && strcmp(r, "null") != 0;
+	free(r);
+	return done;
+}
+
+char *wg_upstream_url(void) { return or_empty(wg_header(WG_UPSTREAM_REQUEST, WG_HEADER_URL)); }
+int wg_upstream_set_url(const char *url) { return wg_set_header(WG_UPSTREAM_REQUEST, WG_HEADER_URL, url); }
+
+char *wg_upstream_method(void) {
+	char *m = wg_header(WG_UPSTREAM_REQUEST, WG_HEADER_METHOD);
+	return m ? m : strdup("POST");
+}
+
+int wg_upstream_set_method(const char *method) { return wg_set_header(WG_UPSTREAM_REQUEST, WG_HEADER_METHOD, method); }
+int wg_upstream_status(void) { return http_status(WG_UPSTREAM_RESPONSE); }
+
+/* list_push appends s (taken) to a NULL-terminated list of *n; 0 when out of memory (s and the list freed). */
+static int list_push(char ***list, size_t *n, char *s) {
+	char **grown = s ? realloc(*list, (*n + 2) * sizeof **list) : NULL;
+	if (!grown) {
+		free(s);
+		wg_free_strings(*list);
+		*list = NULL;
+		return 0;
+	}
+	grown[(*n)++] = s;
+	grown[*n] = NULL;
+	*list = grown;
+	return 1;
+}
+
+char **wg_config_keys(const char *config) {
+	const char *s = members_of(config), *v, *vend;
+	if (!s) return NULL;
+	size_t n = 0;
+	char **list = calloc(1, sizeof *list), *k;
+	while (list && (s = next_member(s, &k, &v, &vend))) {
+		if (!list_push(&list, &n, k)) return NULL;
+	}
+	return list;
+}
+
+char **wg_config_string_map(const char *config, const char *key) {
+	const char *end, *obj = find(config, key, &end), *v, *vend;
+	const char *s = obj ? members_of(obj) : NULL;
+	if (!s) return NULL;
+	size_t n = 0;
+	char **list = calloc(1, sizeof *list), *k;
+	while (list && (s = next_member(s, &k, &v, &vend))) {
+		if (*v != '"') { /* not a string */
+			free(k);
+			wg_free_strings(list);
+			return NULL;
+		}
+		if (!list_push(&list, &n, k) || !list_push(&list, &n, unquote(v, vend))) return NULL;
+	}
+	return list;
+}
+
+/* space_len is the length of the white space (Go's unicode.IsSpace, in UTF-8) at s, or 0. */
+static size_t space_len(const unsigned char *s) {
+	if (*s == ' ' || (*s >= '\t' && *s <= '\r')) return 1;
+	if (s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0)) return 2;
+	if (s[0] == 0xE1 && s[1] == 0x9A && s[2] == 0x80) return 3;                /* U+1680 */
+	if (s[0] == 0xE2 && s[1] == 0x80 && (s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF))
+		return s[2] >= 0x80 ? 3 : 0;                                          /* U+2000-200A, 2028, 2029, 202F */
+	if (s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) return 3;                /* U+205F */
+	if (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) return 3;                /* U+3000 */
+	return 0;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(**(char *const *const *)a, **(char *const *const *)b); }
+
+char **wg_header_list(char *const *pairs) {
+	size_t n = 0;
+	while (pairs[2 * n] && pairs[2 * n + 1]) n++;
+	char **out = calloc(2 * n + 1, sizeof *out);
+	char ***order = calloc(n + 1, sizeof *order); /* the pairs of out, to sort by name */
+	int ok = out && order;
+	for (size_t i = 0; ok && i < n; i++) {
+		const char *name = pairs[2 * i], *end;
+		size_t sp;
+		while ((sp = space_len((const unsigned char *)name))) name += sp;
+		end = name;
+		for (const char *c = name; *c;) {
+			sp = space_len((const unsigned char *)c);
+			c += sp ? sp : 1;
+			if (!sp) end = c;
+		}
+		out[2 * i] = malloc((size_t)(end - name) + 1);
+		out[2 * i + 1] = strdup(pairs[2 * i + 1]);
+		ok = out[2 * i] && out[2 * i + 1] && end > name && *name != ':';
+		for (size_t k = 0; out[2 * i] && k < (size_t)(end - name); k++) {
+			char c = name[k];
+			out[2 * i][k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		}
+		if (out[2 * i]) out[2 * i][end - name] = 0;
+		order[i] = &out[2 * i];
+	}
+	char **sorted = ok ? calloc(2 * n + 1, sizeof *sorted) : NULL;
+	if (sorted) {
+		qsort(order, n, sizeof *order, by_name);
+		for (size_t i = 0; i < n; i++) {
+			sorted[2 * i] = order[i][0];
+			sorted[2 * i + 1] = order[i][1];
+		}
+		free(out);
+		out = sorted;
+	} else {
+		if (out)
+			for (size_t i = 0; i < 2 * n; i++) free(out[i]);
+		free(out);
+		out = NULL;
+	}
+	free(order);
+	return out;
+}
+
+int wg_match(const char *p, const char *s) {
+	const char *star = strchr(p, '*');
+	if (!star) return strcmp(p, s) == 0;
+	size_t pre = (size_t)(star - p);
+	if (strncmp(s, p, pre) != 0) return 0;
+	s += pre;
+	p = star + 1;
+	for (;;) {
+		const char *next = strchr(p, '*');
+		size_t lit = next ? (size_t)(next - p) : strlen(p), sl = strlen(s);
+		if (!next) return sl >= lit && memcmp(s + sl - lit, p, lit) == 0; /* the last literal is anchored at the end */
+		const char *i = s;
+		while (*i && strncmp(i, p, lit) != 0) i++;
+		if (strncmp(i, p, lit) != 0) return 0;
+		s = i + lit;
+		p = next + 1;
+	}
+}
+
+void wg_builder_reset(wg_builder *b) { b->len = 0; }
+
+char *wg_append_target(char *list, const wg_target *t) {
+	sbuf b = {list, list ? strlen(list) : 0, list ? strlen(list) + 1 : 0, 0};
+	if (b.len) sb_add(&b, ",");
+	sb_add(&b, t->provider);
+	sb_add(&b, "/");
+	sb_add(&b, t->model);
+	if (t->key && *t->key) {
+		sb_add(&b, "#");
+		sb_add(&b, t->key);
+	}
+	return sb_done(&b);
+}
+
+int wg_set_targets(const char *list) { return wg_set_attr(WG_ATTR_TARGETS, list); }
+
+int wg_provider_stat_available(const wg_provider_stat *s) { return s->healthy && strcmp(s->breaker, "open") != 0; }
+
+/* parse_i64 parses n bytes of a decimal integer with an optional sign, as Go's strconv.ParseInt(s, 10, 64). */
+static int parse_i64(const char *s, size_t n, int64_t *out) {
+	size_t i = 0;
+	int neg = n > 0 && s[0] == '-';
+	if (n > 0 && (s[0] == '-' || s[0] == '+')) i = 1;
+	if (i >= n) return 0;
+	uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9') return 0;
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (v > (limit - d) / 10) return 0;
+		v = v * 10 + d;
+	}
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 1;
+}
+
+wg_provider_stat *wg_parse_provider_stats(const char *text, int *n) {
+	size_t lines = 1, len = strlen(text);
+	for (const char *c = text; *c; c++) lines += *c == '\n';
+	/* The strings take at most the text's bytes plus three NULs a line. */
+	wg_provider_stat *out = malloc(sizeof *out * lines + len + 3 * lines);
+	*n = 0;
+	if (!out) {
+		*n = WG_ERR_TOO_LARGE;
+		return NULL;
+	}
+	char *strs = (char *)(out + lines);
+	for (const char *line = text; line; ) {
+		const char *eol = strchr(line, '\n'), *end = eol ? eol : line + strlen(line);
+		const char *f[7];
+		size_t fl[7], nf = 0;
+		for (const char *c = line; c < end && nf < 7;) {
+			size_t sp = space_len((const unsigned char *)c);
+			if (sp) {
+				c += sp;
+				continue;
+			}
+			f[nf] = c;
+			while (c < end && !space_len((const unsigned char *)c)) c++;
+			fl[nf] = (size_t)(c - f[nf]);
+			nf++;
+		}
+		line = eol ? eol + 1 : NULL;
+		int64_t lat, ppm, req;
+		if (nf < 7 || !parse_i64(f[4], fl[4], &lat) || !parse_i64(f[5], fl[5], &ppm) || !parse_i64(f[6], fl[6], &req)) continue;
+		wg_provider_stat *s = &out[(*n)++];
+		const char **dst[3] = {&s->provider, &s->key, &s->breaker};
+		const int which[3] = {0, 1, 3};
+		for (int k = 0; k < 3; k++) {
+			memcpy(strs, f[which[k]], fl[which[k]]);
+			strs[fl[which[k]]] = 0;
+			*dst[k] = strs;
+			strs += fl[which[k]] + 1;
+		}
+		s->healthy = fl[2] == 1 && f[2][0] == '1';
+		s->latency_us = lat;
+		s->error_rate = (double)ppm / 1e6;
+		s->requests = req;
+	}
+	return out;
+}
+
+wg_provider_stat *wg_provider_stat_list(int *n) {
+	char *text = wg_provider_stats();
+	if (!text) {
+		*n = last_error;
+		return NULL;
+	}
+	wg_provider_stat *out = wg_parse_provider_stats(text, n);
+	free(text);
+	return out;
+}
+
+static const char *const kind_names[] = {"email", "phone", "card", "iban", "ssn", "ipv4", "ipv6", "api_key", "jwt", NULL};
+
+const char *const *wg_builtin_kinds(void) { return kind_names; }
+
+char *wg_kind_name(int32_t kind) {
+	char buf[32];
+	if (kind >= WG_KIND_EMAIL && kind <= WG_KIND_JWT) return strdup(kind_names[kind - 1]);
+	if (kind >= WG_KIND_CUSTOM) snprintf(buf, sizeof buf, "custom_%d", (int)(kind - WG_KIND_CUSTOM));
+	else snprintf(buf, sizeof buf, "kind_%d", (int)kind);
+	return strdup(buf);
+}
+
+int32_t wg_parse_kind(const char *s) {
+	for (int32_t k = 0; kind_names[k]; k++)
+		if (strcmp(kind_names[k], s) == 0) return k + 1;
+	return 0;
+}
+
+/* sb_strings appends "name":["a","b"] for a non-empty NULL-terminated list, with a comma before it unless first. */
+static void sb_strings(sbuf *b, const char *name, const char *const *list) {
+	if (!list || !list[0]) return;
+	if (b->len > 1) sb_add(b, ",");
+	sb_add(b, name);
+	sb_add(b, ":[");
+	for (int i = 0; list[i]; i++) {
+		if (i) sb_add(b, ",");
+		sb_quote(b, list[i]);
+	}
+	sb_add(b, "]");
+}
+
+char *wg_match_spec_json(const wg_match_spec *spec) {
+	sbuf b = {0};
+	sb_add(&b, "{");
+	sb_strings(&b, "\"builtin\"", spec->builtin);
+	if (spec->n_custom > 0) {
+		sb_add(&b, b.len > 1 ? ",\"custom\":[" : "\"custom\":[");
+		for (int i = 0; i < spec->n_custom; i++) {
+			const wg_match_pattern *p = &spec->custom[i];
+			sbuf f = {0};
+			sb_add(&f, "{");
+			if (p->regex && *p->regex) {
+				sb_add(&f, "\"regex\":");
+				sb_quote(&f, p->regex);
+			}
+			sb_strings(&f, "\"words\"", p->words);
+			if (p->case_sensitive) sb_add(&f, f.len > 1 ? ",\"case_sensitive\":true" : "\"case_sensitive\":true");
+			sb_add(&f, "}");
+			if (i) sb_add(&b, ",");
+			if (f.oom) b.oom = 1;
+			else sb_add(&b, f.p);
+			free(f.p);
+		}
+		sb_add(&b, "]");
+	}
+	const wg_redact_spec *r = spec->redact;
+	if (r) {
+		sb_add(&b, b.len > 1 ? ",\"redact\":{\"rules\":" : "\"redact\":{\"rules\":");
+		sb_add(&b, r->rules ? "[" : "null"); /* as Go encodes a nil slice */
+		for (int i = 0; r->rules && i < r->n_rules; i++) {
+			sb_add(&b, i ? ",{\"kind\":" : "{\"kind\":");
+			sb_quote(&b, r->rules[i].kind);
+			sb_add(&b, ",\"action\":");
+			sb_quote(&b, r->rules[i].action);
+			sb_add(&b, ",\"label\":");
+			sb_quote(&b, r->rules[i].label);
+			sb_add(&b, "}");
+		}
+		if (r->rules) sb_add(&b, "]");
+		if (r->hash_key && *r->hash_key) {
+			sb_add(&b, ",\"hash_key\":");
+			sb_quote(&b, r->hash_key);
+		}
+		sb_add(&b, "}");
+	}
+	sb_add(&b, "}");
+	return sb_done(&b);
+}
+
+int wg_compile_matcher(const wg_match_spec *spec) {
+	char *json = wg_match_spec_json(spec);
+	if (!json) return WG_ERR_TOO_LARGE;
+	int id = wg_match_compile(json);
+	free(json);
+	return id;
+}
+
+/* decode_redaction reads a report in the layout of pdk/ABI.md ("match_redact"): blocked, the count of kind
+ * counts and each (kind, count), the count of pairs and each placeholder and value (a length and the bytes),
+ * little-endian u32s. With out NULL it only checks the layout and sums the pairs' bytes in *bytes. */
+static int decode_redaction(const unsigned char *b, uint32_t n, wg_redaction *out, size_t *bytes) {
+	uint32_t i = 0;
+	if (n < 8) return 0;
+	uint32_t blocked = le32(b), kinds = le32(b + 4);
+	i = 8;
+	if (kinds > (n - i) / 8) return 0;
+	wg_kind_count *counts = out ? (wg_kind_count *)(out + 1) : NULL;
+	for (uint32_t k = 0; k < kinds; k++, i += 8)
+		if (counts) counts[k] = (wg_kind_count){(int32_t)le32(b + i), (int32_t)le32(b + i + 4)};
+	if (n - i < 4) return 0;
+	uint32_t pairs = le32(b + i);
+	i += 4;
+	if (pairs > (n - i) / 8) return 0;
+	wg_pair *ps = out ? (wg_pair *)(counts + kinds) : NULL;
+	char *strs = out ? (char *)(ps + pairs) : NULL;
+	for (uint32_t k = 0; k < pairs; k++) {
+		for (int t = 0; t < 2; t++) {
+			if (n - i < 4) return 0;
+			uint32_t l = le32(b + i);
+			i += 4;
+			if (l > n - i) return 0;
+			if (out) {
+				memcpy(strs, b + i, l);
+				strs[l] = 0;
+				if (t == 0) ps[k].placeholder = strs, ps[k].placeholder_len = (int32_t)l;
+				else ps[k].value = strs, ps[k].value_len = (int32_t)l;
+				strs += l + 1;
+			} else *bytes += l + 1;
+			i += l;
+		}
+	}
+	if (i != n) return 0;
+	if (out) *out = (wg_redaction){(int32_t)blocked, (int32_t)kinds, counts, (int32_t)pairs, ps};
+	return 1;
+}
+
+wg_redaction *wg_decode_redaction(const char *report, int32_t len) {
+	const unsigned char *b = (const unsigned char *)report;
+	size_t bytes = 0;
+	if (len < 0 || !decode_redaction(b, (uint32_t)len, NULL, &bytes)) return NULL;
+	uint32_t kinds = le32(b + 4), pairs = le32(b + 8 + 8 * kinds);
+	wg_redaction *out = malloc(sizeof *out + sizeof(wg_kind_count) * kinds + sizeof(wg_pair) * pairs + bytes);
+	if (out) decode_redaction(b, (uint32_t)len, out, NULL);
+	return out;
+}
+
+wg_redaction *wg_redact(int obj, const char *path, int matcher) {
+	int32_t len = 0;
+	char *report = wg_match_redact(obj, path, matcher, &len);
+	if (!report) return NULL;
+	wg_redaction *r = wg_decode_redaction(report, len);
+	free(report);
+	if (!r) last_error = WG_ERR_INVALID;
+	return r;
 }

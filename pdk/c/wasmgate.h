@@ -14,9 +14,10 @@
  * whole body in the guest.
  *
  * Strings returned by this library are NUL-terminated, allocated with
- * malloc, and the caller's to free(); NULL means "not found" (or not
- * available: wg_last_error tells which). Functions returning int give 0 on
- * success or a WG_ERR_* code.
+ * malloc, and the caller's to free() (only wg_builtin_kinds' list is
+ * static); NULL means "not found" (or not available: wg_last_error tells
+ * which). Functions returning int give 0 on success or a WG_ERR_* code.
+ * pdk/PARITY.md maps every helper of pdk/go to its C equivalent.
  */
 #ifndef WASMGATE_H
 #define WASMGATE_H
@@ -26,10 +27,18 @@
 
 #define WG_ABI_VERSION 1
 
+/* The Wasm import module of the host functions (the library's imports name it). */
+#define WG_IMPORT_MODULE "wasmgate"
+
 /* Hook mask bits, returned by wg_plugin_init. */
 #define WG_HOOK_REQUEST  1
 #define WG_HOOK_RESPONSE 2
 #define WG_HOOK_CHUNK    4
+#define WG_HOOK_ALL      (WG_HOOK_REQUEST | WG_HOOK_RESPONSE | WG_HOOK_CHUNK)
+
+/* Flags of the json_get and json_set host functions (wg_get_string and wg_delete pass them). */
+#define WG_FLAG_STRING 1
+#define WG_FLAG_DELETE 2
 
 /* Actions a hook returns. */
 #define WG_CONTINUE 0
@@ -66,7 +75,9 @@ int wg_last_error(void);
 #define WG_LOG_WARN  2
 #define WG_LOG_ERROR 3
 
-/* Reserved attributes (read only). */
+/* Reserved attributes, set by the host and read only to plugins (except WG_ATTR_UPSTREAM_DONE, which an adapter
+ * sets in its chunk hook, and the routing attributes WG_ATTR_TARGETS and WG_ATTR_FALLBACK_ON below). */
+#define WG_ATTR_PREFIX           "wasmgate."
 #define WG_ATTR_REQUEST_ID       "wasmgate.request_id"
 #define WG_ATTR_ROUTE            "wasmgate.route"
 #define WG_ATTR_PIPELINE         "wasmgate.pipeline"
@@ -76,6 +87,18 @@ int wg_last_error(void);
 #define WG_ATTR_PROVIDER_URL     "wasmgate.provider.base_url"
 #define WG_ATTR_PROVIDER_MODEL   "wasmgate.provider.model"
 #define WG_ATTR_PROVIDER_API_KEY "wasmgate.provider.api_key"
+#define WG_ATTR_ENDPOINT         "wasmgate.endpoint"
+#define WG_ATTR_UPSTREAM_DONE    "wasmgate.upstream.done"
+#define WG_ATTR_KEY_ID           "wasmgate.key.id"
+#define WG_ATTR_KEY_TEAM         "wasmgate.key.team"
+#define WG_ATTR_KEY_USER         "wasmgate.key.user"
+/* Set by a cache plugin (hit, miss, ...); the host records it with the request's usage. */
+#define WG_ATTR_CACHE_STATUS     "cache.status"
+
+/* Pseudo-headers: the provider request's URL and method, a response's status. */
+#define WG_HEADER_URL    ":url"
+#define WG_HEADER_METHOD ":method"
+#define WG_HEADER_STATUS ":status"
 
 /* Define the hooks with these: WG_ON_REQUEST { ... return WG_CONTINUE; } */
 #define WG_ON_REQUEST  __attribute__((export_name("wasmgate_on_request"))) int32_t wasmgate_on_request(void)
@@ -169,6 +192,10 @@ char *wg_json_string(const char *s);
  * config, never request text or a secret), exported as wasmgate_plugin_events_total{plugin,event,label}.
  * 0, WG_ERR_INVALID for a bad name, label or delta, WG_ERR_TOO_LARGE for a new pair past the plugin's 64. */
 int wg_metric_add(const char *event, const char *label, int delta);
+/* Limits of wg_metric_add: bytes of an event name, bytes of a label value, distinct (event, label) pairs. */
+#define WG_METRIC_NAME_MAX   64
+#define WG_METRIC_LABEL_MAX  64
+#define WG_METRIC_SERIES_MAX 64
 
 /* match_compile and match_redact (pdk/ABI.md, "Redaction helper"). wg_match_compile compiles a matcher spec
  * (JSON) and returns its id (>= 0) or a WG_ERR_* code. wg_match_redact replaces the findings of a matcher with
@@ -291,5 +318,165 @@ void wg_build_map(wg_builder *b, int src, const char *path, const char *pre, con
 void wg_build_fail(wg_builder *b);
 /* The part of the string at path between the first from and the first to after it, as a JSON string (flags as copy). */
 void wg_build_cut(wg_builder *b, int src, const char *path, int flags, const char *from, const char *to);
+
+/*
+ * Helpers for parity with pdk/go (pdk/PARITY.md). Unless said otherwise, what they return is the caller's to
+ * free(), in one block (the structs and the strings they point to together).
+ */
+
+/* Objects and the request. */
+
+/* The length of the raw JSON text at path without reading it into the guest (pdk/go's Object.Size), or a
+ * WG_ERR_* code (WG_ERR_NOT_FOUND when there is none). */
+int wg_size(int obj, const char *path);
+
+/* One chat message: its role and its text (a string content, or the text parts joined). */
+typedef struct {
+	const char *role;
+	const char *content;
+} wg_message;
+/* Every message of the request, as wg_message_role and wg_message_content read them, *n of them, in one block
+ * to free(); NULL with *n the WG_ERR_* code on failure (0 messages is a block with *n 0). */
+wg_message *wg_messages(int *n);
+/* The text of the last message with role "user" and its index in *index; NULL with *index -1 if there is none. */
+char *wg_last_user_message(int *index);
+
+/* Sets a header of the answer the client gets, if the host has not sent the headers yet: from a request hook
+ * it applies to whatever answers the request (a short-circuit or the provider's), from a chunk hook to a stream
+ * whose headers are not sent yet (pdk/go's SetResponseHeader and Chunk.SetResponseHeader). */
+int wg_set_response_header(const char *name, const char *value);
+
+/* Whether this chunk ends the choice that a text field belongs to: path is a field's path ("choices.N...."),
+ * and the choice's finish_reason is set and not null. Plugins that hold text back flush it then. */
+int wg_chunk_finishes(const char *path);
+
+/* The provider request (adapters, request phase): its absolute URL (":url"; "" when unset) and its HTTP
+ * method (":method"; "POST" when unset), both to free; and the provider response's HTTP status (0 if unknown). */
+char *wg_upstream_url(void);
+int wg_upstream_set_url(const char *url);
+char *wg_upstream_method(void);
+int wg_upstream_set_method(const char *method);
+int wg_upstream_status(void);
+
+/* The top-level option names of a config in order, NULL-terminated (free with wg_free_strings; NULL if config
+ * is no JSON object): compare them with the options a plugin knows to refuse a misspelt one at load, as
+ * pdk/go's Config.UnmarshalStrict does. */
+char **wg_config_keys(const char *config);
+/* An object option whose values are all strings (a map of static headers, say) as a NULL-terminated list of
+ * name, value, name, value, ... (free with wg_free_strings); NULL if it is missing or not such an object. */
+char **wg_config_string_map(const char *config, const char *key);
+/* pdk/go's HeaderList: a list from wg_config_string_map as a new list of the same shape, sorted by name, names
+ * trimmed and lower-case, for adapters that add them to every provider request (free with wg_free_strings).
+ * NULL for an empty name or a pseudo-header (":url"), or out of memory. */
+char **wg_header_list(char *const *pairs);
+
+/* Whether s matches pattern, where "*" matches any run of bytes (including none, and "/") and every other byte
+ * matches itself: "gpt-4o*" matches "gpt-4o" and "gpt-4o-mini". */
+int wg_match(const char *pattern, const char *s);
+
+/* Building bodies: empties the program, keeping its memory, to build the next one (its length is b->len). */
+void wg_builder_reset(wg_builder *b);
+
+/* Routing (pdk/ABI.md, "Routing"): attributes a pipeline plugin may write in its request hook; the host reads
+ * them when it sends the request. */
+/* The ordered list of targets the host tries: "provider/model[#key],..." (wg_append_target). */
+#define WG_ATTR_TARGETS     "wasmgate.targets"
+/* Which failures move to the next target: "429,5xx,timeout,connect". */
+#define WG_ATTR_FALLBACK_ON "wasmgate.fallback_on"
+
+/* One place the host may send a request: a provider, the model name the provider gets, and a key id of the
+ * provider (NULL or "" lets the host choose). */
+typedef struct {
+	const char *provider;
+	const char *model;
+	const char *key;
+} wg_target;
+/* Appends t in the WG_ATTR_TARGETS form "provider/model[#key]" to list (a string from malloc, or NULL for an
+ * empty one), after a comma when list is not empty, and returns the grown list (list itself is then no longer
+ * valid); NULL when out of memory, with list freed. */
+char *wg_append_target(char *list, const wg_target *t);
+/* Sets WG_ATTR_TARGETS to a list built with wg_append_target. */
+int wg_set_targets(const char *list);
+
+/* What the host knows of one provider key right now: healthy is 0 while the provider's health check keeps it
+ * out of rotation; breaker "closed", "half_open" or "open"; latency_us the mean latency in microseconds over
+ * the statistics window, error_rate the share of failed requests (0..1), requests how many the window holds. */
+typedef struct {
+	const char *provider;
+	const char *key; /* key id ("default" for a provider with one api_key) */
+	int healthy;
+	const char *breaker;
+	int64_t latency_us;
+	double error_rate;
+	int64_t requests;
+} wg_provider_stat;
+/* Whether the host would send to this key now: healthy and its breaker not open. */
+int wg_provider_stat_available(const wg_provider_stat *s);
+/* Parses the provider_stats text (one line a key: "provider key healthy breaker latency_us error_ppm
+ * requests", fields separated by white space); lines it cannot read are skipped, and fields past these seven
+ * (which later hosts may add) are ignored. Returns *n stats in one block to free (never NULL but out of memory). */
+wg_provider_stat *wg_parse_provider_stats(const char *text, int *n);
+/* wg_provider_stats parsed (request hook): NULL with *n the WG_ERR_* code (WG_ERR_NOT_FOUND without
+ * statistics, WG_ERR_NOT_AVAILABLE outside the request hook). */
+wg_provider_stat *wg_provider_stat_list(int *n);
+
+/* Kinds of findings by name (pdk/go's Kind.String, ParseKind, BuiltinKinds). */
+/* "email", ..., "jwt"; "custom_<i>" for WG_KIND_CUSTOM + i; "kind_<n>" otherwise. To free. */
+char *wg_kind_name(int32_t kind);
+/* The built-in kind named s, or 0. */
+int32_t wg_parse_kind(const char *s);
+/* The names of the built-in kinds in kind order (WG_KIND_EMAIL first), NULL-terminated; static, not to free. */
+const char *const *wg_builtin_kinds(void);
+
+/* A matcher spec as structs (pdk/go's MatchSpec, MatchPattern, RedactSpec, RedactRule); wg_match_spec_json
+ * writes the JSON that wg_match_compile takes, as pdk/go encodes it. Lists of strings end with NULL. */
+typedef struct {
+	const char *regex;         /* an RE2 regular expression, used as written ((?i) ignores case); or NULL */
+	const char *const *words;  /* or words and phrases, matched as whole words; NULL-terminated, or NULL */
+	int case_sensitive;        /* the words: ignore case unless set */
+} wg_match_pattern;
+typedef struct {
+	const char *kind;   /* the kind's name (wg_kind_name): "email", "custom_0" */
+	const char *action; /* "mask" ([LABEL_1]), "hash" ([LABEL_<6 bytes of HMAC-SHA256 in hex>]) or "block" */
+	const char *label;  /* the placeholder's name: letters, digits and '_' */
+} wg_redact_rule;
+typedef struct {
+	const wg_redact_rule *rules; /* n_rules of them */
+	int n_rules;
+	const char *hash_key; /* the HMAC-SHA256 key of "hash", or NULL */
+} wg_redact_spec;
+typedef struct {
+	const char *const *builtin;      /* built-in kinds by name, NULL-terminated, or NULL */
+	const wg_match_pattern *custom;  /* n_custom custom patterns: the i-th reports WG_KIND_CUSTOM + i */
+	int n_custom;
+	const wg_redact_spec *redact;    /* rules for wg_redact, or NULL */
+} wg_match_spec;
+/* The spec's JSON, to free; NULL when out of memory. */
+char *wg_match_spec_json(const wg_match_spec *spec);
+/* wg_match_compile of the spec's JSON: a matcher id >= 0 or a WG_ERR_* code. */
+int wg_compile_matcher(const wg_match_spec *spec);
+
+/* What one redaction did (pdk/go's Redaction, KindCount, Pair): blocked is the kind of the first finding with
+ * a block rule (then nothing was written) or 0; counts the findings replaced per kind, in order of appearance;
+ * pairs each placeholder of a mask rule and the value it replaced (NUL-terminated, with their lengths). */
+typedef struct {
+	int32_t kind, count;
+} wg_kind_count;
+typedef struct {
+	const char *placeholder;
+	const char *value;
+	int32_t placeholder_len, value_len;
+} wg_pair;
+typedef struct {
+	int32_t blocked;
+	int32_t n_counts;
+	const wg_kind_count *counts;
+	int32_t n_pairs;
+	const wg_pair *pairs;
+} wg_redaction;
+/* Decodes a report of wg_match_redact (len bytes) into one block to free; NULL when it breaks the layout. */
+wg_redaction *wg_decode_redaction(const char *report, int32_t len);
+/* wg_match_redact decoded (pdk/go's Object.Redact): NULL with wg_last_error() the WG_ERR_* code on failure. */
+wg_redaction *wg_redact(int obj, const char *path, int matcher);
 
 #endif

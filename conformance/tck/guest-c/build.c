@@ -37,6 +37,15 @@ static void body(void) {
 	code("wg_build into the provider request", wg_build(&b, WG_UPSTREAM_REQUEST), 0);
 	value("provider request after wg_build", wg_body(WG_UPSTREAM_REQUEST), TCK_BUILD_BODY);
 	code("wg_build into the response in the request phase", wg_build(&b, WG_RESPONSE), WG_ERR_NOT_AVAILABLE);
+	/* wg_builder_reset: the same builder, emptied but keeping its memory, makes the next program. */
+	const unsigned char *prog = b.prog;
+	int cap = b.cap;
+	wg_builder_reset(&b);
+	if (b.len != 0 || b.prog != prog || b.cap != cap) failf("wg_builder_reset: len %d, cap %d (was %d)", b.len, b.cap, cap);
+	wg_build_lit(&b, "{\"m\":");
+	wg_build_copy(&b, WG_REQUEST, "model", 0);
+	wg_build_lit(&b, "}");
+	value("wg_build_output after wg_builder_reset", wg_build_output(&b), "{\"m\":\"tck-model\"}");
 	wg_builder_free(&b);
 }
 

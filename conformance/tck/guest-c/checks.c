@@ -77,7 +77,8 @@ int32_t finish(int32_t ok) {
 	return wg_error(500, "tck_failure", msg);
 }
 
-#define IMPORT(name) __attribute__((import_module("wasmgate"), import_name(name)))
+/* WG_IMPORT_MODULE: a wrong module name would leave these imports unresolved and the guest would not load. */
+#define IMPORT(name) __attribute__((import_module(WG_IMPORT_MODULE), import_name(name)))
 IMPORT("send_response") int32_t tck_send_response(int32_t status, const char *ptr, int32_t len);
 IMPORT("send_error") int32_t tck_send_error(int32_t status, const char *type, int32_t type_len, const char *msg, int32_t msg_len);
 

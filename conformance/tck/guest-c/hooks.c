@@ -160,8 +160,16 @@ void request_basic(void) {
 void request_adapter(void) {
 	value("adapter reads the provider key", wg_attr(WG_ATTR_PROVIDER_API_KEY), TCK_API_KEY);
 	value("upstream :method default", wg_header(WG_UPSTREAM_REQUEST, ":method"), "POST");
-	code("upstream :url", wg_set_header(WG_UPSTREAM_REQUEST, ":url", TCK_ADAPTER_URL), 0);
-	value("upstream :url after set", wg_header(WG_UPSTREAM_REQUEST, ":url"), TCK_ADAPTER_URL);
+	value("wg_upstream_method", wg_upstream_method(), "POST");
+	value("wg_upstream_url unset", wg_upstream_url(), "");
+	code("wg_upstream_set_url", wg_upstream_set_url(TCK_ADAPTER_URL), 0);
+	value("upstream :url after set", wg_header(WG_UPSTREAM_REQUEST, WG_HEADER_URL), TCK_ADAPTER_URL);
+	value("wg_upstream_url", wg_upstream_url(), TCK_ADAPTER_URL);
+	code("wg_upstream_set_method", wg_upstream_set_method("PUT"), 0);
+	value("upstream :method after set", wg_header(WG_UPSTREAM_REQUEST, WG_HEADER_METHOD), "PUT");
+	value("wg_upstream_method after set", wg_upstream_method(), "PUT");
+	code("wg_upstream_set_method back", wg_upstream_set_method("POST"), 0);
+	code("wg_upstream_status in the request phase", wg_upstream_status(), 0);
 	code("upstream header", wg_set_header(WG_UPSTREAM_REQUEST, "Authorization", "Bearer " TCK_API_KEY), 0);
 	value("unset upstream body reads as the request", wg_get_string(WG_UPSTREAM_REQUEST, "model"), "tck-model");
 	code("wg_set_string upstream", wg_set_string(WG_UPSTREAM_REQUEST, "model", "up-model"), 0);

@@ -33,6 +33,7 @@ int32_t wg_plugin_init(const char *config) {
 	value("wg_secret in init", wg_secret(TCK_SECRET_NAME), TCK_SECRET_VALUE);
 	missing("wg_secret of a name not granted", wg_secret("not_granted"), WG_ERR_DENIED);
 	init_match();
+	init_parity(config);
 	wg_log(WG_LOG_DEBUG, "tck: init");
 	if (failed()) return wg_fail(failure());
 	return WG_HOOK_REQUEST | WG_HOOK_RESPONSE | WG_HOOK_CHUNK;
@@ -75,7 +76,10 @@ WG_ON_REQUEST {
 	read_scenario();
 	int32_t h = hostile();
 	if (h >= 0) return h;
-	if (tck_case("basic")) request_basic();
+	if (tck_case("basic")) {
+		request_parity();
+		request_basic();
+	}
 	else if (tck_case("adapter")) request_adapter();
 	else if (tck_case("redact")) request_redact();
 	else if (tck_case("build")) request_build();
@@ -103,7 +107,8 @@ WG_ON_REQUEST {
 
 static void response_adapter(void) {
 	missing("provider key in the response phase", wg_attr(WG_ATTR_PROVIDER_API_KEY), WG_ERR_DENIED);
-	value("upstream :status", wg_header(WG_UPSTREAM_RESPONSE, ":status"), "200");
+	value("upstream :status", wg_header(WG_UPSTREAM_RESPONSE, WG_HEADER_STATUS), "200");
+	code("wg_upstream_status", wg_upstream_status(), 200);
 	value("upstream response header", wg_header(WG_UPSTREAM_RESPONSE, "X-Up"), "1");
 	value("upstream response body", wg_body(WG_UPSTREAM_RESPONSE), TCK_UP_RESPONSE_JSON);
 	code("wg_set_body upstream response", wg_set_body(WG_UPSTREAM_RESPONSE, "{}", 2), WG_ERR_NOT_AVAILABLE);
@@ -135,6 +140,7 @@ WG_ON_RESPONSE {
 	code("request read only in the response phase", wg_request_set_model("x"), WG_ERR_NOT_AVAILABLE);
 	value("request as the request phase left it", wg_request_model(), "tck \"model\" 2");
 	value("attribute from the request phase", wg_attr("tck.out"), "request-ok");
+	response_parity();
 	code("wg_set_attr in the response phase", wg_set_attr("tck.resp", "ok"), 0);
 	missing("chunk in the response phase", wg_body(WG_CHUNK), WG_ERR_NOT_AVAILABLE);
 	missing("wg_chunk_content in the response phase", wg_chunk_content(), WG_ERR_NOT_AVAILABLE);
@@ -172,6 +178,7 @@ WG_ON_CHUNK {
 	/* raw: wg_respond returns the action, not the host's result. */
 	code("send_response in the chunk phase", raw_send_response(200, "{}"), WG_ERR_NOT_AVAILABLE);
 	code("response header in the chunk phase", wg_set_header(WG_RESPONSE, "x-late", "1"), 0);
+	chunk_parity();
 	code("response body in the chunk phase", wg_set_string(WG_RESPONSE, "id", "x"), WG_ERR_NOT_AVAILABLE);
 	code("request read only in the chunk phase", wg_set_string(WG_REQUEST, "model", "x"), WG_ERR_NOT_AVAILABLE);
 	value("attribute from the request phase in a chunk", wg_attr("tck.out"), "request-ok");

@@ -7,15 +7,13 @@
 
 #include "tck.h"
 
-/* The ABI's limit of distinct pairs per plugin. */
-#define METRIC_SERIES_MAX 64
-
 void request_metrics(void) {
-	char long_name[66], long_label[66];
-	memset(long_name, 'e', 65);
-	long_name[65] = 0;
-	memset(long_label, 'l', 65);
-	long_label[65] = 0;
+	/* A name and a label one byte over the PDK's limits. */
+	char long_name[WG_METRIC_NAME_MAX + 2], long_label[WG_METRIC_LABEL_MAX + 2];
+	memset(long_name, 'e', WG_METRIC_NAME_MAX + 1);
+	long_name[WG_METRIC_NAME_MAX + 1] = 0;
+	memset(long_label, 'l', WG_METRIC_LABEL_MAX + 1);
+	long_label[WG_METRIC_LABEL_MAX + 1] = 0;
 	code("wg_metric_add", wg_metric_add("tck_event", "a", 2), 0);
 	code("wg_metric_add again", wg_metric_add("tck_event", "a", 1), 0);
 	code("wg_metric_add at zero, no label", wg_metric_add("tck_event", NULL, 0), 0);
@@ -25,7 +23,7 @@ void request_metrics(void) {
 	code("wg_metric_add of a label with a space", wg_metric_add("tck_event", "a b", 1), WG_ERR_INVALID);
 	code("wg_metric_add of a 65-byte label", wg_metric_add("tck_event", long_label, 1), WG_ERR_INVALID);
 	code("wg_metric_add of a negative delta", wg_metric_add("tck_event", "a", -1), WG_ERR_INVALID);
-	for (int i = 2; i < METRIC_SERIES_MAX; i++) {
+	for (int i = 2; i < WG_METRIC_SERIES_MAX; i++) {
 		char label[8], what[48];
 		snprintf(label, sizeof label, "s%d", i);
 		snprintf(what, sizeof what, "wg_metric_add of pair %d", i);

@@ -34,5 +34,9 @@ void init_match(void);       /* scan.c: match_scan and match_text */
 void request_match(void);
 void response_match(void);
 void chunk_match(void);
+void init_parity(const char *config); /* parity.c: the helpers for parity with pdk/go */
+void request_parity(void);
+void response_parity(void);
+void chunk_parity(void);
 
 #endif
