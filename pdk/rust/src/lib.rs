@@ -29,15 +29,22 @@
 //! register!(Prefixer);
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The ABI version this PDK speaks.
 pub const ABI_VERSION: i32 = 1;
 
+/// The Wasm import module of the host functions (the `extern` blocks name
+/// it).
+pub const IMPORT_MODULE: &str = "wasmgate";
+
 /// Hook mask bits ([`Plugin::HOOKS`]).
 pub const HOOK_REQUEST: u32 = 1;
 pub const HOOK_RESPONSE: u32 = 2;
 pub const HOOK_CHUNK: u32 = 4;
+/// Every hook.
+pub const HOOK_ALL: u32 = HOOK_REQUEST | HOOK_RESPONSE | HOOK_CHUNK;
 
 /// Log levels.
 pub const LOG_DEBUG: i32 = 0;
@@ -45,6 +52,12 @@ pub const LOG_INFO: i32 = 1;
 pub const LOG_WARN: i32 = 2;
 pub const LOG_ERROR: i32 = 3;
 
+/// The prefix of reserved attributes: set by the host and read only to
+/// plugins (except [`ATTR_UPSTREAM_DONE`], which an adapter sets in its
+/// chunk hook, and the routing attributes [`ATTR_TARGETS`] and
+/// [`ATTR_FALLBACK_ON`], which a pipeline plugin may write in its request
+/// hook).
+pub const ATTR_PREFIX: &str = "wasmgate.";
 /// Reserved attributes, set by the host and read only.
 pub const ATTR_REQUEST_ID: &str = "wasmgate.request_id";
 pub const ATTR_ROUTE: &str = "wasmgate.route";
@@ -55,6 +68,29 @@ pub const ATTR_PROVIDER: &str = "wasmgate.provider";
 pub const ATTR_PROVIDER_URL: &str = "wasmgate.provider.base_url";
 pub const ATTR_PROVIDER_MODEL: &str = "wasmgate.provider.model";
 pub const ATTR_PROVIDER_API_KEY: &str = "wasmgate.provider.api_key";
+/// The endpoint the client called (`chat`, `embeddings`, …).
+pub const ATTR_ENDPOINT: &str = "wasmgate.endpoint";
+/// Set by an adapter in its chunk hook when the provider's stream is done.
+pub const ATTR_UPSTREAM_DONE: &str = "wasmgate.upstream.done";
+/// The client's virtual key: its id, team and user.
+pub const ATTR_KEY_ID: &str = "wasmgate.key.id";
+pub const ATTR_KEY_TEAM: &str = "wasmgate.key.team";
+pub const ATTR_KEY_USER: &str = "wasmgate.key.user";
+/// Set by a cache plugin (`hit`, `miss`, …); the host records it with the
+/// request's usage. Not reserved.
+pub const ATTR_CACHE_STATUS: &str = "cache.status";
+/// Routing (pdk/ABI.md, "Routing"): the ordered list of targets the host
+/// tries, `provider/model[#key],…` (see [`Target`], [`set_targets`]).
+pub const ATTR_TARGETS: &str = "wasmgate.targets";
+/// Routing: which failures move to the next target, overriding the
+/// route's (`429,5xx,timeout,connect`).
+pub const ATTR_FALLBACK_ON: &str = "wasmgate.fallback_on";
+
+/// Pseudo-headers of [`Object::header`] and [`Object::set_header`]: the
+/// provider request's URL and method, a response's HTTP status.
+pub const HEADER_URL: &str = ":url";
+pub const HEADER_METHOD: &str = ":method";
+pub const HEADER_STATUS: &str = ":status";
 
 /// Host results below zero (see [`HostError`]).
 pub const ERR_NOT_FOUND: i32 = -1;
@@ -74,8 +110,10 @@ pub const OBJ_UPSTREAM_REQUEST: u8 = 3;
 pub const OBJ_UPSTREAM_RESPONSE: u8 = 4;
 pub const OBJ_UPSTREAM_CHUNK: u8 = 5;
 
-const FLAG_STRING: i32 = 1;
-const FLAG_DELETE: i32 = 2;
+/// Flags of the `json_get` and `json_set` host functions: a string value
+/// (unescaped when read, escaped when written), and a delete.
+pub const FLAG_STRING: i32 = 1;
+pub const FLAG_DELETE: i32 = 2;
 
 #[allow(dead_code)]
 mod sys {
@@ -270,6 +308,107 @@ pub fn provider_stats() -> Result<String, HostError> {
     .ok_or_else(|| HostError::from_code(code))
 }
 
+/// One place the host may send a request (pdk/ABI.md, "Routing"); its
+/// `Display` is the [`ATTR_TARGETS`] form `provider/model[#key]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    pub provider: String,
+    /// The model name the provider gets.
+    pub model: String,
+    /// A key id of the provider; empty lets the host choose.
+    pub key: String,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.provider, self.model)?;
+        if !self.key.is_empty() {
+            write!(f, "#{}", self.key)?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends `t` to `dst` in the [`ATTR_TARGETS`] form `provider/model[#key]`
+/// (a list joins them with commas), as pdk/go's `AppendTarget`.
+pub fn append_target(dst: &mut String, t: &Target) {
+    use fmt::Write;
+    let _ = write!(dst, "{}", t);
+}
+
+/// Sets [`ATTR_TARGETS`], the targets the host tries in order, from a list
+/// built with [`append_target`] (joined by commas). Request hook of a
+/// pipeline plugin.
+pub fn set_targets(list: &str) -> Result<(), HostError> {
+    set_attr(ATTR_TARGETS, list)
+}
+
+/// What the host knows of one provider key right now (one line of
+/// [`provider_stats`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderStat {
+    pub provider: String,
+    /// The key id (`default` for a provider with one `api_key`).
+    pub key: String,
+    /// False while the provider's health check keeps it out of rotation.
+    pub healthy: bool,
+    /// `closed`, `half_open` or `open`.
+    pub breaker: String,
+    /// The mean latency over the statistics window, in microseconds as the
+    /// host sends it (pdk/go's `Latency`; see [`ProviderStat::latency`]).
+    pub latency_us: i64,
+    /// The share of failed requests, 0 to 1.
+    pub error_rate: f64,
+    /// How many requests the window holds.
+    pub requests: i64,
+}
+
+impl ProviderStat {
+    /// Whether the host would send to this key now: healthy and its breaker
+    /// not open.
+    pub fn available(&self) -> bool {
+        self.healthy && self.breaker != "open"
+    }
+    /// The mean latency as a `Duration` (a negative one as zero).
+    pub fn latency(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.latency_us.max(0) as u64)
+    }
+}
+
+/// The providers' live statistics, parsed (request phase), as pdk/go's
+/// `ProviderStats`: [`provider_stats`] read with [`parse_provider_stats`].
+pub fn provider_stat_list() -> Result<Vec<ProviderStat>, HostError> {
+    provider_stats().map(|text| parse_provider_stats(&text))
+}
+
+/// Parses the [`provider_stats`] text: one line a key, `provider key
+/// healthy breaker latency_us error_ppm requests` separated by white space.
+/// Lines it cannot read are skipped, and fields past these seven (which
+/// later hosts may add, pdk/ABI.md) are ignored.
+pub fn parse_provider_stats(text: &str) -> Vec<ProviderStat> {
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 7 {
+            continue;
+        }
+        let (lat, ppm, req) = match (f[4].parse::<i64>(), f[5].parse::<i64>(), f[6].parse::<i64>()) {
+            (Ok(l), Ok(p), Ok(r)) => (l, p, r),
+            _ => continue,
+        };
+        out.push(ProviderStat {
+            provider: f[0].to_string(),
+            key: f[1].to_string(),
+            healthy: f[2] == "1",
+            breaker: f[3].to_string(),
+            latency_us: lat,
+            error_rate: ppm as f64 / 1e6,
+            requests: req,
+        });
+    }
+    out
+}
+
 /// Sets a header of the answer the client gets. From a request hook it
 /// applies to whatever answers the request: a short-circuit response or the
 /// provider's.
@@ -307,6 +446,56 @@ pub fn json_string(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Whether `s` matches the pattern `p`, where `*` matches any run of
+/// characters (none too, and `/`) and every other character matches
+/// itself: `gpt-4o*` matches `gpt-4o` and `gpt-4o-mini`. As pdk/go's
+/// `Match` (a Rust keyword, hence the name).
+pub fn glob_match(p: &str, s: &str) -> bool {
+    let star = match p.find('*') {
+        Some(i) => i,
+        None => return p == s,
+    };
+    if !s.starts_with(&p[..star]) {
+        return false;
+    }
+    let (mut s, mut p) = (&s[star..], &p[star + 1..]);
+    loop {
+        let next = match p.find('*') {
+            Some(i) => i,
+            // The last literal is anchored at the end.
+            None => return s.ends_with(p),
+        };
+        let i = match s.find(&p[..next]) {
+            Some(i) => i,
+            None => return false,
+        };
+        s = &s[i + next..];
+        p = &p[next + 1..];
+    }
+}
+
+/// Turns a config's map of static headers into a list sorted by name, with
+/// lower-case trimmed names, for adapters that add them to every provider
+/// request (see [`Config::get_string_map`]). An empty name or a
+/// pseudo-header (`:url`) is an error naming it. As pdk/go's `HeaderList`.
+pub fn header_list<I, K, V>(headers: I) -> Result<Vec<(String, String)>, String>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut out = Vec::new();
+    for (name, value) in headers {
+        let name = name.as_ref().trim().to_lowercase();
+        if name.is_empty() || name.starts_with(':') {
+            return Err(format!("bad header name {}", json_string(&name)));
+        }
+        out.push((name, value.as_ref().to_string()));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
 }
 
 /// The slot's configuration: JSON, `{}` if none.
@@ -350,6 +539,30 @@ impl Config {
         }
         Some(out)
     }
+    /// A top-level option that is an object of strings (`"headers":
+    /// {"x-a": "1"}`), for [`header_list`]; `None` when it is missing, not an
+    /// object, or has a value that is not a string.
+    pub fn get_string_map(&self, key: &str) -> Option<BTreeMap<String, String>> {
+        let v = self.value(key)?.trim();
+        if !v.starts_with('{') {
+            return None;
+        }
+        let mut out = BTreeMap::new();
+        let mut ok = true;
+        scan_members(v, |k, v| {
+            if !v.starts_with('"') {
+                ok = false;
+                return true;
+            }
+            out.insert(k.to_string(), unquote(v));
+            false
+        });
+        if ok {
+            Some(out)
+        } else {
+            None
+        }
+    }
     /// The top-level keys, for rejecting unknown options.
     pub fn keys(&self) -> Vec<String> {
         let mut keys = Vec::new();
@@ -370,35 +583,40 @@ impl Config {
         });
         found
     }
-    // scan walks the top-level members of the config object. The config is
-    // small and read once per instance, so a tiny scanner beats a dependency.
-    fn scan<'a>(&'a self, mut f: impl FnMut(&str, &'a str) -> bool) {
-        let s = self.raw.trim();
-        let mut rest = match s.strip_prefix('{') {
+    fn scan<'a>(&'a self, f: impl FnMut(&str, &'a str) -> bool) {
+        scan_members(&self.raw, f)
+    }
+}
+
+// scan_members walks the members of a JSON object, until f returns true.
+// The config is small and read once per instance, so a tiny scanner beats a
+// dependency.
+fn scan_members<'a>(s: &'a str, mut f: impl FnMut(&str, &'a str) -> bool) {
+    let s = s.trim();
+    let mut rest = match s.strip_prefix('{') {
+        Some(r) => r.trim_start(),
+        None => return,
+    };
+    while let Some(r) = rest.strip_prefix('"') {
+        let kend = match string_end(r) {
+            Some(e) => e,
+            None => return,
+        };
+        let key = unquote(&rest[..kend + 1]);
+        rest = r[kend..].trim_start();
+        rest = match rest.strip_prefix(':') {
             Some(r) => r.trim_start(),
             None => return,
         };
-        while let Some(r) = rest.strip_prefix('"') {
-            let kend = match string_end(r) {
-                Some(e) => e,
-                None => return,
-            };
-            let key = unquote(&rest[..kend + 1]);
-            rest = r[kend..].trim_start();
-            rest = match rest.strip_prefix(':') {
-                Some(r) => r.trim_start(),
-                None => return,
-            };
-            let vend = match value_end(rest) {
-                Some(e) => e,
-                None => return,
-            };
-            if f(&key, &rest[..vend]) {
-                return;
-            }
-            rest = rest[vend..].trim_start();
-            rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+        let vend = match value_end(rest) {
+            Some(e) => e,
+            None => return,
+        };
+        if f(&key, &rest[..vend]) {
+            return;
         }
+        rest = rest[vend..].trim_start();
+        rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
     }
 }
 
@@ -548,7 +766,17 @@ impl Object {
     }
     /// Whether a path exists.
     pub fn has(&self, path: &str) -> bool {
-        unsafe { sys::json_get(self.id, path.as_ptr(), path.len() as i32, 0, std::ptr::null_mut(), 0) >= 0 }
+        self.size(path).is_some()
+    }
+    /// The length in bytes of the raw JSON text at a path, without reading
+    /// it (one host call), or `None` when there is none.
+    pub fn size(&self, path: &str) -> Option<usize> {
+        let n = unsafe { sys::json_get(self.id, path.as_ptr(), path.len() as i32, 0, std::ptr::null_mut(), 0) };
+        if n < 0 {
+            None
+        } else {
+            Some(n as usize)
+        }
     }
     fn json(&self, path: &str, flags: i32) -> Option<String> {
         read_string(|b, c| unsafe { sys::json_get(self.id, path.as_ptr(), path.len() as i32, flags, b, c) })
@@ -768,6 +996,24 @@ impl Chunk {
     pub fn set_response_header(&self, name: &str, value: &str) -> Result<(), HostError> {
         Object { id: 1 }.set_header(name, value)
     }
+    /// Whether this chunk ends the choice a text field belongs to: `path`
+    /// is a field's path (`choices.N.…`, as [`MatchField::path`]) and that
+    /// choice's `finish_reason` is set. Plugins that hold text back flush
+    /// it then.
+    pub fn finishes(&self, path: &str) -> bool {
+        let rest = match path.strip_prefix("choices.") {
+            Some(r) => r,
+            None => return false,
+        };
+        let n = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        match self.get(&format!("choices.{}.finish_reason", &rest[..n])) {
+            Some(v) => v != "null",
+            None => false,
+        }
+    }
 }
 
 /// The provider request an adapter builds (adapters only, request phase):
@@ -914,6 +1160,35 @@ macro_rules! register {
     };
 }
 
+/// Makes a plugin type whose request hook is a function, as pdk/go's
+/// `RequestFunc`: a request-only plugin without state or config.
+///
+/// ```ignore
+/// fn tag(req: &Request) -> Action {
+///     let _ = req.set_header("x-tagged", "1");
+///     Action::Continue
+/// }
+/// request_func!(Tagger, tag);
+/// register!(Tagger);
+/// ```
+#[macro_export]
+macro_rules! request_func {
+    ($name:ident, $f:path) => {
+        /// A request-only plugin: its request hook is a function.
+        pub struct $name;
+
+        impl $crate::Plugin for $name {
+            const HOOKS: u32 = $crate::HOOK_REQUEST;
+            fn new(_config: &$crate::Config) -> Result<Self, String> {
+                Ok($name)
+            }
+            fn on_request(&mut self, req: &$crate::Request) -> $crate::Action {
+                $f(req)
+            }
+        }
+    };
+}
+
 // metric_add (pdk/ABI.md, "Plugin metrics"): its own block, so that other
 // host functions added next to it merge cleanly.
 mod sys_metric {
@@ -923,12 +1198,20 @@ mod sys_metric {
     }
 }
 
+/// Limits of [`metric_add`] (pdk/ABI.md, "Plugin metrics"): bytes of an
+/// event name, bytes of a label value, distinct (event, label) pairs per
+/// plugin.
+pub const METRIC_NAME_MAX: usize = 64;
+pub const METRIC_LABEL_MAX: usize = 64;
+pub const METRIC_SERIES_MAX: usize = 64;
+
 /// Adds `delta` (>= 0) to this plugin's counter of an event and a label
 /// value, exported as `wasmgate_plugin_events_total{plugin,event,label}`.
-/// `event` is snake_case (up to 64 bytes), `label` up to 64 bytes of
-/// letters, digits and `_.-:/` — a name from config, never request text or
-/// a secret. [`HostError::Invalid`] for a bad name, label or delta;
-/// [`HostError::TooLarge`] for a new pair past the plugin's 64.
+/// `event` is snake_case (up to [`METRIC_NAME_MAX`] bytes), `label` up to
+/// [`METRIC_LABEL_MAX`] bytes of letters, digits and `_.-:/` — a name from
+/// config, never request text or a secret. [`HostError::Invalid`] for a bad name, label or delta;
+/// [`HostError::TooLarge`] for a new pair past the plugin's
+/// [`METRIC_SERIES_MAX`].
 pub fn metric_add(event: &str, label: &str, delta: i32) -> Result<(), HostError> {
     status(unsafe {
         sys_metric::metric_add(event.as_ptr(), event.len() as i32, label.as_ptr(), label.len() as i32, delta)
@@ -1146,6 +1429,14 @@ impl Builder {
     pub fn reset(&mut self) {
         self.prog.clear();
     }
+    /// The program's length in bytes (0 after [`Builder::reset`]).
+    pub fn len(&self) -> usize {
+        self.prog.len()
+    }
+    /// Whether the program is empty.
+    pub fn is_empty(&self) -> bool {
+        self.prog.is_empty()
+    }
     /// Runs the program and sets its output as the body of `obj`.
     pub fn build(&self, obj: &Object) -> Result<(), HostError> {
         status(unsafe { sys::json_build(obj.id, self.prog.as_ptr(), self.prog.len() as i32, core::ptr::null_mut(), 0) })
@@ -1186,6 +1477,139 @@ pub const KIND_IPV6: u32 = 7;
 pub const KIND_API_KEY: u32 = 8;
 pub const KIND_JWT: u32 = 9;
 pub const KIND_CUSTOM: u32 = 256;
+
+// The names of the built-in kinds, KIND_EMAIL first.
+const KIND_NAMES: [&str; 9] = ["email", "phone", "card", "iban", "ssn", "ipv4", "ipv6", "api_key", "jwt"];
+
+/// The names of every built-in kind, in the order of their numbers, as
+/// [`MatchSpec::builtin`] takes them (pdk/go's `BuiltinKinds`).
+pub fn builtin_kinds() -> &'static [&'static str] {
+    &KIND_NAMES
+}
+
+/// A kind's name (pdk/go's `Kind.String`): `email` … `jwt`, `custom_<i>` for
+/// `KIND_CUSTOM + i` (the name a [`RedactRule::kind`] takes), `kind_<n>`
+/// for any other number.
+pub fn kind_name(kind: u32) -> String {
+    match kind {
+        1..=9 => KIND_NAMES[kind as usize - 1].to_string(),
+        k if k >= KIND_CUSTOM => format!("custom_{}", k - KIND_CUSTOM),
+        k => format!("kind_{}", k),
+    }
+}
+
+/// The built-in kind named `name` (pdk/go's `ParseKind`); custom kinds are
+/// not parsed.
+pub fn parse_kind(name: &str) -> Option<u32> {
+    KIND_NAMES.iter().position(|&n| n == name).map(|i| i as u32 + 1)
+}
+
+/// What a [`Matcher`] finds: a typed spec, encoded as the JSON
+/// [`match_compile`] takes (pdk/go's `MatchSpec`; empty parts are left
+/// out).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchSpec {
+    /// Built-in kinds by name ([`builtin_kinds`]).
+    pub builtin: Vec<String>,
+    /// Custom patterns: the i-th reports `KIND_CUSTOM + i`.
+    pub custom: Vec<MatchPattern>,
+    /// Rules for [`match_redact`].
+    pub redact: Option<RedactSpec>,
+}
+
+/// A custom pattern: an RE2 regular expression, used as written (start it
+/// with `(?i)` to ignore case), or a list of words and phrases, matched as
+/// whole words and ignoring case unless `case_sensitive`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchPattern {
+    pub regex: String,
+    pub words: Vec<String>,
+    pub case_sensitive: bool,
+}
+
+/// What [`match_redact`] writes in place of a finding, per kind. Kinds
+/// without a rule are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RedactSpec {
+    pub rules: Vec<RedactRule>,
+    /// The HMAC-SHA256 key of the `hash` action.
+    pub hash_key: String,
+}
+
+/// The action for one kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RedactRule {
+    /// [`kind_name`] of a built-in or custom kind: `email`, `custom_0`.
+    pub kind: String,
+    /// `mask` (`[LABEL_1]`, the same value the same number within one
+    /// call), `hash` (`[LABEL_<first 6 bytes of HMAC-SHA256 in hex>]`) or
+    /// `block` (nothing is written; [`Redaction::blocked`] names the kind).
+    pub action: String,
+    /// The placeholder's name: letters, digits and `_`.
+    pub label: String,
+}
+
+fn json_strings(list: &[String]) -> String {
+    let q: Vec<String> = list.iter().map(|s| json_string(s)).collect();
+    format!("[{}]", q.join(","))
+}
+
+impl MatchSpec {
+    /// The spec as the JSON of pdk/ABI.md, with the keys in pdk/go's order.
+    pub fn to_json(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.builtin.is_empty() {
+            parts.push(format!("\"builtin\":{}", json_strings(&self.builtin)));
+        }
+        if !self.custom.is_empty() {
+            let c: Vec<String> = self
+                .custom
+                .iter()
+                .map(|p| {
+                    let mut f = Vec::new();
+                    if !p.regex.is_empty() {
+                        f.push(format!("\"regex\":{}", json_string(&p.regex)));
+                    }
+                    if !p.words.is_empty() {
+                        f.push(format!("\"words\":{}", json_strings(&p.words)));
+                    }
+                    if p.case_sensitive {
+                        f.push("\"case_sensitive\":true".to_string());
+                    }
+                    format!("{{{}}}", f.join(","))
+                })
+                .collect();
+            parts.push(format!("\"custom\":[{}]", c.join(",")));
+        }
+        if let Some(r) = &self.redact {
+            let rules: Vec<String> = r
+                .rules
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{{\"kind\":{},\"action\":{},\"label\":{}}}",
+                        json_string(&x.kind),
+                        json_string(&x.action),
+                        json_string(&x.label)
+                    )
+                })
+                .collect();
+            let mut red = format!("{{\"rules\":[{}]", rules.join(","));
+            if !r.hash_key.is_empty() {
+                red.push_str(&format!(",\"hash_key\":{}", json_string(&r.hash_key)));
+            }
+            parts.push(format!("\"redact\":{}}}", red));
+        }
+        format!("{{{}}}", parts.join(","))
+    }
+}
+
+/// Compiles a typed spec on the host: [`match_compile`] of
+/// [`MatchSpec::to_json`] (pdk/go's `CompileMatcher`). Call it from
+/// `Plugin::new`.
+pub fn compile_matcher(spec: &MatchSpec) -> Result<Matcher, HostError> {
+    match_compile(&spec.to_json())
+}
 
 const MATCH_ALL_FIELDS: i32 = 1;
 
@@ -1373,7 +1797,7 @@ impl Builder {
 // Host-side unit tests of the parts that need no host (`make test-pdk-rust`).
 #[cfg(test)]
 mod tests {
-    use super::{decode_fields, unquote, MatchField, Span};
+    use super::*;
 
     #[test]
     fn unquote_escapes() {
@@ -1409,5 +1833,170 @@ mod tests {
         assert_eq!(f.found(0), "a@b");
         assert_eq!(decode_fields(&b[..b.len() - 1]), None);
         assert_eq!(decode_fields(&[]), Some(vec![]));
+    }
+
+    // Attributes take no constants: each extern block must spell
+    // IMPORT_MODULE.
+    #[test]
+    fn import_module() {
+        let src = include_str!("lib.rs");
+        let blocks = src.matches("\n    #[link(wasm_import_module = ").count();
+        let named = src.matches(&format!("\n    #[link(wasm_import_module = {:?})]", IMPORT_MODULE)).count();
+        assert!(blocks >= 4, "{} extern blocks found", blocks);
+        assert_eq!(named, blocks);
+    }
+
+    // pdk/go's TestMatch.
+    #[test]
+    fn glob_patterns() {
+        let cases = [
+            ("*", "", true),
+            ("*", "anything", true),
+            ("gpt-4o", "gpt-4o", true),
+            ("gpt-4o", "gpt-4o-mini", false),
+            ("gpt-4o*", "gpt-4o-mini", true),
+            ("gpt-4o*", "gpt-4", false),
+            ("*-mini", "gpt-4o-mini", true),
+            ("*-mini", "gpt-4o-mini-2024", false),
+            ("gpt-*-mini", "gpt-4o-mini", true),
+            ("gpt-*-mini", "gpt-mini", false),
+            ("a*b*c", "abc", true),
+            ("a*b*c", "aXbYbZc", true),
+            ("a*b*c", "acb", false),
+            ("a**c", "ac", true),
+            ("*a*", "bab", true),
+            ("*a*", "bbb", false),
+            ("ab*ab", "ab", false),
+            ("ab*ab", "abab", true),
+            ("mistral-?", "mistral-3", false), // only * is special
+            ("mistral-?", "mistral-?", true),
+            ("zoë*", "zoë → x", true),
+            ("*→*", "zoë → x", true),
+        ];
+        for (p, s, want) in cases {
+            assert_eq!(glob_match(p, s), want, "glob_match({:?}, {:?})", p, s);
+        }
+    }
+
+    #[test]
+    fn kind_names() {
+        assert_eq!(kind_name(KIND_EMAIL), "email");
+        assert_eq!(kind_name(KIND_API_KEY), "api_key");
+        assert_eq!(kind_name(KIND_JWT), "jwt");
+        assert_eq!(kind_name(KIND_CUSTOM), "custom_0");
+        assert_eq!(kind_name(KIND_CUSTOM + 2), "custom_2");
+        assert_eq!(kind_name(0), "kind_0");
+        assert_eq!(kind_name(42), "kind_42");
+        assert_eq!(parse_kind("api_key"), Some(KIND_API_KEY));
+        assert_eq!(parse_kind("custom_0"), None);
+        assert_eq!(parse_kind("Email"), None);
+        let all = builtin_kinds();
+        assert_eq!(all.len() as u32, KIND_JWT);
+        for (i, name) in all.iter().enumerate() {
+            assert_eq!(parse_kind(name), Some(i as u32 + 1), "{}", name);
+            assert_eq!(&kind_name(i as u32 + 1), name);
+        }
+    }
+
+    // pdk/go's TestParseProviderStats, and the AssemblyScript guest's text:
+    // any white space separates, a sign is a number's, an int64 overflow is
+    // no number.
+    #[test]
+    fn provider_stats_text() {
+        let text = "openai k1 1 closed 182000 0 412\n\
+            openai k2 0 open 0 1000000 9 extra fields later\n\
+            broken line\n\
+            anthropic default 1 half_open x 0 1\n\
+            azure default 0 half_open 1500 2500 -\n\
+            \tbedrock  default 1 half_open  90 250000 +4 \r\n\
+            big k 1 closed 9223372036854775808 0 1\n\
+            min k 0 closed -9223372036854775808 0 1\n\
+            \n";
+        let stat = |provider: &str, key: &str, healthy, breaker: &str, latency_us, error_rate, requests| ProviderStat {
+            provider: provider.into(),
+            key: key.into(),
+            healthy,
+            breaker: breaker.into(),
+            latency_us,
+            error_rate,
+            requests,
+        };
+        let want = vec![
+            stat("openai", "k1", true, "closed", 182000, 0.0, 412),
+            stat("openai", "k2", false, "open", 0, 1.0, 9),
+            stat("bedrock", "default", true, "half_open", 90, 0.25, 4),
+            stat("min", "k", false, "closed", i64::MIN, 0.0, 1),
+        ];
+        let got = parse_provider_stats(text);
+        assert_eq!(got, want);
+        let avail: Vec<bool> = got.iter().map(|s| s.available()).collect();
+        assert_eq!(avail, [true, false, true, false]);
+        assert_eq!(got[0].latency(), std::time::Duration::from_millis(182));
+        assert_eq!(got[3].latency(), std::time::Duration::ZERO);
+        assert_eq!(parse_provider_stats(""), vec![]);
+    }
+
+    #[test]
+    fn targets() {
+        let mut list = String::new();
+        append_target(&mut list, &Target { provider: "openai".into(), model: "gpt-4o".into(), key: "k2".into() });
+        list.push(',');
+        append_target(&mut list, &Target { provider: "azure".into(), model: "org/gpt-4o".into(), ..Default::default() });
+        assert_eq!(list, "openai/gpt-4o#k2,azure/org/gpt-4o");
+    }
+
+    // pdk/go's TestHeaderList, from a config as an adapter reads it.
+    #[test]
+    fn header_lists() {
+        let cfg = Config { raw: r#"{"headers":{"X-B":"2"," api-key ":"1"},"bad":{":url":"x"},"num":{"a":1},"n":1}"#.into() };
+        let m = cfg.get_string_map("headers").expect("headers");
+        let want = vec![("api-key".to_string(), "1".to_string()), ("x-b".to_string(), "2".to_string())];
+        assert_eq!(header_list(&m), Ok(want));
+        assert_eq!(cfg.get_string_map("num"), None);
+        assert_eq!(cfg.get_string_map("n"), None);
+        assert_eq!(cfg.get_string_map("none"), None);
+        assert_eq!(cfg.get_string_map("bad").map(|m| header_list(&m)), Some(Err(r#"bad header name ":url""#.to_string())));
+        for bad in ["", " ", ":url"] {
+            assert!(header_list([(bad, "v")]).is_err(), "name {:?} accepted", bad);
+        }
+        assert_eq!(header_list(Vec::<(&str, &str)>::new()), Ok(vec![]));
+    }
+
+    #[test]
+    fn builder_len() {
+        let mut b = Builder::new();
+        assert!(b.is_empty());
+        b.lit("ab");
+        // The op, a u32 length, the text.
+        assert_eq!(b.len(), 1 + 4 + 2);
+        b.copy(OBJ_REQUEST, "model", 0);
+        assert_eq!(b.len(), 7 + 3 + 4 + 5);
+        b.reset();
+        assert_eq!(b.len(), 0);
+    }
+
+    #[test]
+    fn match_spec_json() {
+        let custom = MatchSpec {
+            custom: vec![
+                MatchPattern { words: vec!["Ana".into()], case_sensitive: true, ..Default::default() },
+                MatchPattern { regex: "b[o]+\"".into(), ..Default::default() },
+            ],
+            ..Default::default()
+        };
+        assert_eq!(custom.to_json(), r#"{"custom":[{"words":["Ana"],"case_sensitive":true},{"regex":"b[o]+\""}]}"#);
+        assert_eq!(MatchSpec::default().to_json(), "{}");
+        let hashed = MatchSpec {
+            builtin: vec!["email".into()],
+            redact: Some(RedactSpec {
+                rules: vec![RedactRule { kind: "email".into(), action: "hash".into(), label: "E".into() }],
+                hash_key: "k".into(),
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            hashed.to_json(),
+            r#"{"builtin":["email"],"redact":{"rules":[{"kind":"email","action":"hash","label":"E"}],"hash_key":"k"}}"#
+        );
     }
 }

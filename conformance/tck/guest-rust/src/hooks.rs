@@ -6,7 +6,7 @@ use wasmgate_pdk::*;
 
 use crate::check::{absent, eq, finish, reset};
 use crate::fixture::*;
-use crate::{build, metrics, raw, redact, scan, tck_case};
+use crate::{build, metrics, parity, raw, redact, scan, tck_case};
 
 pub fn on_request(req: &Request) -> Action {
     reset();
@@ -59,6 +59,7 @@ pub fn on_request(req: &Request) -> Action {
 }
 
 fn request_basic(req: &Request) {
+    parity::request(req);
     eq("body_get request", req.body().as_deref(), Some(REQUEST_JSON));
     // config_get after init: the PDK gives the config to Plugin::new only.
     eq("config_get in a hook", raw::config_get(), Ok(CONFIG_JSON.to_string()));
@@ -176,10 +177,10 @@ fn request_basic(req: &Request) {
 fn request_adapter(req: &Request) {
     eq("adapter reads the provider key", attr(ATTR_PROVIDER_API_KEY).as_deref(), Some(API_KEY));
     let up = upstream();
-    eq("upstream :method default", up.header(":method").as_deref(), Some("POST"));
+    eq("upstream :method default", up.header(HEADER_METHOD).as_deref(), Some("POST"));
     eq("ProviderRequest::method", up.method(), "POST".to_string());
     eq("upstream :url", up.set_url(ADAPTER_URL), Ok(()));
-    eq("upstream :url after set", up.header(":url").as_deref(), Some(ADAPTER_URL));
+    eq("upstream :url after set", up.header(HEADER_URL).as_deref(), Some(ADAPTER_URL));
     eq("ProviderRequest::url", up.url(), ADAPTER_URL.to_string());
     eq("ProviderRequest::set_method", up.set_method("POST"), Ok(()));
     eq("upstream header", up.set_header("Authorization", &format!("Bearer {}", API_KEY)), Ok(()));
@@ -197,7 +198,7 @@ pub fn on_response(resp: &Response) -> Action {
     if tck_case() == "adapter" {
         absent("provider key in the response phase", attr(ATTR_PROVIDER_API_KEY), raw::attr_get(ATTR_PROVIDER_API_KEY), ERR_DENIED);
         let up = upstream_response();
-        eq("upstream :status", up.header(":status").as_deref(), Some("200"));
+        eq("upstream :status", up.header(HEADER_STATUS).as_deref(), Some("200"));
         eq("ProviderResponse::status", up.status(), 200);
         eq("upstream response header", up.header("X-Up").as_deref(), Some("1"));
         eq("upstream response body", up.body().as_deref(), Some(UP_RESPONSE_JSON));
@@ -255,6 +256,8 @@ pub fn on_chunk(chunk: &Chunk) -> Action {
         _ => {}
     }
     eq("body_get chunk", chunk.body().as_deref(), Some(CHUNK_JSON));
+    parity::chunk(chunk);
+    eq("body_get chunk after Chunk::finishes", chunk.body().as_deref(), Some(CHUNK_JSON));
     eq("json_get chunk content", chunk.get_string("choices.0.delta.content").as_deref(), Some("hel"));
     eq("Chunk::content", chunk.content(), "hel".to_string());
     eq("json_set chunk (set_content)", chunk.set_content("HEL"), Ok(()));

@@ -20,6 +20,7 @@ mod check;
 mod fixture;
 mod hooks;
 mod metrics;
+mod parity;
 mod raw;
 mod redact;
 mod scan;
@@ -36,7 +37,7 @@ fn tck_case() -> String {
 }
 
 impl Plugin for Tck {
-    const HOOKS: u32 = HOOK_REQUEST | HOOK_RESPONSE | HOOK_CHUNK;
+    const HOOKS: u32 = HOOK_ALL;
 
     fn new(cfg: &Config) -> Result<Self, String> {
         check::reset();
@@ -55,6 +56,7 @@ impl Plugin for Tck {
         eq("secret_get in init", secret(SECRET_NAME), Ok(SECRET_VALUE.to_string()));
         eq("secret_get of a name not granted", secret("not_granted"), Err(HostError::Denied));
         scan::init();
+        parity::init(cfg);
         log(LOG_DEBUG, "tck: init");
         match check::take() {
             Some(msg) => Err(msg),

@@ -50,6 +50,11 @@ pub fn json_get(obj: u8, path: &str) -> i32 {
     unsafe { wg_json_get(obj as i32, path.as_ptr(), path.len() as i32, 0, null_mut(), 0) }
 }
 
+/// json_get with flags (the PDK's `FLAG_*`): the length of the value.
+pub fn json_get_flags(obj: u8, path: &str, flags: i32) -> i32 {
+    unsafe { wg_json_get(obj as i32, path.as_ptr(), path.len() as i32, flags, null_mut(), 0) }
+}
+
 pub fn header_get(obj: u8, name: &str) -> i32 {
     unsafe { wg_header_get(obj as i32, name.as_ptr(), name.len() as i32, null_mut(), 0) }
 }

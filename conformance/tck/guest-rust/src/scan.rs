@@ -17,8 +17,19 @@ thread_local! {
 
 /// Compiles the scenario's matcher where a plugin would: in init.
 pub fn init() {
-    let m = match_compile(MATCH_SPEC);
-    eq("match_compile in init", m.map(|_| ()), Ok(()));
+    // The typed spec spells the fixture's JSON, and its matcher is the
+    // scenario's (the checks below would fail with another).
+    let spec = MatchSpec {
+        builtin: vec![kind_name(KIND_EMAIL)],
+        custom: vec![
+            MatchPattern { regex: "TCK-[0-9]{3}".into(), ..Default::default() },
+            MatchPattern { words: vec!["blue moon".into()], ..Default::default() },
+        ],
+        redact: None,
+    };
+    eq("MatchSpec::to_json of the match spec", spec.to_json().as_str(), MATCH_SPEC);
+    let m = compile_matcher(&spec);
+    eq("compile_matcher in init", m.map(|_| ()), Ok(()));
     MATCHER.with(|c| c.set(m.ok()));
 }
 
