@@ -25,7 +25,7 @@ function configInHook(): string | null {
 export function requestBasic(req: Request): void {
   value("body_get request", req.body(), fx.RequestJSON);
   value("config_get in a hook", configInHook(), fx.ConfigJSON);
-  value("json_digest of the request without stream", jsonDigest(OBJ_REQUEST, "stream"), fx.CanonicalRequestDigest);
+  value("json_digest of the request without stream", jsonDigest(OBJ_REQUEST, "stream"), fx.CanonicalRequestSHA256);
   missing("json_digest of the response in the request phase", jsonDigest(OBJ_RESPONSE, ""), ERR_NOT_AVAILABLE);
   value("provider_stats", providerStats(), fx.ProviderStats);
   missing("cache_call without the cache capability", cacheCall('{"op":"get","key":"k"}'), ERR_DENIED);
