@@ -15,7 +15,21 @@ func TestIndexAgreesWithGJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, doc := range []string{string(chat), `{}`, `[]`, ` [ 1 , {"a" : [ ], "b\"c":{"d":null}} ,"x\"y", true ] `,
+	tools, err := os.ReadFile("../../plugins/anthropic/testdata/request-tools.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Quotes and escapes at every offset of an eight-byte block.
+	var strs []string
+	for n := range 18 {
+		s := strings.Repeat("a", n)
+		strs = append(strs, `"`+s+`"`, `"`+s+`\"b"`, `"`+s+`\\"`, `"`+s+`\u00e9\\\"x"`)
+	}
+	blocks := `{` + strings.Join(strs, `:1,`) + `:[` + strings.Join(strs, ",") + `]}`
+	if !Valid([]byte(blocks)) {
+		t.Fatalf("not JSON: %s", blocks)
+	}
+	for _, doc := range []string{string(chat), string(tools), blocks, `{}`, `[]`, ` [ 1 , {"a" : [ ], "b\"c":{"d":null}} ,"x\"y", true ] `,
 		`{"k":{"":1,"e":[[],[{}]]},"n":-1.5e3}`, `"s"`, `7`} {
 		nodes := Index([]byte(doc), nil)
 		if nodes[0].Parent != -1 {
@@ -56,7 +70,7 @@ func TestIndexAgreesWithGJSON(t *testing.T) {
 // TestIndexEndsOnBadInput: Index expects checked input, but no input makes it
 // loop or panic.
 func TestIndexEndsOnBadInput(t *testing.T) {
-	for _, doc := range []string{`{"a" 1}`, `{"a":,}`, `[,,]`, `{`, `[`, `"abc`, `{"a":[}`, `:`, `,`, `]]]`, `{"a":1,,"b"}`, `{1:2}`, "\x00", ` `} {
+	for _, doc := range []string{`{"a" 1}`, `{"a":,}`, `[,,]`, `{`, `[`, `"abc`, `{"a":[}`, `:`, `,`, `]]]`, `{"a":1,,"b"}`, `{1:2}`, "\x00", ` `, `"ab\`, `{"a\`, `["abcdefgh\`} {
 		nodes := Index([]byte(doc), nil)
 		for _, n := range nodes {
 			if n.Start < 0 || int(n.End) > len(doc) || n.KeyEnd > int32(len(doc)) {

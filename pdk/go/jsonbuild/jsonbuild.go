@@ -49,8 +49,7 @@
 package jsonbuild
 
 import (
-	"bytes"
-	"encoding/binary"
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -252,6 +251,12 @@ type Runner struct {
 	// frames are the OpMaps running, one per depth; inMap the innermost.
 	frames [MaxDepth]frame
 	inMap  *frame
+
+	// The compiled programs (compiled): a ring of the last ones, bounded
+	// in number and bytes, keyed by a hash of their bytes and the bytes.
+	seed  maphash.Seed
+	cache [cacheEntries]cached
+	evict int
 }
 
 // frame is a running OpMap: its elements, the current one as a scope.
@@ -307,10 +312,36 @@ func (sc *scope) load(src Source, v gjson.Result) {
 // or a field of every element ("content.#.type") of an array member is read
 // from the source's members rather than by parsing the array again; the
 // latter is built in r.list, valid until the next such path.
-func (sc *scope) get(r *Runner, src Source, path string) gjson.Result {
-	key, rest, ok := plainKey(path)
-	if !ok || !sc.v.IsObject() {
-		return gjson.Get(sc.v.Raw, path)
+func (sc *scope) get(r *Runner, src Source, p *path) gjson.Result {
+	v := sc.lookup(r, src, p)
+	if p.fromStr {
+		return fromStr(v)
+	}
+	return v
+}
+
+// fromStr is what the modifiers "|@fromstr|@valid" make of a value: the
+// JSON text a string holds, when it is valid JSON. A string's text is
+// unescaped and checked here, as gjson does, without the detour through
+// its modifier machinery.
+func fromStr(v gjson.Result) gjson.Result {
+	if v.Type != gjson.String {
+		return gjson.Get(v.Raw, fromStrValid[1:])
+	}
+	if !gjson.Valid(v.Raw) {
+		return gjson.Result{}
+	}
+	t := text(v)
+	if !gjson.Valid(t) {
+		return gjson.Result{}
+	}
+	return gjson.Parse(t)
+}
+
+func (sc *scope) lookup(r *Runner, src Source, p *path) gjson.Result {
+	key, rest := p.key, p.rest
+	if !p.plain || !sc.v.IsObject() {
+		return gjson.Get(sc.v.Raw, p.p)
 	}
 	for i := range sc.members {
 		m := &sc.members[i]
@@ -408,6 +439,18 @@ func plainKey(path string) (key, rest string, ok bool) {
 	return path, "", path != ""
 }
 
+// plainPath reports whether a path is plain keys joined by dots.
+func plainPath(p string) bool {
+	for p != "" {
+		key, rest, ok := plainKey(p)
+		if !ok || key == "" {
+			return false
+		}
+		p = rest
+	}
+	return true
+}
+
 // plainStart reports whether a path starts with a key, an index or "#"
 // rather than a modifier.
 func plainStart(path string) bool {
@@ -427,7 +470,7 @@ func (r *Runner) Run(dst, prog []byte, max int, src Source) ([]byte, int32) {
 		r.arrays[k].raw = ""
 	}
 	r.src, r.start, r.max, r.steps = src, len(dst), max, MaxSteps
-	out, code := r.exec(dst, prog, 0)
+	out, code := r.exec(dst, r.compiled(prog), 0)
 	r.src = nil
 	if code != 0 {
 		return dst[:r.start], code
@@ -437,77 +480,24 @@ func (r *Runner) Run(dst, prog []byte, max int, src Source) ([]byte, int32) {
 
 // exec runs one program, or a nested one of OpSwitch, OpGroup or OpMap at
 // the given depth, appending to out.
-func (r *Runner) exec(out, prog []byte, depth int) ([]byte, int32) {
-	rd := reader{b: prog}
+func (r *Runner) exec(out []byte, prog *program, depth int) ([]byte, int32) {
 	skip := false
-	for len(rd.b) > 0 {
+	for i := range prog.ins {
 		if r.steps--; r.steps < 0 {
 			return out, TooLarge
 		}
-		op := rd.byte()
-		var src, flags byte
-		var path, pre, post, def, subs, sep []byte
-		n, index := 0, uint32(NoIndex)
-		switch op {
-		case OpLit:
-			pre = rd.str()
-		case OpCopy:
-			src, flags, path = rd.byte(), rd.byte(), rd.str()
-		case OpCopyOr:
-			src, flags, path = rd.byte(), rd.byte(), rd.str()
-			pre, post, def = rd.str(), rd.str(), rd.str()
-		case OpKind:
-			src, path = rd.byte(), rd.str()
-		case OpBase, OpItem:
-			src, index, path = rd.byte(), rd.u32(), rd.str()
-		case OpEach:
-			src, path = rd.byte(), rd.str()
-			n = int(rd.byte())
-			subs = rd.b
-			for range n {
-				if rd.byte()&EachCode != 0 {
-					rd.str()
-				}
-				rd.str()
-			}
-			subs = subs[:len(subs)-len(rd.b)]
-			sep = rd.str()
-		case OpSwitch:
-			src, flags, path = rd.byte(), rd.byte(), rd.str()
-			n = int(rd.byte())
-			subs = rd.b
-			for range 2*n + 1 {
-				rd.str()
-			}
-			subs = subs[:len(subs)-len(rd.b)]
-		case OpGroup:
-			pre, sep, post = rd.str(), rd.str(), rd.str()
-			n = int(rd.byte())
-			subs = rd.b
-			for range n {
-				rd.str()
-			}
-			subs = subs[:len(subs)-len(rd.b)]
-		case OpMap:
-			src, path = rd.byte(), rd.str()
-			pre, sep, post, subs = rd.str(), rd.str(), rd.str(), rd.str()
-		case OpFail:
-		case OpCut:
-			src, flags, path = rd.byte(), rd.byte(), rd.str()
-			pre, post = rd.str(), rd.str()
-		default:
+		in := &prog.ins[i]
+		if in.bad {
 			return out, Invalid
 		}
-		if rd.bad {
-			return out, Invalid
-		}
+		op, flags := in.op, in.flags
 		if skip { // the rest of a chain of alternatives
 			skip = (op == OpCopy || op == OpCopyOr) && flags&OrNext != 0
 			continue
 		}
 		switch op {
 		case OpLit:
-			out = append(out, pre...)
+			out = append(out, in.pre...)
 			if len(out)-r.start > r.max {
 				return out, TooLarge
 			}
@@ -519,19 +509,19 @@ func (r *Runner) exec(out, prog []byte, depth int) ([]byte, int32) {
 				return out, Invalid
 			}
 			var code int32
-			if out, code = r.group(out, pre, sep, post, n, subs, depth); code != 0 {
+			if out, code = r.group(out, in, depth); code != 0 {
 				return out, code
 			}
 			continue
 		}
-		v, code := r.value(src, view(path))
+		v, code := r.value(in.src, &in.path)
 		if code != 0 {
 			return out, code
 		}
 		switch {
 		case op == OpBase || op == OpItem:
-			if index != NoIndex {
-				v = r.element(r.src, v, int(index))
+			if in.index != NoIndex {
+				v = r.element(r.src, v, int(in.index))
 			}
 			if len(r.list) > 0 && unsafe.StringData(v.Raw) == unsafe.SliceData(r.list) {
 				v.Raw = strings.Clone(v.Raw) // a column outlives r.list's next use
@@ -542,25 +532,25 @@ func (r *Runner) exec(out, prog []byte, depth int) ([]byte, int32) {
 				r.cur[1].load(r.src, v)
 			}
 		case op == OpEach:
-			out = r.each(out, r.src, v, n, subs, sep)
+			out = r.each(out, r.src, v, in)
 		case op == OpKind:
 			out = append(out, Kind(v))
 		case op == OpSwitch:
 			if depth >= MaxDepth {
 				return out, Invalid
 			}
-			if out, code = r.exec(out, pick(v, flags, n, subs), depth+1); code != 0 {
+			if out, code = r.exec(out, pick(v, in), depth+1); code != 0 {
 				return out, code
 			}
 		case op == OpMap:
 			if depth >= MaxDepth {
 				return out, Invalid
 			}
-			if out, code = r.mapEach(out, v, src, pre, sep, post, subs, depth); code != 0 {
+			if out, code = r.mapEach(out, v, in, depth); code != 0 {
 				return out, code
 			}
 		case op == OpCut:
-			text, ok := cut(v, view(pre), view(post))
+			text, ok := cut(v, in.pre, in.post)
 			switch {
 			case !ok && flags&Required != 0:
 				return out, NotFound
@@ -578,11 +568,11 @@ func (r *Runner) exec(out, prog []byte, depth int) ([]byte, int32) {
 			if flags&Required != 0 {
 				return out, NotFound
 			}
-			out = append(out, def...)
+			out = append(out, in.def...)
 		default:
-			out = append(out, pre...)
+			out = append(out, in.pre...)
 			out = appendValue(out, v, flags)
-			out = append(out, post...)
+			out = append(out, in.post...)
 			skip = flags&OrNext != 0
 		}
 		if len(out)-r.start > r.max {
@@ -594,14 +584,14 @@ func (r *Runner) exec(out, prog []byte, depth int) ([]byte, int32) {
 
 // value is the value at a path of an object, or relative to the base, the
 // item, or a neighbour of a map's element.
-func (r *Runner) value(src byte, path string) (gjson.Result, int32) {
+func (r *Runner) value(src byte, p *path) (gjson.Result, int32) {
 	switch src {
 	case SrcBase, SrcItem:
 		sc := r.cur[SrcBase-src]
 		if !sc.set {
 			return gjson.Result{}, Invalid
 		}
-		return sc.get(r, r.src, path), 0
+		return sc.get(r, r.src, p), 0
 	case SrcPrev, SrcNext:
 		f := r.inMap
 		if f == nil {
@@ -615,65 +605,54 @@ func (r *Runner) value(src byte, path string) (gjson.Result, int32) {
 			return gjson.Result{}, 0
 		}
 		r.elem.load(r.src, f.elems[i].Val())
-		return r.elem.get(r, r.src, path), 0
+		return r.elem.get(r, r.src, p), 0
 	}
-	return r.src.Lookup(uint32(src), path)
+	return r.src.Lookup(uint32(src), p.full)
 }
 
-// pick is the program of OpSwitch's operands subs (n names, n+1
-// programs) that the value chooses.
-func pick(v gjson.Result, flags byte, n int, subs []byte) []byte {
-	rd := reader{b: subs}
-	k := 0
-	for i := 1; i <= n; i++ {
-		name := view(rd.str())
-		if k > 0 {
-			continue
-		}
+// pick is the program of an OpSwitch that the value chooses.
+func pick(v gjson.Result, in *instr) *program {
+	for i, name := range in.names {
 		switch {
-		case flags&SwitchKind != 0:
+		case in.flags&SwitchKind != 0:
 			if strings.IndexByte(name, Kind(v)) >= 0 {
-				k = i
+				return in.progs[i+1]
 			}
 		case v.Type != gjson.String:
-		case flags&SwitchPrefix != 0:
+		case in.flags&SwitchPrefix != 0:
 			if strings.HasPrefix(text(v), name) {
-				k = i
+				return in.progs[i+1]
 			}
 		case text(v) == name:
-			k = i
+			return in.progs[i+1]
 		}
 	}
-	for range k {
-		rd.str()
-	}
-	return rd.str()
+	return in.progs[0]
 }
 
-// group runs n programs (subs) and joins their outputs.
-func (r *Runner) group(out, pre, sep, post []byte, n int, subs []byte, depth int) ([]byte, int32) {
-	rd := reader{b: subs}
+// group runs an OpGroup's programs and joins their outputs.
+func (r *Runner) group(out []byte, in *instr, depth int) ([]byte, int32) {
 	wrote := false
-	for range n {
+	for _, p := range in.progs {
 		var code int32
-		if out, code = r.joined(out, rd.str(), pre, sep, &wrote, depth); code != 0 {
+		if out, code = r.joined(out, p, in, &wrote, depth); code != 0 {
 			return out, code
 		}
 	}
 	if wrote {
-		out = append(out, post...)
+		out = append(out, in.post...)
 	}
 	return out, 0
 }
 
-// joined runs a program whose output, when there is any, follows pre (the
-// first) or sep (the others).
-func (r *Runner) joined(out, prog, pre, sep []byte, wrote *bool, depth int) ([]byte, int32) {
+// joined runs a program whose output, when there is any, follows in.pre
+// (the first) or in.sep (the others).
+func (r *Runner) joined(out []byte, prog *program, in *instr, wrote *bool, depth int) ([]byte, int32) {
 	mark := len(out)
 	if *wrote {
-		out = append(out, sep...)
+		out = append(out, in.sep...)
 	} else {
-		out = append(out, pre...)
+		out = append(out, in.pre...)
 	}
 	body := len(out)
 	out, code := r.exec(out, prog, depth+1)
@@ -687,9 +666,9 @@ func (r *Runner) joined(out, prog, pre, sep []byte, wrote *bool, depth int) ([]b
 	return out, 0
 }
 
-// mapEach runs prog for each element of arr, the element as the base (or
-// the item, when src is relative), joined as group joins.
-func (r *Runner) mapEach(out []byte, arr gjson.Result, src byte, pre, sep, post, prog []byte, depth int) ([]byte, int32) {
+// mapEach runs an OpMap's program for each element of arr, the element as
+// the base (or the item, when src is relative), joined as group joins.
+func (r *Runner) mapEach(out []byte, arr gjson.Result, in *instr, depth int) ([]byte, int32) {
 	if !arr.IsArray() {
 		return out, 0
 	}
@@ -699,7 +678,7 @@ func (r *Runner) mapEach(out []byte, arr gjson.Result, src byte, pre, sep, post,
 		return out, TooLarge
 	}
 	which := 0
-	if src >= SrcNext {
+	if in.src >= SrcNext {
 		which = 1
 	}
 	saved, outer := r.cur[which], r.inMap
@@ -709,13 +688,13 @@ func (r *Runner) mapEach(out []byte, arr gjson.Result, src byte, pre, sep, post,
 	for i := range f.elems {
 		f.i = i
 		f.sc.load(r.src, f.elems[i].Val())
-		if out, code = r.joined(out, prog, pre, sep, &wrote, depth); code != 0 {
+		if out, code = r.joined(out, in.progs[0], in, &wrote, depth); code != 0 {
 			break
 		}
 	}
 	r.cur[which], r.inMap = saved, outer
 	if code == 0 && wrote {
-		out = append(out, post...)
+		out = append(out, in.post...)
 	}
 	return out, code
 }
@@ -743,32 +722,27 @@ func cut(v gjson.Result, from, to string) (string, bool) {
 }
 
 // each appends, for each element of arr, each sub's value or kind and sep.
-func (r *Runner) each(out []byte, src Source, arr gjson.Result, n int, subs, sep []byte) []byte {
+func (r *Runner) each(out []byte, src Source, arr gjson.Result, in *instr) []byte {
 	if !arr.IsArray() {
 		return out
 	}
 	r.rows = src.Members(arr, r.rows[:0])
 	for _, e := range r.rows {
 		r.elem.load(src, e.Val())
-		rd := reader{b: subs}
-		for range n {
-			flags := rd.byte()
-			var names []byte
-			if flags&EachCode != 0 {
-				names = rd.str()
-			}
-			v := r.elem.get(r, src, view(rd.str()))
+		for k := range in.subs {
+			s := &in.subs[k]
+			v := r.elem.get(r, src, &s.path)
 			switch {
-			case flags&EachKind != 0:
+			case s.flags&EachKind != 0:
 				out = append(out, Kind(v))
 				continue
-			case flags&EachCode != 0:
-				out = append(out, code(v, names))
+			case s.flags&EachCode != 0:
+				out = append(out, code(v, s.names))
 				continue
 			case v.Exists():
-				out = appendValue(out, v, flags)
+				out = appendValue(out, v, s.flags)
 			}
-			out = append(out, sep...)
+			out = append(out, in.sep...)
 		}
 	}
 	return out
@@ -776,19 +750,19 @@ func (r *Runner) each(out []byte, src Source, arr gjson.Result, n int, subs, sep
 
 // code is the 1-based position of a string value in a comma-separated list
 // of names, 0 when it is not there.
-func code(v gjson.Result, names []byte) byte {
+func code(v gjson.Result, names string) byte {
 	if v.Type != gjson.String {
 		return 0
 	}
 	k := byte(1)
 	for len(names) > 0 {
 		name := names
-		if i := bytes.IndexByte(names, ','); i >= 0 {
+		if i := strings.IndexByte(names, ','); i >= 0 {
 			name, names = names[:i], names[i+1:]
 		} else {
-			names = nil
+			names = ""
 		}
-		if view(name) == text(v) {
+		if name == text(v) {
 			return k
 		}
 		k++
@@ -839,7 +813,7 @@ func Kind(v gjson.Result) byte {
 func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 type reader struct {
-	b   []byte
+	b   string
 	bad bool
 }
 
@@ -855,25 +829,204 @@ func (r *reader) byte() byte {
 
 func (r *reader) u32() uint32 {
 	if len(r.b) < 4 {
-		r.bad, r.b = true, nil
+		r.bad, r.b = true, ""
 		return 0
 	}
-	n := binary.LittleEndian.Uint32(r.b)
+	n := uint32(r.b[0]) | uint32(r.b[1])<<8 | uint32(r.b[2])<<16 | uint32(r.b[3])<<24
 	r.b = r.b[4:]
 	return n
 }
 
-func (r *reader) str() []byte {
-	if len(r.b) < 4 {
-		r.bad, r.b = true, nil
-		return nil
+func (r *reader) str() string {
+	n := r.u32()
+	if r.bad {
+		return ""
 	}
-	n := binary.LittleEndian.Uint32(r.b)
-	if uint64(n) > uint64(len(r.b)-4) {
-		r.bad, r.b = true, nil
-		return nil
+	if uint64(n) > uint64(len(r.b)) {
+		r.bad, r.b = true, ""
+		return ""
 	}
-	s := r.b[4 : 4+n]
-	r.b = r.b[4+n:]
+	s := r.b[:n]
+	r.b = r.b[n:]
 	return s
+}
+
+// A program is decoded once into instructions whose operands are ready to
+// use (compile); a Runner keeps the compiled forms of the programs it ran
+// last, keyed by their bytes, so that an adapter sending the same
+// templates request after request does not decode them again, nor once per
+// element of a map.
+
+// instr is a decoded instruction. bad marks where a program stops being
+// well formed: running up to it behaves as decoding did (the instructions
+// before it run, then the build fails with Invalid).
+type instr struct {
+	op, src, flags byte
+	bad            bool
+	index          uint32
+	path           path
+	pre, post, def string
+	sep            string
+	subs           []eachSub  // OpEach
+	names          []string   // OpSwitch
+	progs          []*program // OpSwitch (n+1), OpGroup (n), OpMap (1)
+}
+
+// program is a compiled program; deep is set on the programs nested beyond
+// MaxDepth, which are never run (their OpSwitch, OpGroup or OpMap fails
+// first) and so are not decoded.
+type program struct {
+	ins  []instr
+	deep bool
+}
+
+type eachSub struct {
+	flags byte
+	names string
+	path  path
+}
+
+// path is a read path split once: its first plain key and the rest, and
+// whether it ends in the modifiers "|@fromstr|@valid" (a JSON text inside
+// a string, checked), which relative reads apply themselves instead of
+// handing the path to gjson.
+type path struct {
+	full      string // as written
+	p         string // without the modifiers, when fromStr
+	key, rest string
+	plain     bool
+	fromStr   bool
+}
+
+const fromStrValid = "|@fromstr|@valid"
+
+func newPath(s string) path {
+	pt := path{full: s, p: s}
+	if p, ok := strings.CutSuffix(s, fromStrValid); ok && p != "" && plainPath(p) {
+		pt.p, pt.fromStr = p, true
+	}
+	pt.key, pt.rest, pt.plain = plainKey(pt.p)
+	return pt
+}
+
+// compile decodes a program (a string the compiled form keeps views of)
+// at the given depth.
+func compile(b string, depth int) *program {
+	p := &program{}
+	if depth > MaxDepth {
+		p.deep = true
+		return p
+	}
+	rd := reader{b: b}
+	for len(rd.b) > 0 {
+		var in instr
+		in.op = rd.byte()
+		in.index = NoIndex
+		switch in.op {
+		case OpLit:
+			in.pre = rd.str()
+		case OpCopy:
+			in.src, in.flags, in.path = rd.byte(), rd.byte(), newPath(rd.str())
+		case OpCopyOr:
+			in.src, in.flags, in.path = rd.byte(), rd.byte(), newPath(rd.str())
+			in.pre, in.post, in.def = rd.str(), rd.str(), rd.str()
+		case OpKind:
+			in.src, in.path = rd.byte(), newPath(rd.str())
+		case OpBase, OpItem:
+			in.src, in.index, in.path = rd.byte(), rd.u32(), newPath(rd.str())
+		case OpEach:
+			in.src, in.path = rd.byte(), newPath(rd.str())
+			n := int(rd.byte())
+			for range n {
+				var s eachSub
+				if s.flags = rd.byte(); s.flags&EachCode != 0 {
+					s.names = rd.str()
+				}
+				s.path = newPath(rd.str())
+				if !rd.bad {
+					in.subs = append(in.subs, s)
+				}
+			}
+			in.sep = rd.str()
+		case OpSwitch:
+			in.src, in.flags, in.path = rd.byte(), rd.byte(), newPath(rd.str())
+			n := int(rd.byte())
+			for range n {
+				in.names = append(in.names, rd.str())
+			}
+			for range n + 1 {
+				in.progs = append(in.progs, compile(rd.str(), depth+1))
+			}
+		case OpGroup:
+			in.pre, in.sep, in.post = rd.str(), rd.str(), rd.str()
+			n := int(rd.byte())
+			for range n {
+				in.progs = append(in.progs, compile(rd.str(), depth+1))
+			}
+		case OpMap:
+			in.src, in.path = rd.byte(), newPath(rd.str())
+			in.pre, in.sep, in.post = rd.str(), rd.str(), rd.str()
+			in.progs = append(in.progs, compile(rd.str(), depth+1))
+		case OpFail:
+		case OpCut:
+			in.src, in.flags, in.path = rd.byte(), rd.byte(), newPath(rd.str())
+			in.pre, in.post = rd.str(), rd.str()
+		default:
+			rd.bad = true
+		}
+		if rd.bad {
+			p.ins = append(p.ins, instr{bad: true})
+			break
+		}
+		p.ins = append(p.ins, in)
+	}
+	return p
+}
+
+// Bounds of the compiled programs a Runner keeps: a few templates, not
+// every program a guest could send.
+const (
+	cacheEntries = 8
+	cacheBytes   = 64 << 10 // of program bytes, all entries together
+)
+
+type cached struct {
+	hash uint64
+	key  string
+	prog *program
+}
+
+// compiled is prog's compiled form, from the cache when the same bytes
+// ran before.
+func (r *Runner) compiled(prog []byte) *program {
+	if r.seed == (maphash.Seed{}) {
+		r.seed = maphash.MakeSeed()
+	}
+	h := maphash.Bytes(r.seed, prog)
+	for i := range r.cache {
+		if c := &r.cache[i]; c.prog != nil && c.hash == h && c.key == view(prog) {
+			return c.prog
+		}
+	}
+	key := string(prog)
+	p := compile(key, 0)
+	if len(key) > cacheBytes {
+		return p
+	}
+	// A ring: the slot after the newest is the oldest; older entries go
+	// too while the bytes kept would pass the bound.
+	slot := r.evict % cacheEntries
+	r.evict++
+	r.cache[slot] = cached{}
+	total := len(key)
+	for i := range r.cache {
+		total += len(r.cache[i].key)
+	}
+	for k := 1; total > cacheBytes && k < cacheEntries; k++ {
+		c := &r.cache[(slot+k)%cacheEntries]
+		total -= len(c.key)
+		*c = cached{}
+	}
+	r.cache[slot] = cached{h, key, p}
+	return p
 }

@@ -2,6 +2,7 @@ package jsonbuild_test
 
 import (
 	"encoding/binary"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,7 +13,8 @@ import (
 
 // doc is object 0; object 1 is not available (-2).
 const doc = `{"model":"m","n":null,"e":"","s":"a\"b","max_tokens":7,"stop":"x","tags":["p","q"],
-"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url"}]},{"role":"tool"},{"role":"robot","content":3,"fn":{"name":"g","deep":{"k":[1,2]},"s":"x","esc":"a\nb","empty":""}}]}`
+"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url"}]},{"role":"tool"},{"role":"robot","content":3,"fn":{"name":"g","deep":{"k":[1,2]},"s":"x","esc":"a\nb","empty":""}}],
+"calls":[{"a":"{\"x\": 1} "},{"f":{"a":" [\"\\u00e9\",2]"}},{"a":"{bad"},{"a":""},{"a":7},{"a":["x"]}]}`
 
 type source struct{}
 
@@ -71,14 +73,15 @@ func nest(depth int) []byte {
 	return p
 }
 
-func TestRun(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		prog []byte
-		max  int
-		want string
-		code int32
-	}{
+type runCase struct {
+	name string
+	prog []byte
+	max  int
+	want string
+	code int32
+}
+
+var runCases = []runCase{
 		{"literal and copy", prog(lit, `{"m":`, cp, byte(0), byte(0), "model", lit, "}"), 0, `{"m":"m"}`, 0},
 		{"missing and null copy nothing", prog(cp, byte(0), byte(0), "nope", cp, byte(0), byte(0), "n"), 0, ``, 0},
 		{"text and inner", prog(cp, byte(0), jsonbuild.Text, "s", lit, "|", cp, byte(0), jsonbuild.Inner, "s"), 0, `a"b|a\"b`, 0},
@@ -133,20 +136,77 @@ func TestRun(t *testing.T) {
 		{"cut", prog(cut, byte(0), byte(0), "s", "", "", cut, byte(0), jsonbuild.Text, "s", "a", "", cut, byte(0), jsonbuild.Inner, "s", "", "b"), 0, `"a\"b""ba\"`, 0},
 		{"cut not found", prog(cut, byte(0), byte(0), "s", "x", "", cut, byte(0), byte(0), "s", "", "x", cut, byte(0), byte(0), "max_tokens", "", ""), 0, ``, 0},
 		{"cut required", prog(cut, byte(0), jsonbuild.Required, "s", "x", ""), 0, "", jsonbuild.NotFound},
-	} {
+		// A program is compiled once, but a case that does not run is not
+		// read: a malformed branch fails only when it is chosen.
+		{"malformed branch not chosen", prog(sw, byte(0), byte(0), "model", byte(1), "m", prog(byte(99)), prog(lit, "m")), 0, `m`, 0},
+		{"malformed branch chosen", prog(sw, byte(0), byte(0), "model", byte(1), "x", prog(lit, "a", byte(99)), prog(lit, "m")), 0, "", jsonbuild.Invalid},
+		{"malformed after a fail", prog(lit, "x", fail, byte(99)), 0, "", jsonbuild.NotFound},
+		{"malformed after a chain", prog(cp, byte(0), jsonbuild.OrNext, "model", byte(99)), 0, "", jsonbuild.Invalid},
+		// Arguments of a tool call: a JSON text in a string, as gjson's
+		// modifiers "|@fromstr|@valid" read it.
+		{"from string", prog(base, byte(0), none, "calls", cp, b, byte(0), "0.a|@fromstr|@valid", cp, b, byte(0), "1.f.a|@fromstr|@valid",
+			kind, b, "2.a|@fromstr|@valid", kind, b, "3.a|@fromstr|@valid", cp, b, byte(0), "4.a|@fromstr|@valid", kind, b, "5.a|@fromstr|@valid",
+			item, byte(0), uint32(1), "calls", cp, it, byte(0), "f.a|@fromstr|@valid", kind, it, "f|@fromstr|@valid", kind, it, "nope|@fromstr|@valid"), 0,
+			`{"x": 1} ["\u00e9",2]uu7a["\u00e9",2]ou`, 0},
+}
+
+func TestRun(t *testing.T) {
+	for _, tc := range runCases {
 		t.Run(tc.name, func(t *testing.T) {
 			var r jsonbuild.Runner
-			max := tc.max
-			if max == 0 {
-				max = 1 << 20
-			}
-			out, code := r.Run([]byte("pre:"), tc.prog, max, source{})
-			if code != tc.code {
-				t.Fatalf("code %d, want %d (output %q)", code, tc.code, out)
-			}
-			if want := "pre:" + tc.want; string(out) != want {
-				t.Errorf("output %q, want %q", out, want)
-			}
+			run(t, &r, tc)
 		})
+	}
+}
+
+func run(t *testing.T, r *jsonbuild.Runner, tc runCase) {
+	t.Helper()
+	max := tc.max
+	if max == 0 {
+		max = 1 << 20
+	}
+	out, code := r.Run([]byte("pre:"), tc.prog, max, source{})
+	if code != tc.code {
+		t.Fatalf("%s: code %d, want %d (output %q)", tc.name, code, tc.code, out)
+	}
+	if want := "pre:" + tc.want; string(out) != want {
+		t.Errorf("%s: output %q, want %q", tc.name, out, want)
+	}
+}
+
+// TestRunnerKeepsPrograms runs every case on one Runner, three times over:
+// the compiled programs it keeps (fewer than the cases) must never stand in
+// for another program, and a program changed in place must be compiled
+// again.
+func TestRunnerKeepsPrograms(t *testing.T) {
+	var r jsonbuild.Runner
+	for range 3 {
+		for _, tc := range runCases {
+			run(t, &r, tc)
+		}
+	}
+	p := prog(lit, "a", cp, byte(0), byte(0), "model")
+	run(t, &r, runCase{"before", p, 0, `a"m"`, 0})
+	p[5] = 'b' // the guest rewrote its buffer: same address, other bytes
+	run(t, &r, runCase{"after", p, 0, `b"m"`, 0})
+	big := prog(lit, strings.Repeat("x", 80<<10)) // larger than the Runner keeps
+	run(t, &r, runCase{"large", big, 0, strings.Repeat("x", 80<<10), 0})
+	run(t, &r, runCase{"large again", big, 0, strings.Repeat("x", 80<<10), 0})
+}
+
+// TestFromString checks the relative reads of "|@fromstr|@valid" against
+// gjson's own.
+func TestFromString(t *testing.T) {
+	calls := gjson.Get(doc, "calls")
+	for i := range 6 {
+		for _, p := range []string{"a", "f.a", "f", "nope"} {
+			path := strconv.Itoa(i) + "." + p + "|@fromstr|@valid"
+			want := gjson.Get(calls.Raw, path)
+			var r jsonbuild.Runner
+			out, code := r.Run(nil, prog(base, byte(0), none, "calls", kind, b, path, cp, b, byte(0), path), 1<<20, source{})
+			if code != 0 || string(out) != string(jsonbuild.Kind(want))+want.Raw {
+				t.Errorf("%s: %q (%d), want %q", path, out, code, string(jsonbuild.Kind(want))+want.Raw)
+			}
+		}
 	}
 }
