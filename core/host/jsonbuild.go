@@ -1,7 +1,6 @@
 package host
 
 import (
-	"sort"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -98,7 +97,7 @@ func (b *buildSource) Members(v gjson.Result, dst []jsonbuild.Member) []jsonbuil
 		}
 	}
 	if !found {
-		k, found = sort.Find(len(nodes), func(i int) int { return off - int(nodes[i].Start) })
+		k, found = findNode(nodes, off)
 	}
 	if !found || int(nodes[k].End)-off != len(v.Raw) {
 		return dst
@@ -116,6 +115,21 @@ func (b *buildSource) Members(v gjson.Result, dst []jsonbuild.Member) []jsonbuil
 		}
 	}
 	return dst
+}
+
+// findNode is the node that starts at off (nodes are in document order):
+// sort.Find, without a call per step.
+func findNode(nodes []jsonscan.Node, off int) (int, bool) {
+	lo, hi := 0, len(nodes)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if int(nodes[m].Start) < off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(nodes) && int(nodes[lo].Start) == off
 }
 
 // memberKey is a raw key as a string, unescaped.

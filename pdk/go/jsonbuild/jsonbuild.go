@@ -49,7 +49,6 @@
 package jsonbuild
 
 import (
-	"hash/maphash"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -186,19 +185,26 @@ func (m *Member) Val() gjson.Result { return Value(m.Raw) }
 // Value is a raw JSON value as a gjson.Result, without scanning it when it
 // is an object, an array or a string without escapes.
 func Value(raw string) gjson.Result {
+	var v gjson.Result
+	setValue(&v, raw)
+	return v
+}
+
+func setValue(v *gjson.Result, raw string) {
 	switch {
 	case len(raw) == 0:
-		return gjson.Result{}
+		*v = gjson.Result{}
 	case raw[0] == '{' || raw[0] == '[':
-		return gjson.Result{Type: gjson.JSON, Raw: raw}
+		*v = gjson.Result{Type: gjson.JSON, Raw: raw}
 	case raw[0] == '"' && len(raw) >= 2 && strings.IndexByte(raw, '\\') < 0:
-		return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
+		*v = gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
 	case raw[0] == '"':
 		// Escapes: the text is unescaped only when it is used (text); most
 		// values are copied raw or only looked at for their kind.
-		return gjson.Result{Type: gjson.String, Raw: raw}
+		*v = gjson.Result{Type: gjson.String, Raw: raw}
+	default:
+		*v = gjson.Parse(raw)
 	}
-	return gjson.Parse(raw)
 }
 
 // text is a string value's text, unescaped now if Value left it escaped.
@@ -236,6 +242,11 @@ type Runner struct {
 	rows             []Member // the elements OpEach walks
 	elems, fields    []Member // scratch of a count or a column
 	list             []byte
+	// walked is the last object walk read the members of.
+	walked struct {
+		raw     string
+		members []Member
+	}
 	// arrays remembers the elements of the arrays OpBase and OpItem index
 	// into during one run, so that element i+1 does not scan the array again.
 	arrays [2]array
@@ -253,8 +264,7 @@ type Runner struct {
 	inMap  *frame
 
 	// The compiled programs (compiled): a ring of the last ones, bounded
-	// in number and bytes, keyed by a hash of their bytes and the bytes.
-	seed  maphash.Seed
+	// in number and bytes, keyed by their bytes.
 	cache [cacheEntries]cached
 	evict int
 }
@@ -312,12 +322,11 @@ func (sc *scope) load(src Source, v gjson.Result) {
 // or a field of every element ("content.#.type") of an array member is read
 // from the source's members rather than by parsing the array again; the
 // latter is built in r.list, valid until the next such path.
-func (sc *scope) get(r *Runner, src Source, p *path) gjson.Result {
-	v := sc.lookup(r, src, p)
+func (sc *scope) get(r *Runner, src Source, p *path, v *gjson.Result) {
+	sc.lookup(r, src, p, v)
 	if p.fromStr {
-		return fromStr(v)
+		*v = fromStr(*v)
 	}
-	return v
 }
 
 // fromStr is what the modifiers "|@fromstr|@valid" make of a value: the
@@ -338,10 +347,12 @@ func fromStr(v gjson.Result) gjson.Result {
 	return gjson.Parse(t)
 }
 
-func (sc *scope) lookup(r *Runner, src Source, p *path) gjson.Result {
+// lookup sets *v (results are large: they are not copied from call to call).
+func (sc *scope) lookup(r *Runner, src Source, p *path, v *gjson.Result) {
 	key, rest := p.key, p.rest
 	if !p.plain || !sc.v.IsObject() {
-		return gjson.Get(sc.v.Raw, p.p)
+		*v = gjson.Get(sc.v.Raw, p.p)
+		return
 	}
 	for i := range sc.members {
 		m := &sc.members[i]
@@ -349,28 +360,33 @@ func (sc *scope) lookup(r *Runner, src Source, p *path) gjson.Result {
 			continue
 		}
 		// The first, as a path lookup finds it.
-		val := m.Val()
+		setValue(v, m.Raw)
 		switch {
 		case rest == "":
-			return val
-		case !val.IsObject() && !val.IsArray() && plainStart(rest):
-			return gjson.Result{} // nothing inside a string or number (a long text is not scanned)
-		case val.IsArray() && rest == "#":
-			r.elems = src.Members(val, r.elems[:0])
+			return
+		case !v.IsObject() && !v.IsArray() && plainStart(rest):
+			*v = gjson.Result{} // nothing inside a string or number (a long text is not scanned)
+			return
+		case v.IsArray() && rest == "#":
+			r.elems = src.Members(*v, r.elems[:0])
 			r.list = strconv.AppendInt(r.list[:0], int64(len(r.elems)), 10)
-			return gjson.Result{Type: gjson.Number, Num: float64(len(r.elems)), Raw: view(r.list)}
-		case val.IsArray() && len(rest) > 2 && rest[:2] == "#.":
+			*v = gjson.Result{Type: gjson.Number, Num: float64(len(r.elems)), Raw: view(r.list)}
+			return
+		case v.IsArray() && len(rest) > 2 && rest[:2] == "#.":
 			if field, more, ok := plainKey(rest[2:]); ok && more == "" {
-				return r.column(src, val, field)
+				*v = r.column(src, *v, field)
+				return
 			}
-		case val.IsObject():
-			if v, ok := r.walk(src, val, rest); ok {
-				return v
+		case v.IsObject():
+			if w, ok := r.walk(src, *v, rest); ok {
+				*v = w
+				return
 			}
 		}
-		return gjson.Get(val.Raw, rest)
+		*v = gjson.Get(v.Raw, rest)
+		return
 	}
-	return gjson.Result{}
+	*v = gjson.Result{}
 }
 
 // walk follows a path of plain keys ("function.name") through objects by
@@ -382,9 +398,13 @@ func (r *Runner) walk(src Source, v gjson.Result, path string) (_ gjson.Result, 
 		if !ok || !v.IsObject() {
 			return gjson.Result{}, false
 		}
-		r.fields = src.Members(v, r.fields[:0])
+		// The object a path walks through is often the same several times
+		// in a row (a tool's function.name, then its description).
+		if w := &r.walked; len(w.raw) != len(v.Raw) || unsafe.StringData(w.raw) != unsafe.StringData(v.Raw) {
+			w.raw, w.members = v.Raw, src.Members(v, w.members[:0])
+		}
 		found := false
-		for _, f := range r.fields {
+		for _, f := range r.walked.members {
 			if f.Key == key {
 				v, found = f.Val(), true // the first, as a path lookup finds it
 				break
@@ -469,6 +489,7 @@ func (r *Runner) Run(dst, prog []byte, max int, src Source) ([]byte, int32) {
 	for k := range r.arrays {
 		r.arrays[k].raw = ""
 	}
+	r.walked.raw = ""
 	r.src, r.start, r.max, r.steps = src, len(dst), max, MaxSteps
 	out, code := r.exec(dst, r.compiled(prog), 0)
 	r.src = nil
@@ -482,6 +503,7 @@ func (r *Runner) Run(dst, prog []byte, max int, src Source) ([]byte, int32) {
 // the given depth, appending to out.
 func (r *Runner) exec(out []byte, prog *program, depth int) ([]byte, int32) {
 	skip := false
+	var v gjson.Result
 	for i := range prog.ins {
 		if r.steps--; r.steps < 0 {
 			return out, TooLarge
@@ -514,7 +536,7 @@ func (r *Runner) exec(out []byte, prog *program, depth int) ([]byte, int32) {
 			}
 			continue
 		}
-		v, code := r.value(in.src, &in.path)
+		code := r.value(in.src, &in.path, &v)
 		if code != 0 {
 			return out, code
 		}
@@ -584,30 +606,36 @@ func (r *Runner) exec(out []byte, prog *program, depth int) ([]byte, int32) {
 
 // value is the value at a path of an object, or relative to the base, the
 // item, or a neighbour of a map's element.
-func (r *Runner) value(src byte, p *path) (gjson.Result, int32) {
+func (r *Runner) value(src byte, p *path, v *gjson.Result) int32 {
 	switch src {
 	case SrcBase, SrcItem:
 		sc := r.cur[SrcBase-src]
 		if !sc.set {
-			return gjson.Result{}, Invalid
+			*v = gjson.Result{}
+			return Invalid
 		}
-		return sc.get(r, r.src, p), 0
+		sc.get(r, r.src, p, v)
+		return 0
 	case SrcPrev, SrcNext:
+		*v = gjson.Result{}
 		f := r.inMap
 		if f == nil {
-			return gjson.Result{}, 0
+			return 0
 		}
 		i := f.i - 1
 		if src == SrcNext {
 			i = f.i + 1
 		}
 		if i < 0 || i >= len(f.elems) {
-			return gjson.Result{}, 0
+			return 0
 		}
 		r.elem.load(r.src, f.elems[i].Val())
-		return r.elem.get(r, r.src, p), 0
+		r.elem.get(r, r.src, p, v)
+		return 0
 	}
-	return r.src.Lookup(uint32(src), p.full)
+	var code int32
+	*v, code = r.src.Lookup(uint32(src), p.full)
+	return code
 }
 
 // pick is the program of an OpSwitch that the value chooses.
@@ -727,11 +755,12 @@ func (r *Runner) each(out []byte, src Source, arr gjson.Result, in *instr) []byt
 		return out
 	}
 	r.rows = src.Members(arr, r.rows[:0])
+	var v gjson.Result
 	for _, e := range r.rows {
 		r.elem.load(src, e.Val())
 		for k := range in.subs {
 			s := &in.subs[k]
-			v := r.elem.get(r, src, &s.path)
+			r.elem.get(r, src, &s.path, &v)
 			switch {
 			case s.flags&EachKind != 0:
 				out = append(out, Kind(v))
@@ -991,20 +1020,17 @@ const (
 )
 
 type cached struct {
-	hash uint64
 	key  string
 	prog *program
 }
 
 // compiled is prog's compiled form, from the cache when the same bytes
-// ran before.
+// ran before. The bytes are compared whole (the guest may have rewritten
+// them in place); with a few entries of different lengths, most are told
+// apart by their length.
 func (r *Runner) compiled(prog []byte) *program {
-	if r.seed == (maphash.Seed{}) {
-		r.seed = maphash.MakeSeed()
-	}
-	h := maphash.Bytes(r.seed, prog)
 	for i := range r.cache {
-		if c := &r.cache[i]; c.prog != nil && c.hash == h && c.key == view(prog) {
+		if c := &r.cache[i]; c.prog != nil && c.key == view(prog) {
 			return c.prog
 		}
 	}
@@ -1027,6 +1053,6 @@ func (r *Runner) compiled(prog []byte) *program {
 		total -= len(c.key)
 		*c = cached{}
 	}
-	r.cache[slot] = cached{h, key, p}
+	r.cache[slot] = cached{key, p}
 	return p
 }
