@@ -561,7 +561,7 @@ func (r *Runner) exec(out []byte, prog *program, depth int) ([]byte, int32) {
 			if depth >= MaxDepth {
 				return out, Invalid
 			}
-			if out, code = r.exec(out, pick(v, in), depth+1); code != 0 {
+			if out, code = r.exec(out, pick(&v, in), depth+1); code != 0 {
 				return out, code
 			}
 		case op == OpMap:
@@ -639,20 +639,22 @@ func (r *Runner) value(src byte, p *path, v *gjson.Result) int32 {
 }
 
 // pick is the program of an OpSwitch that the value chooses.
-func pick(v gjson.Result, in *instr) *program {
-	for i, name := range in.names {
-		switch {
-		case in.flags&SwitchKind != 0:
-			if strings.IndexByte(name, Kind(v)) >= 0 {
+func pick(v *gjson.Result, in *instr) *program {
+	switch {
+	case in.flags&SwitchKind != 0:
+		k := Kind(*v)
+		for i, name := range in.names {
+			if strings.IndexByte(name, k) >= 0 {
 				return in.progs[i+1]
 			}
-		case v.Type != gjson.String:
-		case in.flags&SwitchPrefix != 0:
-			if strings.HasPrefix(text(v), name) {
+		}
+	case v.Type != gjson.String:
+	default:
+		t := text(*v)
+		for i, name := range in.names {
+			if in.flags&SwitchPrefix != 0 && strings.HasPrefix(t, name) || in.flags&SwitchPrefix == 0 && t == name {
 				return in.progs[i+1]
 			}
-		case text(v) == name:
-			return in.progs[i+1]
 		}
 	}
 	return in.progs[0]
