@@ -109,6 +109,10 @@ var errNoRules = errors.New("detect: the matcher has no redact rules")
 // them: the same value of the same kind gets the same placeholder. The zero
 // value is ready; Reset reuses it.
 type Placeholders struct {
+	// kinds[i] is the kind of Pairs[i]. A request has a few masked values:
+	// they are looked up in Pairs, and only past linearPairs in byValue,
+	// which then holds every pair (hashing cost more than the comparisons).
+	kinds   []Kind
 	byValue map[phKey]string
 	next    []KindCount // placeholders issued per kind
 	// arena holds the text of the placeholders and values, so that a
@@ -122,6 +126,8 @@ type Placeholders struct {
 	// appearance.
 	Counts []KindCount
 }
+
+const linearPairs = 16
 
 type phKey struct {
 	kind  Kind
@@ -145,7 +151,7 @@ func (p *Placeholders) str(from, to int) string {
 // Reset forgets every placeholder.
 func (p *Placeholders) Reset() {
 	clear(p.byValue)
-	p.next, p.arena = p.next[:0], p.arena[:0]
+	p.kinds, p.next, p.arena = p.kinds[:0], p.next[:0], p.arena[:0]
 	p.Pairs, p.Counts = p.Pairs[:0], p.Counts[:0]
 }
 
@@ -200,11 +206,8 @@ func (p *Placeholders) appendFor(dst []byte, m *Matcher, r *redactRule, k Kind, 
 		dst = append(append(append(dst, '['), r.label...), '_')
 		return append(hex.AppendEncode(dst, mac.Sum(sum[:0])[:6]), ']')
 	}
-	if ph, ok := p.byValue[phKey{k, value}]; ok {
+	if ph, ok := p.lookup(k, value); ok {
 		return append(dst, ph...)
-	}
-	if p.byValue == nil {
-		p.byValue = map[phKey]string{}
 	}
 	n := 1
 	for i := range p.next {
@@ -222,7 +225,31 @@ func (p *Placeholders) appendFor(dst []byte, m *Matcher, r *redactRule, k Kind, 
 	p.arena = append(append(append(append(p.arena, value...), '['), r.label...), '_')
 	p.arena = append(strconv.AppendInt(p.arena, int64(n), 10), ']')
 	value, ph := p.str(a, a+len(value)), p.str(a+len(value), len(p.arena))
-	p.byValue[phKey{k, value}] = ph
-	p.Pairs = append(p.Pairs, Pair{ph, value})
+	p.Pairs, p.kinds = append(p.Pairs, Pair{ph, value}), append(p.kinds, k)
+	switch n := len(p.Pairs); {
+	case n == linearPairs+1:
+		if p.byValue == nil {
+			p.byValue = make(map[phKey]string, 2*linearPairs)
+		}
+		for i, pr := range p.Pairs {
+			p.byValue[phKey{p.kinds[i], pr.Value}] = pr.Placeholder
+		}
+	case n > linearPairs+1:
+		p.byValue[phKey{k, value}] = ph
+	}
 	return append(dst, ph...)
+}
+
+// lookup returns the placeholder already issued for a value of a kind.
+func (p *Placeholders) lookup(k Kind, value string) (string, bool) {
+	if len(p.Pairs) > linearPairs {
+		ph, ok := p.byValue[phKey{k, value}]
+		return ph, ok
+	}
+	for i := range p.Pairs {
+		if p.kinds[i] == k && p.Pairs[i].Value == value {
+			return p.Pairs[i].Placeholder, true
+		}
+	}
+	return "", false
 }

@@ -170,7 +170,7 @@ func (r *reader) result(i, end int, esc bool) gjson.Result {
 	raw := unsafe.String(unsafe.SliceData(r.b[i:]), end-i)
 	res := gjson.Result{Type: gjson.String, Raw: raw, Index: i, Str: raw[1 : len(raw)-1]}
 	if esc {
-		res.Str = gjson.Parse(raw).Str
+		res.Str = unescape(res.Str)
 	}
 	return res
 }
