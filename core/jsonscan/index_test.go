@@ -79,3 +79,19 @@ func TestIndexEndsOnBadInput(t *testing.T) {
 		}
 	}
 }
+
+// FuzzIndex: on any input, valid or not, Index ends and every offset it
+// returns lies inside the input (a node left open by a cut input keeps End
+// 0, as TestIndexEndsOnBadInput allows: Index's callers pass valid JSON).
+func FuzzIndex(f *testing.F) {
+	for _, s := range []string{`{"a":[1,{"b":"c\"d"}],"e":null}`, `["abcdefgh\`, `{"a" 1}`, `[[[[`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		for _, n := range Index([]byte(doc), nil) {
+			if n.Start < 0 || int(n.End) > len(doc) || n.KeyEnd > int32(len(doc)) {
+				t.Fatalf("%q: node out of range %+v", doc, n)
+			}
+		}
+	})
+}
