@@ -210,3 +210,28 @@ func TestFromString(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRun: a guest's program is untrusted. Whatever its bytes, Run ends
+// (within MaxSteps), never panics, and either fails leaving dst as it was
+// or appends at most max bytes.
+func FuzzRun(f *testing.F) {
+	for _, tc := range runCases {
+		f.Add(tc.prog)
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		var r jsonbuild.Runner
+		const max = 4096
+		out, code := r.Run([]byte("pre:"), p, max, source{})
+		if code != 0 && string(out) != "pre:" {
+			t.Fatalf("failed with %d but wrote %q", code, out)
+		}
+		if len(out)-len("pre:") > max {
+			t.Fatalf("wrote %d bytes past max %d", len(out)-len("pre:"), max)
+		}
+		// Run again on the same Runner: what it kept must not change the result.
+		again, code2 := r.Run([]byte("pre:"), p, max, source{})
+		if code2 != code || string(again) != string(out) {
+			t.Fatalf("second run: %d %q, first %d %q", code2, again, code, out)
+		}
+	})
+}
