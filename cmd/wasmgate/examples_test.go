@@ -4,13 +4,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/wasmgate/wasmgate/core/testnet"
+	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
 var buildExamples sync.Once
@@ -20,12 +20,10 @@ var buildExamples sync.Once
 // environment that moves its mock provider to a free port.
 func example(t *testing.T, dir, wasm string) (file string, env []string) {
 	t.Helper()
-	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	root := testwasm.Root(t)
 	if _, err := os.Stat(filepath.Join(root, "examples", dir, wasm)); err != nil {
 		buildExamples.Do(func() {
-			if out, err := exec.Command("make", "-C", root, "--no-print-directory", "examples").CombinedOutput(); err != nil {
-				t.Fatalf("make examples: %v\n%s", err, out)
-			}
+			testwasm.Make(t, "examples")
 		})
 	}
 	mock := testnet.FreeAddr(t)

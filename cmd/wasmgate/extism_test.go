@@ -5,13 +5,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/wasmgate/wasmgate/core/testnet"
+	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
 // TestExtismAllowedHosts serves an Extism plugin (core/extism's probe, built
@@ -19,12 +19,10 @@ import (
 // http_request: a host capabilities.allowed_hosts lists is reached, and a
 // host it does not list fails that request only, with the plugin error.
 func TestExtismAllowedHosts(t *testing.T) {
-	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	root := testwasm.Root(t)
 	probe := filepath.Join(root, "core", "extism", "testdata", "probe.wasm")
 	if _, err := os.Stat(probe); err != nil {
-		if out, err := exec.Command("make", "-C", root, "--no-print-directory", "extism-probe").CombinedOutput(); err != nil {
-			t.Fatalf("make extism-probe: %v\n%s", err, out)
-		}
+		testwasm.Make(t, "extism-probe")
 	}
 	var hits atomic.Int32
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -35,10 +34,7 @@ func probeWasm(t testing.TB) []byte {
 	file := filepath.Join("testdata", "probe.wasm")
 	if _, err := os.Stat(file); err != nil {
 		buildProbe.Do(func() {
-			root, _ := filepath.Abs(filepath.Join("..", ".."))
-			if out, err := exec.Command("make", "-C", root, "--no-print-directory", "extism-probe").CombinedOutput(); err != nil {
-				t.Fatalf("make extism-probe: %v\n%s", err, out)
-			}
+			testwasm.Make(t, "extism-probe")
 		})
 	}
 	b, err := os.ReadFile(file)

@@ -2,12 +2,12 @@ package host_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/wasmgate/wasmgate/conformance/tck"
+	"github.com/wasmgate/wasmgate/core/testwasm"
 )
 
 // TestConformancePDKs runs the conformance kit with each port of its guest
@@ -16,7 +16,7 @@ import (
 // `make tck-guest-<language>` into build/tck/<language>.wasm, which the test
 // runs first.
 func TestConformancePDKs(t *testing.T) {
-	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	root := testwasm.Root(t)
 	dirs, err := filepath.Glob(filepath.Join(root, "conformance", "tck", "guest-*"))
 	if err != nil {
 		t.Fatal(err)
@@ -26,10 +26,7 @@ func TestConformancePDKs(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			// make rebuilds only what changed, so an edited guest or PDK is
 			// never tested from a stale module.
-			cmd := exec.Command("make", "-C", root, "--no-print-directory", "tck-guest-"+lang)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("make tck-guest-%s: %v\n%s", lang, err, out)
-			}
+			testwasm.Make(t, "tck-guest-"+lang)
 			wasm := filepath.Join(root, "build", "tck", lang+".wasm")
 			b, err := os.ReadFile(wasm)
 			if err != nil {

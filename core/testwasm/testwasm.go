@@ -109,3 +109,15 @@ func GoPluginBytes(t testing.TB, pkg string) []byte {
 	}
 	return b
 }
+
+// Make runs a target of the project's Makefile at the repository root, for
+// a test whose module other toolchains build (Rust, C, AssemblyScript), and
+// fails the test with make's output when it fails. make rebuilds only what
+// changed.
+func Make(t testing.TB, target string) {
+	t.Helper()
+	out, err := exec.Command("make", "-C", Root(t), "--no-print-directory", target).CombinedOutput()
+	if err != nil {
+		t.Fatalf("make %s: %v\n%s", target, err, out)
+	}
+}
