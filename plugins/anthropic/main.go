@@ -43,8 +43,13 @@ type adapter struct {
 
 	// The request translation's programs and what its shape queries found
 	// (request.go).
-	frags                   frags
-	prog, sysProg           pdk.Builder
+	frags         frags
+	prog, sysProg pdk.Builder
+	// fast is the fast way's program for the form of request in fastKey
+	// (the provider model and the settings it depends on).
+	fast                    pdk.Builder
+	fastKey                 []byte
+	fastOK                  bool
 	shape, choice, img      []byte
 	kinds, parts, toolTypes []byte
 	calls, partAt           []int

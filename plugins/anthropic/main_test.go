@@ -280,7 +280,7 @@ func TestRequestWaysAgree(t *testing.T) {
 	call := func(args string) string {
 		return msgs(`{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{"id":"t1","type":"function","function":{"name":"f","arguments":` + args + `}}]},{"role":"tool","tool_call_id":"t1","content":"x"}`)
 	}
-	for _, tc := range []struct {
+	cases := []struct {
 		name, body string
 		way        byte
 	}{
@@ -317,13 +317,15 @@ func TestRequestWaysAgree(t *testing.T) {
 		{"part without a type", msgs(`{"role":"user","content":[{"text":"x"}]}`), general},
 		{"part types with escapes", msgs(`{"role":"user","content":[{"type":"te\u0078t","text":"x"},{"type":"image\u005furl","image_url":{"url":"https://x/\"q\""}}]},{"role":"assistant","content":[{"type":"\u0074ext","text":"y"}]}`), fast},
 		{"tools and named choice", `{"model":"c","parallel_tool_calls":false,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"g","description":"d","parameters":{"type":"object"}}}],"tool_choice":{"type":"function","function":{"name":"g"}}}`, fast},
+		{"tools and named choice, parallel calls allowed", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}},{"type":"function","function":{"name":"g","description":"d","parameters":{"type":"object"}}}],"tool_choice":{"type":"function","function":{"name":"g"}}}`, fast},
 		{"choice none without tools", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tool_choice":"none"}`, fast},
 		{"choice unknown", `{"model":"c","messages":[{"role":"robot"}],"tool_choice":"maybe"}`, general},
 		{"named choice without a name", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function"}}`, general},
 		{"tool without a name", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{}}]}`, general},
 		{"not a function tool", `{"model":"c","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"web"}]}`, general},
 		{"n > 1", `{"model":"c","n":3,"messages":[{"role":"user","content":"hi"}]}`, general},
-	} {
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, model := range []string{"", "m"} {
 				fastA, generalA := &adapter{}, &adapter{general: true}
@@ -337,5 +339,28 @@ func TestRequestWaysAgree(t *testing.T) {
 				}
 			}
 		})
+	}
+	// One instance keeps the fast way's program for the last form of
+	// request: every request, after any other with either model, builds
+	// what a new instance builds. The wants come first: pdktest runs the
+	// plugin registered last.
+	models := []string{"", "m"}
+	want := make([]*pdktest.Result, 0, 2*len(cases))
+	for _, tc := range cases {
+		for _, model := range models {
+			want = append(want, pdktest.Request(t, &adapter{}, tc.body, adapterOpts(model)...))
+		}
+	}
+	shared := pdktest.New(t, &adapter{}, adapterOpts("")...)
+	for i, before := range cases {
+		for j, tc := range cases {
+			for k := range 4 {
+				shared.Request(before.body, adapterOpts(models[k/2])...)
+				got, w := shared.Request(tc.body, adapterOpts(models[k%2])...), want[2*j+k%2]
+				if string(got.Upstream.Body) != string(w.Upstream.Body) || !reflect.DeepEqual(got.Error, w.Error) {
+					t.Errorf("%s (model %q) after %s (model %q): got\n%s %v\nwant\n%s %v", tc.name, models[k%2], cases[i].name, models[k/2], got.Upstream.Body, got.Error, w.Upstream.Body, w.Error)
+				}
+			}
+		}
 	}
 }

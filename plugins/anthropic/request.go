@@ -349,26 +349,45 @@ func (a *adapter) buildFast() (done bool, err error) {
 	if msg != "" {
 		return false, nil
 	}
-	p := &a.prog
-	p.Reset()
-	a.needs = a.needs[:0]
-	a.model(p)
-	p.Append(&f.head)
-	if st.stream {
-		p.Lit(`,"stream":true`)
+	// The program depends on the request only through the provider model
+	// and these settings: a request of the same form as the last one (most
+	// are) runs the program built for it, as it is.
+	var ok bool
+	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); !ok {
+		a.attr = a.attr[:0]
 	}
-	p.Append(&f.messages)
-	if st.nt > 0 {
-		p.Append(&f.tools)
+	a.tmp = append(append(a.tmp[:0], a.attr...), 0, bit(st.stream), bit(st.noParallel), bit(st.nt > 0))
+	a.tmp = append(a.tmp, a.choice...)
+	p := &a.fast
+	if !a.fastOK || s(a.tmp) != s(a.fastKey) {
+		a.fastKey, a.fastOK = append(a.fastKey[:0], a.tmp...), false
+		p.Reset()
+		a.model(p)
+		p.Append(&f.head)
+		if st.stream {
+			p.Lit(`,"stream":true`)
+		}
+		p.Append(&f.messages)
+		if st.nt > 0 {
+			p.Append(&f.tools)
+		}
+		if msg := a.toolChoice(p, st.nt, st.noParallel); msg != "" {
+			return false, nil
+		}
+		p.Lit("}")
+		a.fastOK = true
 	}
-	if msg := a.toolChoice(st.nt, st.noParallel); msg != "" {
-		return false, nil
-	}
-	p.Lit("}")
 	if err = p.Build(pdk.ObjUpstreamRequest); errors.Is(err, pdk.ErrNotFound) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+func bit(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // model writes the start of the body, the model.
@@ -529,7 +548,7 @@ func (a *adapter) buildRequest(req *pdk.Request) (string, error) {
 		p.Lit("]")
 	}
 	a.toolList(st.nt)
-	if msg := a.toolChoice(st.nt, st.noParallel); msg != "" {
+	if msg := a.toolChoice(&a.prog, st.nt, st.noParallel); msg != "" {
 		return msg, nil
 	}
 	p.Lit("}")
@@ -721,8 +740,7 @@ func (a *adapter) toolList(nt int) {
 }
 
 // toolChoice writes tool_choice; a non-empty message is a client error.
-func (a *adapter) toolChoice(nt int, noParallel bool) string {
-	p := &a.prog
+func (a *adapter) toolChoice(p *pdk.Builder, nt int, noParallel bool) string {
 	choice := ""
 	switch {
 	case len(a.choice) == 0 || s(a.choice) == "null":
