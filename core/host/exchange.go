@@ -95,6 +95,9 @@ type Exchange struct {
 	top     []topEntry
 	topFull bool
 	members []jsonscan.Member // IndexRequest's scratch
+	// spans are where the elements of the request's top-level arrays are,
+	// found by IndexRequest's pass (topEntry.first points in).
+	spans []jsonscan.Span
 
 	values []keyValue // what host services keep for this request (SetValue)
 	// elems are the elements of one top-level array of the request (the
@@ -126,6 +129,7 @@ func (ex *Exchange) Reset() {
 		attrs:        ex.attrs[:0],
 		top:          ex.top[:0],
 		members:      ex.members[:0],
+		spans:        ex.spans[:0],
 		elems:        ex.elems[:0],
 		nodes:        ex.nodes[:0],
 	}
@@ -136,6 +140,7 @@ type topEntry struct {
 	val   gjson.Result
 	found bool
 	elems int // elements of an array value; -1 otherwise or unknown
+	first int // index of the first element's span, when elems >= 0
 }
 
 // SetRequest replaces the canonical request body.
@@ -157,7 +162,7 @@ func (ex *Exchange) requestView() string {
 // their key. It reports whether the request is an object.
 func (ex *Exchange) IndexRequest() (object bool, err error) {
 	ex.top = ex.top[:0]
-	ex.members, err = jsonscan.Scan(ex.Request, ex.members[:0])
+	ex.members, ex.spans, err = jsonscan.ScanElems(ex.Request, ex.members[:0], ex.spans[:0])
 	if err != nil {
 		return false, err
 	}
@@ -176,7 +181,7 @@ next:
 			}
 		}
 		v := gjson.Parse(unsafe.String(unsafe.SliceData(m.Value), len(m.Value)))
-		ex.top = append(ex.top, topEntry{key: key, val: v, found: true, elems: m.Elems})
+		ex.top = append(ex.top, topEntry{key: key, val: v, found: true, elems: m.Elems, first: m.FirstElem})
 	}
 	ex.topFull = true
 	return true, nil
@@ -231,9 +236,22 @@ func (ex *Exchange) requestPath(path string) gjson.Result {
 	return gjson.Get(r.Raw, rest)
 }
 
-// elem returns element i of the top-level array arr found under key,
-// remembering every element's position on the first call for that key.
+// elem returns element i of the top-level array arr found under key: from
+// the spans IndexRequest found, or else by remembering every element's
+// position on the first call for that key.
 func (ex *Exchange) elem(key string, arr gjson.Result, i int) (gjson.Result, bool) {
+	if ex.topFull {
+		for _, e := range ex.top {
+			if e.key != key {
+				continue
+			}
+			if e.elems < 0 || i >= e.elems {
+				return gjson.Result{}, false
+			}
+			sp := ex.spans[e.first+i]
+			return gjson.Parse(view(ex.Request[sp.Start:sp.End])), true
+		}
+	}
 	if ex.elemKey != key {
 		ex.elems = ex.elems[:0]
 		arr.ForEach(func(_, v gjson.Result) bool {

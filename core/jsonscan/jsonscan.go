@@ -32,22 +32,37 @@ type Member struct {
 	Value []byte
 	// Elems is the number of elements when Value is an array, else -1.
 	Elems int
+	// FirstElem is the index of the array's first element in ScanElems'
+	// spans (its Elems spans follow); 0 for Scan.
+	FirstElem int
 }
+
+// Span is where one element of a top-level array starts and ends in the
+// document (ScanElems).
+type Span struct{ Start, End int }
 
 // Valid reports whether b is exactly one JSON value, surrounded by optional
 // whitespace, nested at most MaxDepth deep.
 func Valid(b []byte) bool {
-	_, err := scan(b, nil, recordNone)
+	_, err := scan(b, nil, recordNone, nil)
 	return err == nil
 }
 
 // Scan checks b like Valid and, when b is an object, appends its top-level
 // members to dst in document order (duplicate keys included).
-func Scan(b []byte, dst []Member) ([]Member, error) { return scan(b, dst, recordObject) }
+func Scan(b []byte, dst []Member) ([]Member, error) { return scan(b, dst, recordObject, nil) }
+
+// ScanElems is Scan that also appends to spans where each element of every
+// array member starts and ends, so that element i of the messages is found
+// without reading the array again.
+func ScanElems(b []byte, dst []Member, spans []Span) ([]Member, []Span, error) {
+	dst, err := scan(b, dst, recordObject, &spans)
+	return dst, spans, err
+}
 
 // ScanAny is Scan that, when b is an array, appends its elements, with nil
 // keys.
-func ScanAny(b []byte, dst []Member) ([]Member, error) { return scan(b, dst, recordAny) }
+func ScanAny(b []byte, dst []Member) ([]Member, error) { return scan(b, dst, recordAny, nil) }
 
 // What scan records.
 const (
@@ -177,7 +192,8 @@ func quoteByte(c byte) string {
 }
 
 // scan is one pass over b. The stack holds '{' or '[' per open container.
-func scan(b []byte, dst []Member, record int) ([]Member, error) {
+// spans, when not nil, receives the elements of the recorded arrays.
+func scan(b []byte, dst []Member, record int, spans *[]Span) ([]Member, error) {
 	var stackBuf [64]byte
 	stack := stackBuf[:0]
 	var cur Member // the top-level member being read
@@ -190,6 +206,9 @@ value: // a value starts at i (whitespace skipped)
 	}
 	if recording && len(stack) == 2 && stack[1] == '[' {
 		cur.Elems++
+		if spans != nil {
+			*spans = append(*spans, Span{Start: i})
+		}
 	}
 	if recording && len(stack) == 1 {
 		if stack[0] == '[' {
@@ -208,6 +227,9 @@ value: // a value starts at i (whitespace skipped)
 		}
 		if recording && len(stack) == 2 && c == '[' {
 			cur.Elems = 0
+			if spans != nil {
+				cur.FirstElem = len(*spans)
+			}
 		}
 		i = skipSpace(b, i+1)
 		if i < len(b) && (b[i] == '}' && c == '{' || b[i] == ']' && c == '[') {
@@ -250,9 +272,13 @@ value: // a value starts at i (whitespace skipped)
 	}
 
 end: // a value ended just before i
-	if recording && len(stack) == 1 {
+	switch {
+	case !recording:
+	case len(stack) == 1:
 		cur.Value = cur.Value[:len(cur.Value)-(len(b)-i)]
 		dst = append(dst, cur)
+	case len(stack) == 2 && stack[1] == '[' && spans != nil:
+		(*spans)[len(*spans)-1].End = i
 	}
 	i = skipSpace(b, i)
 	if len(stack) == 0 {

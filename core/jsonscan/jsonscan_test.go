@@ -181,11 +181,54 @@ func FuzzValid(f *testing.F) {
 	for _, tc := range validityCases {
 		f.Add([]byte(tc.doc))
 	}
+	f.Add([]byte(`{"messages":[{"role":"user"}, "x" ,[1,[]],{}, 2.5e3,null],"n":[],"tools":[true]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if got, want := Valid(b), json.Valid(b); got != want {
 			t.Errorf("Valid(%q) = %v, encoding/json says %v", b, got, want)
 		}
+		if json.Valid(b) {
+			checkSpans(t, b)
+		}
 	})
+}
+
+// checkSpans checks that ScanElems' members are Scan's and that its spans
+// are the elements gjson finds in each array member.
+func checkSpans(t *testing.T, doc []byte) {
+	t.Helper()
+	want, _ := Scan(doc, nil)
+	members, spans, err := ScanElems(doc, nil, nil)
+	if err != nil || len(members) != len(want) {
+		t.Fatalf("ScanElems(%q): %d members, %v; Scan has %d", doc, len(members), err, len(want))
+	}
+	for _, m := range members {
+		if m.Elems < 0 {
+			continue
+		}
+		var elems []string
+		gjson.ParseBytes(m.Value).ForEach(func(_, v gjson.Result) bool {
+			elems = append(elems, v.Raw)
+			return true
+		})
+		if m.Elems != len(elems) || m.FirstElem+m.Elems > len(spans) {
+			t.Fatalf("member %q of %q: %d elements from %d of %d spans, gjson finds %d", m.Key, doc, m.Elems, m.FirstElem, len(spans), len(elems))
+		}
+		for k, e := range elems {
+			if sp := spans[m.FirstElem+k]; string(doc[sp.Start:sp.End]) != e {
+				t.Errorf("member %q element %d: span %q, gjson %q", m.Key, k, doc[sp.Start:sp.End], e)
+			}
+		}
+	}
+}
+
+func TestScanElemsAgreesWithGJSON(t *testing.T) {
+	doc, err := os.ReadFile("testdata/chat.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{string(doc), `{"a":[]}`, `{"a":[ 1 , "x" ,{"b":[2]} ,[ ]],"c":{"d":[3]},"e":[{}]}`, `[1,2]`, `"x"`} {
+		checkSpans(t, []byte(d))
+	}
 }
 
 func BenchmarkValid(b *testing.B) {
