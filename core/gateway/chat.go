@@ -444,6 +444,9 @@ func (c *call) roundTrip(ctx context.Context, deadline time.Time) (*upstream.Res
 		MaxResponseBytes: int(c.prov.cfg.MaxResponseBytes), Deadline: deadline,
 		// Only the adapter's response hook reads the provider's headers.
 		SkipHeaders: c.prov.adapter == nil || c.prov.adapter.mask&abi.HookResponse == 0}
+	if c.endpoint == endpointChat {
+		ureq.Slack = usageSlack // normalizeUsageChecked completes the usage in place
+	}
 	t := time.Now()
 	resp, cancel, err := c.dispatch(ctx, ureq, deadline)
 	if err == nil && resp.Status == http.StatusUnauthorized && c.rekey(ctx, ureq) {
@@ -490,7 +493,7 @@ func (c *call) answer(ctx context.Context, resp *upstream.Response, cancel conte
 			ex.Response = normalizeUsage(ex.Response)
 		}
 	case c.endpoint == endpointChat: // one scan checks and finds the usage
-		b, err := normalizeUsageChecked(resp.Body)
+		b, err := normalizeUsageChecked(resp.Body, true) // the client's copy, with usageSlack to spare
 		if err != nil {
 			return nil, apierror.Newf(apierror.Upstream, "provider %q sent a response that is not JSON", c.prov.name)
 		}

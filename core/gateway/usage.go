@@ -24,14 +24,21 @@ func normalizeUsage(b []byte) []byte {
 	if !bytes.Contains(b, usageKey) {
 		return b
 	}
-	out, _ := normalizeUsageChecked(b)
+	out, _ := normalizeUsageChecked(b, false)
 	return out
 }
 
+// usageSlack is the spare capacity the gateway leaves after a provider's
+// answer (upstream.Request.Slack) for normalizeUsageChecked to complete the
+// usage in place: the three members it may add take about 120 bytes.
+const usageSlack = 192
+
 // normalizeUsageChecked is normalizeUsage for a body not yet checked: the
 // one scan that finds the usage also checks that b is JSON (the error).
-// An invalid body is returned as is with the error.
-func normalizeUsageChecked(b []byte) ([]byte, error) {
+// An invalid body is returned as is with the error. When owned, b is the
+// caller's alone and the usage is rewritten inside it if its capacity
+// allows, rather than in a copy of the whole body.
+func normalizeUsageChecked(b []byte, owned bool) ([]byte, error) {
 	var top [16]jsonscan.Member
 	members, err := jsonscan.Scan(b, top[:0])
 	if err != nil {
@@ -65,9 +72,8 @@ func normalizeUsageChecked(b []byte) ([]byte, error) {
 	// u.Value is b[start:start+len]: jsonscan slices without a capacity
 	// limit, so the capacities give the offset.
 	start := cap(b) - cap(u.Value)
-	out := make([]byte, 0, len(b)+112)
-	out = append(out, b[:start]...)
-	out = append(out, '{')
+	var buf [512]byte
+	out := append(buf[:0], '{')
 	first := len(out)
 	var num [24]byte
 	cached := strconv.AppendInt(num[:0], intValue(member(fields, "prompt_cache_hit_tokens")), 10)
@@ -94,7 +100,13 @@ func normalizeUsageChecked(b []byte) ([]byte, error) {
 		out = appendWith(appendKey(out, first, completionDetailsKey), nil, "reasoning_tokens", zero)
 	}
 	out = append(out, '}')
-	return append(out, b[start+len(u.Value):]...), nil
+	// out is the new usage and the rest of the body after it (short: the
+	// usage comes last or nearly).
+	out = append(out, b[start+len(u.Value):]...)
+	if owned && start+len(out) <= cap(b) {
+		return append(b[:start], out...), nil
+	}
+	return append(append(make([]byte, 0, start+len(out)), b[:start]...), out...), nil
 }
 
 var (

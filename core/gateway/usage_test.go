@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -55,9 +56,26 @@ func TestNormalizeUsageShapes(t *testing.T) {
 		{"nested usage is not the response's", `{"choices":[{"usage":{"prompt_tokens":1}}]}`, `{"choices":[{"usage":{"prompt_tokens":1}}]}`},
 		{"not json", `{"usage":{"prompt_tokens":1}`, `{"usage":{"prompt_tokens":1}`},
 	}
+	long := strings.Repeat("x", 700) // a rest after the usage longer than the splice buffer
+	tests = append(tests, struct{ name, in, want string }{"usage first, long rest",
+		`{"usage":{"prompt_tokens":1,"completion_tokens":1},"id":"` + long + `"}`,
+		`{"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"id":"` + long + `"}`})
 	for _, tc := range tests {
-		if got := string(normalizeUsage([]byte(tc.in))); got != tc.want {
-			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
+		in := []byte(tc.in)
+		if got := string(normalizeUsage(in)); got != tc.want || string(in) != tc.in {
+			t.Errorf("%s:\n got %s\nwant %s (input now %s)", tc.name, got, tc.want, in)
+		}
+		// The gateway's own copy of an answer: rewritten in place when its
+		// spare capacity allows, in a new buffer when it does not.
+		for _, slack := range []int{0, usageSlack + len(long)} {
+			own := append(make([]byte, 0, len(tc.in)+slack), tc.in...)
+			got, _ := normalizeUsageChecked(own, true)
+			if string(got) != tc.want {
+				t.Errorf("%s, owned with %d spare:\n got %s\nwant %s", tc.name, slack, got, tc.want)
+			}
+			if inPlace := &got[0] == &own[0]; inPlace != (slack > 0 || tc.in == tc.want) {
+				t.Errorf("%s, owned with %d spare: in place %v", tc.name, slack, inPlace)
+			}
 		}
 	}
 }

@@ -73,6 +73,9 @@ type Request struct {
 	// SkipHeaders drops a successful buffered response's headers when no
 	// one will read them (an error response keeps them, for Retry-After).
 	SkipHeaders bool
+	// Slack is spare capacity to leave after a buffered response's body,
+	// for the caller to grow it in place.
+	Slack int
 }
 
 // Response is a provider's answer: Body for a buffered exchange, Stream for
@@ -125,7 +128,8 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if r.MaxResponseBytes > 0 && len(resp.Body()) > r.MaxResponseBytes {
 		return nil, &Error{Reason: ReasonTooLarge, Err: ErrTooLarge}
 	}
-	out := &Response{Status: resp.StatusCode(), Body: append([]byte(nil), resp.Body()...)}
+	body := resp.Body()
+	out := &Response{Status: resp.StatusCode(), Body: append(make([]byte, 0, len(body)+r.Slack), body...)}
 	if !r.SkipHeaders || out.Status >= 400 {
 		resp.Header.VisitAll(func(k, v []byte) { out.Header = append(out.Header, [2]string{string(k), string(v)}) })
 	}
