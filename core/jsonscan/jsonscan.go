@@ -9,6 +9,7 @@ package jsonscan
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 )
 
 // MaxDepth is the deepest nesting of arrays and objects a document may have.
@@ -76,13 +77,14 @@ const (
 	highs = 0x8080808080808080
 )
 
-// special reports whether any of the eight bytes in x is '"', '\\' or a
-// control character (below 0x20). False positives are possible only after a
-// true positive, so "false" is always exact.
-func special(x uint64) bool {
+// special flags, in the high bit of each of the eight bytes of x (the
+// first in memory lowest), the bytes that are '"', '\\' or a control
+// character (below 0x20). A flag can be false only above a true one (a
+// borrow carries up), so zero is exact and the lowest flag is exact.
+func special(x uint64) uint64 {
 	q := x ^ (ones * '"')
 	s := x ^ (ones * '\\')
-	return ((q-ones)&^q|(s-ones)&^s|(x-ones*0x20)&^x)&highs != 0
+	return ((q-ones)&^q | (s-ones)&^s | (x-ones*0x20)&^x) & highs
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
@@ -99,10 +101,13 @@ func skipSpace(b []byte, i int) int {
 func scanString(b []byte, i int) (int, bool, error) {
 	escaped := false
 	for {
-		for i+16 <= len(b) && !special(binary.LittleEndian.Uint64(b[i:])|0) && !special(binary.LittleEndian.Uint64(b[i+8:])) {
-			i += 16
-		}
-		for i+8 <= len(b) && !special(binary.LittleEndian.Uint64(b[i:])) {
+		// Jump to the first quote, backslash or control character: eight
+		// bytes at a time, then straight to the flagged byte.
+		for i+8 <= len(b) {
+			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
 			i += 8
 		}
 		if i >= len(b) {

@@ -2,6 +2,7 @@ package jsonscan
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -60,6 +61,28 @@ func TestValid(t *testing.T) {
 		}
 		if std := json.Valid([]byte(tc.doc)); std != tc.want {
 			t.Errorf("test case %q disagrees with encoding/json (%v)", tc.doc, std)
+		}
+	}
+}
+
+// TestStringSpecialEveryOffset puts each kind of special byte at every
+// offset of a string against the eight-byte steps of the scan: the scan
+// must stop exactly there, agree with encoding/json, and name the offset
+// of a control character or a bad escape.
+func TestStringSpecialEveryOffset(t *testing.T) {
+	for _, special := range []string{`\"`, `\u00e9`, "\x01", "\x1f", `\x`, `"`} {
+		for pos := 0; pos < 24; pos++ {
+			// é is two bytes: the special byte is at 6 + 2*(pos/2) + pos%2.
+			at := 6 + 2*(pos/2) + pos%2
+			doc := `{"k":"` + strings.Repeat("é", pos/2) + strings.Repeat("a", pos%2) + special + strings.Repeat("b", 20) + `"}`
+			_, err := Scan([]byte(doc), nil)
+			if got, want := err == nil, json.Valid([]byte(doc)); got != want {
+				t.Errorf("%q: valid %v, encoding/json says %v", doc, got, want)
+			}
+			var se *SyntaxError
+			if errors.As(err, &se) && special != `"` && se.Offset != at {
+				t.Errorf("%q: error at %d, want %d", doc, se.Offset, at)
+			}
 		}
 	}
 }
