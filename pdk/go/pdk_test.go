@@ -442,7 +442,8 @@ func TestAdapter(t *testing.T) {
 	want := pdktest.UpstreamRequest{URL: "https://api.example.com/v1/messages", Method: "PUT",
 		Headers: map[string]string{"x-api-key": "sk-1"}, Body: []byte(`{"converted":"m"}`), BodySet: true}
 	if res.Upstream.URL != want.URL || res.Upstream.Method != want.Method || string(res.Upstream.Body) != string(want.Body) ||
-		!res.Upstream.BodySet || len(res.Upstream.Headers) != 1 || res.Upstream.Headers["x-api-key"] != "sk-1" {
+		!res.Upstream.BodySet || len(res.Upstream.Headers) != 2 || res.Upstream.Headers["x-api-key"] != "sk-1" ||
+		res.Upstream.Headers["content-type"] != "application/json" { // the host's default
 		t.Errorf("upstream = %+v", res.Upstream)
 	}
 	res = s.Response("", pdktest.WithUpstreamResponse(201, `{"content":[{"text":"hi \"you\""}]}`),

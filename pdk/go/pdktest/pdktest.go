@@ -373,6 +373,9 @@ func (s *Session) Request(body string, opts ...Option) *Result {
 			res.Upstream.Headers[k] = v
 		}
 	}
+	if _, ok := res.Upstream.Headers["content-type"]; !ok && res.Upstream.URL != "" {
+		res.Upstream.Headers["content-type"] = "application/json" // the host's default (pdk/ABI.md)
+	}
 	if up.HasBody {
 		res.Upstream.Body, res.Upstream.BodySet = up.Body, true
 	}
