@@ -187,13 +187,21 @@ next:
 	return true, nil
 }
 
+// entry is the remembered top-level field key, or nil.
+func (ex *Exchange) entry(key string) *topEntry {
+	for i := range ex.top {
+		if ex.top[i].key == key {
+			return &ex.top[i]
+		}
+	}
+	return nil
+}
+
 // TopElems returns the number of elements of a top-level array of the
 // request, when the index knows it.
 func (ex *Exchange) TopElems(key string) (int, bool) {
-	for _, e := range ex.top {
-		if e.key == key {
-			return e.elems, e.found && e.elems >= 0
-		}
+	if e := ex.entry(key); e != nil {
+		return e.elems, e.found && e.elems >= 0
 	}
 	return 0, false
 }
@@ -201,10 +209,8 @@ func (ex *Exchange) TopElems(key string) (int, bool) {
 // Top returns a top-level field of the request, a plain key (no path
 // syntax). Without a full index it looks the key up and remembers it.
 func (ex *Exchange) Top(key string) (gjson.Result, bool) {
-	for _, e := range ex.top {
-		if e.key == key {
-			return e.val, e.found
-		}
+	if e := ex.entry(key); e != nil {
+		return e.val, e.found
 	}
 	if ex.topFull {
 		return gjson.Result{}, false
@@ -240,17 +246,12 @@ func (ex *Exchange) requestPath(path string) gjson.Result {
 // the spans IndexRequest found, or else by remembering every element's
 // position on the first call for that key.
 func (ex *Exchange) elem(key string, arr gjson.Result, i int) (gjson.Result, bool) {
-	if ex.topFull {
-		for _, e := range ex.top {
-			if e.key != key {
-				continue
-			}
-			if e.elems < 0 || i >= e.elems {
-				return gjson.Result{}, false
-			}
-			sp := ex.spans[e.first+i]
-			return gjson.Parse(view(ex.Request[sp.Start:sp.End])), true
+	if e := ex.entry(key); e != nil && ex.topFull {
+		if e.elems < 0 || i >= e.elems {
+			return gjson.Result{}, false
 		}
+		sp := ex.spans[e.first+i]
+		return gjson.Parse(view(ex.Request[sp.Start:sp.End])), true
 	}
 	if ex.elemKey != key {
 		ex.elems = ex.elems[:0]

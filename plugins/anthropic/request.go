@@ -352,17 +352,14 @@ func (a *adapter) buildFast() (done bool, err error) {
 	// The program depends on the request only through the provider model
 	// and these settings: a request of the same form as the last one (most
 	// are) runs the program built for it, as it is.
-	var ok bool
-	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); !ok {
-		a.attr = a.attr[:0]
-	}
+	a.readModel()
 	a.tmp = append(append(a.tmp[:0], a.attr...), 0, bit(st.stream), bit(st.noParallel), bit(st.nt > 0))
 	a.tmp = append(a.tmp, a.choice...)
 	p := &a.fast
 	if !a.fastOK || s(a.tmp) != s(a.fastKey) {
 		a.fastKey, a.fastOK = append(a.fastKey[:0], a.tmp...), false
 		p.Reset()
-		a.model(p)
+		a.writeModel(p) // a.attr still holds the model read for the key
 		p.Append(&f.head)
 		if st.stream {
 			p.Lit(`,"stream":true`)
@@ -392,8 +389,21 @@ func bit(b bool) byte {
 
 // model writes the start of the body, the model.
 func (a *adapter) model(p *pdk.Builder) {
+	a.readModel()
+	a.writeModel(p)
+}
+
+// readModel reads the provider model attribute into a.attr ("" if none).
+func (a *adapter) readModel() {
 	var ok bool
-	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); ok && len(a.attr) > 0 {
+	if a.attr, ok = pdk.AppendAttr(a.attr[:0], pdk.AttrProviderModel); !ok {
+		a.attr = a.attr[:0]
+	}
+}
+
+// writeModel writes the model of a.attr (readModel), or the request's.
+func (a *adapter) writeModel(p *pdk.Builder) {
+	if len(a.attr) > 0 {
 		a.tmp = pdk.AppendJSONString(append(a.tmp[:0], `{"model":`...), s(a.attr))
 		p.LitBytes(a.tmp)
 	} else {
