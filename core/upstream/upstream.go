@@ -18,6 +18,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -27,7 +29,17 @@ import (
 type Client struct {
 	fast *fasthttp.Client
 	std  *http.Client
+
+	// uris holds parsed provider URLs (string → *fasthttp.URI): a gateway
+	// sends to a few URLs over and over, and parsing one is a visible share
+	// of a request's CPU. At most maxURIs are kept; others are parsed each
+	// time, so URLs built from request data cannot grow it without bound.
+	uris  sync.Map
+	nURIs atomic.Int32
 }
+
+// maxURIs bounds the parsed-URL cache.
+const maxURIs = 512
 
 // New makes a client whose connection pools are sized for a busy gateway.
 func New() *Client {
@@ -106,7 +118,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(r.URL)
+	c.setURI(req, r.URL)
 	req.Header.SetMethod(method(r.Method))
 	for _, h := range r.Header {
 		req.Header.Set(h[0], h[1])
@@ -134,6 +146,23 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		resp.Header.VisitAll(func(k, v []byte) { out.Header = append(out.Header, [2]string{string(k), string(v)}) })
 	}
 	return out, nil
+}
+
+// setURI gives req the parsed form of url, parsing it once per URL.
+func (c *Client) setURI(req *fasthttp.Request, url string) {
+	if u, ok := c.uris.Load(url); ok {
+		req.SetURI(u.(*fasthttp.URI)) // a copy: the cached one is only read
+		return
+	}
+	req.SetRequestURI(url)
+	if c.nURIs.Load() >= maxURIs {
+		return
+	}
+	u := &fasthttp.URI{}
+	req.URI().CopyTo(u)
+	if _, loaded := c.uris.LoadOrStore(url, u); !loaded {
+		c.nURIs.Add(1)
+	}
 }
 
 // Stream sends r and returns as soon as the response headers arrive; the

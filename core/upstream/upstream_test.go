@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -49,5 +50,50 @@ func TestRequestDefaults(t *testing.T) {
 		if g := <-got; g != tc.want {
 			t.Errorf("%s: provider got %q, want %q", tc.name, g, tc.want)
 		}
+	}
+}
+
+// A provider URL is parsed once and reused: the second request to it goes
+// out exactly as the first (path as written, query kept), and the cache
+// stops growing at its bound while URLs past it are still sent right.
+func TestParsedURLsReused(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Host + " " + r.RequestURI
+		io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	host := srv.Listener.Addr().String()
+	c := New()
+	defer c.CloseIdle()
+	send := func(url string) string {
+		t.Helper()
+		if _, err := c.Do(context.Background(), &Request{URL: url, Body: []byte(`{}`), Deadline: time.Now().Add(5 * time.Second)}); err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		return <-got
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/v1/chat/completions", "/v1/chat/completions"},
+		{"/openai/deployments/gpt%2F4o/chat/completions?api-version=2024-10-21", "/openai/deployments/gpt%2F4o/chat/completions?api-version=2024-10-21"},
+		{"/v1//models/../x", "/v1//models/../x"},
+	} {
+		for round := range 2 {
+			if g, want := send(srv.URL+tc.path), host+" "+tc.want; g != want {
+				t.Errorf("%s, request %d: provider got %q, want %q", tc.path, round+1, g, want)
+			}
+		}
+	}
+	for i := range maxURIs + 8 {
+		path := "/v1/n" + strconv.Itoa(i)
+		if g, want := send(srv.URL+path), host+" "+path; g != want {
+			t.Fatalf("provider got %q, want %q", g, want)
+		}
+	}
+	if n := c.nURIs.Load(); n != maxURIs {
+		t.Errorf("%d URLs cached, want the bound %d", n, maxURIs)
+	}
+	if g, want := send(srv.URL+"/v1/n3"), host+" /v1/n3"; g != want {
+		t.Errorf("a cached URL again: provider got %q, want %q", g, want)
 	}
 }
