@@ -136,9 +136,13 @@ func (ex *Exchange) Reset() {
 }
 
 type topEntry struct {
-	key   string
-	val   gjson.Result
-	found bool
+	key string
+	// val is the value; IndexRequest fills in only its Raw, and parsed
+	// says when the rest is there: most fields are never read by a plugin,
+	// and parsing numbers and strings is a visible share of the index.
+	val    gjson.Result
+	parsed bool
+	found  bool
 	elems int // elements of an array value; -1 otherwise or unknown
 	first int // index of the first element's span, when elems >= 0
 }
@@ -180,8 +184,8 @@ next:
 				continue next
 			}
 		}
-		v := gjson.Parse(unsafe.String(unsafe.SliceData(m.Value), len(m.Value)))
-		ex.top = append(ex.top, topEntry{key: key, val: v, found: true, elems: m.Elems, first: m.FirstElem})
+		raw := unsafe.String(unsafe.SliceData(m.Value), len(m.Value))
+		ex.top = append(ex.top, topEntry{key: key, val: gjson.Result{Raw: raw}, found: true, elems: m.Elems, first: m.FirstElem})
 	}
 	ex.topFull = true
 	return true, nil
@@ -210,13 +214,16 @@ func (ex *Exchange) TopElems(key string) (int, bool) {
 // syntax). Without a full index it looks the key up and remembers it.
 func (ex *Exchange) Top(key string) (gjson.Result, bool) {
 	if e := ex.entry(key); e != nil {
+		if !e.parsed {
+			e.val, e.parsed = gjson.Parse(e.val.Raw), true
+		}
 		return e.val, e.found
 	}
 	if ex.topFull {
 		return gjson.Result{}, false
 	}
 	v := gjson.Get(ex.requestView(), key)
-	ex.top = append(ex.top, topEntry{key: key, val: v, found: v.Exists(), elems: -1})
+	ex.top = append(ex.top, topEntry{key: key, val: v, parsed: true, found: v.Exists(), elems: -1})
 	return v, v.Exists()
 }
 
