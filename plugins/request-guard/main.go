@@ -18,6 +18,8 @@ type guard struct {
 	MaxMessages    int      `json:"max_messages"`
 	MaxPromptBytes int      `json:"max_prompt_bytes"`
 	AllowModels    []string `json:"allow_models"`
+
+	raw []byte // a token field as read, reused between requests
 }
 
 func (g *guard) Init(cfg pdk.Config) error {
@@ -57,11 +59,14 @@ func (g *guard) OnRequest(req *pdk.Request) pdk.Action {
 	if g.MaxTokens > 0 {
 		clamped := false
 		for _, field := range [...]string{"max_tokens", "max_completion_tokens"} {
-			n, ok := req.GetInt(field)
+			// One read per field: an absent field costs no second call.
+			raw, present := req.AppendRaw(g.raw[:0], field)
+			g.raw = raw
+			if !present || string(raw) == "null" {
+				continue
+			}
+			n, ok := parseInt(raw)
 			if !ok {
-				if raw, present := req.Get(field); !present || string(raw) == "null" {
-					continue
-				}
 				return pdk.Error(400, "invalid_request_error", field+" must be an integer")
 			}
 			if n > g.MaxTokens {
@@ -93,6 +98,29 @@ func promptBytes(req *pdk.Request, limit int) int {
 		total += len(req.Message(i).Content)
 	}
 	return total
+}
+
+// parseInt reads a JSON integer (digits, an optional minus sign), as
+// pdk.Request.GetInt does; anything else, such as 2.5 or 1e3, is not one.
+func parseInt(b []byte) (int, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	v := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 func (g *guard) allowed(model string) bool {

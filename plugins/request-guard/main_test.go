@@ -52,6 +52,16 @@ func TestRequest(t *testing.T) {
 			wantTokens: map[string]string{"max_tokens": "null"}},
 		{name: "non-integer limit", config: `{"max_tokens":100}`, body: `{"max_tokens":"lots","messages":[]}`,
 			wantStatus: 400, wantType: "invalid_request_error", wantMessage: "max_tokens must be an integer"},
+		{name: "fraction", config: `{"max_tokens":100}`, body: `{"max_completion_tokens":2.5,"messages":[]}`,
+			wantStatus: 400, wantType: "invalid_request_error", wantMessage: "max_completion_tokens must be an integer"},
+		{name: "exponent", config: `{"max_tokens":100}`, body: `{"max_tokens":1e3,"messages":[]}`,
+			wantStatus: 400, wantType: "invalid_request_error", wantMessage: "max_tokens must be an integer"},
+		{name: "boolean", config: `{"max_tokens":100}`, body: `{"max_tokens":true,"messages":[]}`,
+			wantStatus: 400, wantType: "invalid_request_error", wantMessage: "max_tokens must be an integer"},
+		{name: "negative under the limit", config: `{"max_tokens":100}`, body: `{"max_tokens":-5,"messages":[]}`,
+			wantTokens: map[string]string{"max_tokens": "-5"}},
+		{name: "large clamped", config: `{"max_tokens":100}`, body: `{"max_tokens":900000000000,"messages":[]}`,
+			wantTokens: map[string]string{"max_tokens": "100"}, wantClamped: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

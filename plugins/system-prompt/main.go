@@ -15,6 +15,7 @@ type systemPrompt struct {
 	Mode   string `json:"mode"`
 
 	message []byte // {"role":"system","content":<prompt>}
+	role    []byte // the first message's role as read, reused between requests
 	raw     []byte // the messages array as read, reused between requests
 	scratch []byte // the new messages array, reused between requests
 }
@@ -39,8 +40,10 @@ func (p *systemPrompt) Init(cfg pdk.Config) error {
 }
 
 func (p *systemPrompt) OnRequest(req *pdk.Request) pdk.Action {
-	role, _ := req.GetString("messages.0.role")
-	if role == "system" || role == "developer" {
+	// Read into a reused buffer: a string would be an allocation per
+	// request, and allocating is slow in a Go guest.
+	p.role, _ = req.AppendString(p.role[:0], "messages.0.role")
+	if string(p.role) == "system" || string(p.role) == "developer" {
 		if p.Mode == "prepend" {
 			return p.prepend(req)
 		}
