@@ -16,6 +16,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/abi"
 	"github.com/wasmgate/wasmgate/core/apierror"
 	"github.com/wasmgate/wasmgate/core/config"
+	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/core/upstream"
 )
 
@@ -442,7 +443,7 @@ func (c *call) useProvider(p *provider) {
 
 // routingHeaders tell the client who served the request: provider, model,
 // key id (never the key) and attempts.
-func (c *call) routingHeaders(h interface{ Set(name, value string) }) {
+func (c *call) routingHeaders(h *host.Header) {
 	if c.served == nil {
 		return
 	}

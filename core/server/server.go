@@ -112,23 +112,36 @@ func (s *Server) serve(c *fiber.Ctx, serve func(context.Context, *gateway.Reques
 }
 
 // copyHeader copies a request's headers with two allocations: the list,
-// and one buffer that holds every value (fasthttp reuses its own).
+// and one buffer that holds every value and every uncommon name (fasthttp
+// reuses its own).
 func copyHeader(dst *host.Header, h *fasthttp.RequestHeader) {
 	n, size := 0, 0
-	h.VisitAll(func(_, v []byte) { n, size = n+1, size+len(v) })
+	h.VisitAll(func(k, v []byte) {
+		n, size = n+1, size+len(v)
+		if commonName(k) == "" {
+			size += len(k)
+		}
+	})
 	*dst = make(host.Header, 0, n)
 	buf := make([]byte, 0, size)
-	h.VisitAll(func(k, v []byte) {
+	// buf never grows past its capacity, so earlier views stay valid.
+	keep := func(b []byte) string {
 		start := len(buf)
-		buf = append(buf, v...)
-		// buf never grows past its capacity, so earlier views stay valid.
-		dst.Add(headerName(k), unsafe.String(unsafe.SliceData(buf[start:]), len(v)))
+		buf = append(buf, b...)
+		return unsafe.String(unsafe.SliceData(buf[start:]), len(b))
+	}
+	h.VisitAll(func(k, v []byte) {
+		name := commonName(k)
+		if name == "" {
+			name = keep(k)
+		}
+		dst.Add(name, keep(v))
 	})
 }
 
-// headerName returns a request header's name, without a copy for the
-// common ones: every request carries them.
-func headerName(k []byte) string {
+// commonName returns a request header's name when it is one that every
+// request carries, without a copy; "" otherwise.
+func commonName(k []byte) string {
 	switch string(k) { // compared without a copy
 	case "Host":
 		return "Host"
@@ -147,7 +160,7 @@ func headerName(k []byte) string {
 	case "Connection":
 		return "Connection"
 	}
-	return string(k)
+	return ""
 }
 
 type flusher struct{ *bufio.Writer }
