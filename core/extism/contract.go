@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tidwall/gjson"
@@ -19,9 +20,10 @@ import (
 
 // Instance is one running Extism plugin, used by one request at a time.
 type Instance struct {
-	plugin *Plugin
-	p      *extism.Plugin
-	dead   bool
+	plugin  *Plugin
+	p       *extism.Plugin
+	dead    bool
+	elapsed time.Duration // how long the last call ran
 }
 
 // Input is what a hook function gets (docs/extism.md).
@@ -79,6 +81,16 @@ func headerMap(h host.Header) map[string]string {
 
 // Call runs the hook of phase ph on ex, through the JSON contract.
 func (in *Instance) Call(ph abi.Phase, ex *host.Exchange, adapter bool) (abi.Action, error) {
+	start := time.Now()
+	act, err := in.call(ph, ex, adapter)
+	in.elapsed = time.Since(start)
+	return act, err
+}
+
+// Elapsed is how long the last call ran.
+func (in *Instance) Elapsed() time.Duration { return in.elapsed }
+
+func (in *Instance) call(ph abi.Phase, ex *host.Exchange, adapter bool) (abi.Action, error) {
 	fail := func(reason host.Reason, err error) (abi.Action, error) {
 		in.dead = true
 		return 0, &host.Failure{Plugin: in.plugin.name, Phase: ph.String(), Reason: reason, Err: err}

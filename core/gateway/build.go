@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -376,6 +377,7 @@ type (
 	}
 	hookInstance interface {
 		Call(ph abi.Phase, ex *host.Exchange, adapter bool) (abi.Action, error)
+		Elapsed() time.Duration // how long the last Call ran
 	}
 )
 

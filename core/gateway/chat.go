@@ -328,9 +328,8 @@ func (c *call) hook(ctx context.Context, i int, ph abi.Phase) (*Reply, error) {
 		c.inst[i] = in
 	}
 	sp := c.pluginSpan(ctx, s, ph) // tracing
-	t := time.Now()
 	act, err := in.Call(ph, &c.ex, s.adapter)
-	s.calls[ph].Observe(time.Since(t).Seconds())
+	s.calls[ph].Observe(in.Elapsed().Seconds())
 	endPluginSpan(sp, act, err) // tracing
 	if ph == abi.PhaseRequest && !c.later(s) {
 		// Nothing more for this plugin in this request: give the instance

@@ -143,8 +143,8 @@ type topEntry struct {
 	val    gjson.Result
 	parsed bool
 	found  bool
-	elems int // elements of an array value; -1 otherwise or unknown
-	first int // index of the first element's span, when elems >= 0
+	elems  int // elements of an array value; -1 otherwise or unknown
+	first  int // index of the first element's span, when elems >= 0
 }
 
 // SetRequest replaces the canonical request body.

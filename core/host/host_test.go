@@ -118,6 +118,11 @@ func TestHostileGuests(t *testing.T) {
 				if elapsed > 2*time.Second {
 					t.Fatalf("failure took %s", elapsed)
 				}
+				// The plugin's duration metric comes from Elapsed: a call
+				// stopped at its time limit ran at least that long.
+				if got := in.Elapsed(); got > elapsed || tc.limits.Timeout > 0 && got < tc.limits.Timeout {
+					t.Fatalf("Elapsed %s; the call took %s with a limit of %s", got, elapsed, tc.limits.Timeout)
+				}
 				pool.Release(in)
 			}
 			if st := pool.Stats(); st.Discarded != 2 || st.Started != 2 {

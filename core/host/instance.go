@@ -85,6 +85,7 @@ type Instance struct {
 
 	ctx context.Context // carries the instance to host functions
 
+	elapsed time.Duration // how long the last call ran
 	// deadline (monotonic ns since the engine's epoch) ends the current call;
 	// yield checks it.
 	deadline int64
@@ -210,8 +211,10 @@ func (in *Instance) call(fn api.Function, ph abi.Phase, ex *Exchange) error {
 	if ph == phaseInit {
 		timeout = max(10*timeout, time.Second)
 	}
-	in.deadline = monotonic() + int64(timeout)
+	start := monotonic()
+	in.deadline = start + int64(timeout)
 	err := fn.CallWithStack(in.ctx, in.stack[:])
+	in.elapsed = time.Duration(monotonic() - start)
 	in.ex = nil
 	if in.cacheAnswer != nil {
 		in.cacheReq, in.cacheAnswer = "", nil // never carried into another call
@@ -268,6 +271,10 @@ func (in *Instance) Call(ph abi.Phase, ex *Exchange, adapter bool) (abi.Action, 
 	}
 	return act, nil
 }
+
+// Elapsed is how long the last call ran: the gateway's per-plugin metric,
+// from the clock readings the time limit takes anyway.
+func (in *Instance) Elapsed() time.Duration { return in.elapsed }
 
 // Dead reports whether the instance must be discarded.
 func (in *Instance) Dead() bool { return in.dead }
