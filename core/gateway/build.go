@@ -29,6 +29,7 @@ import (
 // so that a reload can close it only when the last of them is done.
 type runtime struct {
 	cfg       *config.Config
+	statsFunc func() []byte // renderStats, for the exchanges
 	models    map[string]*model
 	modelList []byte
 	routes    []route
@@ -156,6 +157,7 @@ func (r *runtime) close() {
 // every pool started, or an error and nothing left running.
 func (g *Gateway) build(ctx context.Context, cfg *config.Config) (_ *runtime, err error) {
 	rt := &runtime{cfg: cfg, models: map[string]*model{}, pipelines: map[string]*pipeline{}}
+	rt.statsFunc = rt.renderStats // one method value, not one per request
 	defer func() {
 		if err != nil {
 			rt.close()

@@ -77,6 +77,12 @@ type call struct {
 	finished bool       // a relayed chunk carried a finish_reason
 	gov      govCall    // governance: key, limits, usage (governance.go)
 	span     trace.Span // tracing: the request's span (tracing.go)
+
+	// Kept here so that a request does not allocate them: the one target
+	// of a request the router did not route, and the provider request.
+	one  [1]target
+	ureq upstream.Request
+	hdr  [][2]string // ureq's headers; its buffer is kept across requests
 }
 
 // endpoint is what the client asked for: chat or embeddings.
@@ -200,7 +206,8 @@ func (c *call) finish(status int) {
 	}
 	c.rt.release()
 	// Keep the buffers, drop every reference a pooled call would pin.
-	*c = call{inst: c.inst[:0], skip: c.skip[:0], ex: c.ex}
+	clear(c.hdr) // no provider key left behind in a pooled call
+	*c = call{inst: c.inst[:0], skip: c.skip[:0], ex: c.ex, hdr: c.hdr[:0]}
 	c.ex.Reset()
 	callPool.Put(c)
 }
@@ -298,7 +305,7 @@ func (c *call) resolve(req *Request, modelName string) error {
 
 	ex := &c.ex
 	ex.ReqHeader = append(ex.ReqHeader[:0], req.Header...)
-	ex.ProviderStats = c.rt.renderStats // routing.go
+	ex.ProviderStats = c.rt.statsFunc // routing.go
 	ex.SetAttr(abi.AttrRequestID, req.RequestID)
 	ex.SetAttr(abi.AttrRoute, c.route.name)
 	ex.SetAttr(abi.AttrPipeline, c.pipe.name)
@@ -435,11 +442,13 @@ func (c *call) adaptRequest(ctx context.Context) error {
 func (c *call) roundTrip(ctx context.Context, deadline time.Time) (*upstream.Response, context.CancelFunc, error) {
 	ex := &c.ex
 	timeout := c.prov.cfg.Timeout
-	hdr := make([][2]string, len(ex.UpHeader))
-	for i, f := range ex.UpHeader {
-		hdr[i] = [2]string{f.Name, f.Value}
+	hdr := c.hdr[:0]
+	for _, f := range ex.UpHeader {
+		hdr = append(hdr, [2]string{f.Name, f.Value})
 	}
-	ureq := &upstream.Request{Method: ex.UpMethod, URL: ex.UpURL, Header: hdr, Body: ex.UpstreamBody(),
+	c.hdr = hdr
+	ureq := &c.ureq
+	*ureq = upstream.Request{Method: ex.UpMethod, URL: ex.UpURL, Header: hdr, Body: ex.UpstreamBody(),
 		MaxResponseBytes: int(c.prov.cfg.MaxResponseBytes), Deadline: deadline,
 		// Only the adapter's response hook reads the provider's headers.
 		SkipHeaders: c.prov.adapter == nil || c.prov.adapter.mask&abi.HookResponse == 0}

@@ -87,7 +87,8 @@ func (c *call) targets() ([]target, error) {
 		if c.model == nil {
 			return nil, c.unknownModel()
 		}
-		return []target{{prov: c.model.provider, model: c.model.upstream}}, nil
+		c.one[0] = target{prov: c.model.provider, model: c.model.upstream}
+		return c.one[:], nil
 	}
 	list := make([]target, 0, 4)
 	for item := range strings.SplitSeq(spec, ",") {
