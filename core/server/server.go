@@ -22,6 +22,7 @@ import (
 	"github.com/wasmgate/wasmgate/core/gateway"
 	"github.com/wasmgate/wasmgate/core/host"
 	"github.com/wasmgate/wasmgate/core/metrics"
+	"github.com/wasmgate/wasmgate/core/rawsock"
 )
 
 // Server serves the gateway over HTTP.
@@ -70,7 +71,7 @@ func New(gw *gateway.Gateway, cfg config.Server, m *metrics.Metrics, logger *slo
 }
 
 // Serve answers on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(rawsock.Listener{Listener: ln}) }
 
 // Shutdown stops accepting and waits for requests in flight (streams too).
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }

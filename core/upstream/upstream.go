@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/wasmgate/wasmgate/core/rawsock"
 )
 
 // Client is the shared provider client.
@@ -54,6 +56,7 @@ func New() *Client {
 		ForceAttemptHTTP2:     true,
 		DisableCompression:    true, // SSE must not be buffered by gzip
 	}
+	dialer := &fasthttp.TCPDialer{Concurrency: 1000}
 	return &Client{
 		fast: &fasthttp.Client{
 			Name:                          "wasmgate",
@@ -64,7 +67,13 @@ func New() *Client {
 			DisableHeaderNamesNormalizing: false,
 			DisablePathNormalizing:        true, // the adapter's URL goes out as written
 			ReadBufferSize:                16 << 10,
-			Dial:                          (&fasthttp.TCPDialer{Concurrency: 1000}).Dial,
+			Dial: func(addr string) (net.Conn, error) {
+				c, err := dialer.Dial(addr)
+				if err != nil {
+					return nil, err
+				}
+				return rawsock.Wrap(c), nil // see package rawsock
+			},
 		},
 		std: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse // a provider redirect is an error, not a place to send a key
