@@ -70,22 +70,24 @@ func Start(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.start("127.0.0.1:0")
+	if err := s.start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s.Stop)
 	return s
 }
 
-func (s *Server) start(addr string) {
-	s.t.Helper()
+// start runs the server on addr and waits until it listens.
+func (s *Server) start(addr string) error {
 	cmd := exec.Command(s.bin, append([]string{"-addr", addr, "-root-token", RootToken, "-data", s.data}, s.args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("starting vault: %v", err)
+		return fmt.Errorf("starting vault: %w", err)
 	}
 	ready := make(chan string, 1)
 	go func() {
@@ -103,13 +105,15 @@ func (s *Server) start(addr string) {
 	case a, ok := <-ready:
 		if !ok {
 			<-s.done
-			s.t.Fatalf("vault exited before it was ready: %s", stderr.String())
+			s.cmd = nil
+			return fmt.Errorf("vault exited before it was ready: %s", stderr.String())
 		}
 		s.Addr = a
 	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		s.t.Fatalf("vault not ready in 60s: %s", stderr.String())
+		s.Stop()
+		return fmt.Errorf("vault not ready in 60s: %s", stderr.String())
 	}
+	return nil
 }
 
 // Stop stops the server (its data stays for Restart).
@@ -122,12 +126,21 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
-// Restart starts a stopped server again on the same address.
+// Restart starts a stopped server again on the same address. Another
+// process may take the port in between (other test packages run at once):
+// then it tries again, a few times.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
 	_, hostPort, _ := strings.Cut(s.Addr, "://")
-	s.start(hostPort)
+	var err error
+	for range 3 {
+		if err = s.start(hostPort); err == nil {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	s.t.Fatal(err)
 }
 
 // Client is an API client with the root token.
