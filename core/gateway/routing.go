@@ -30,6 +30,9 @@ type provKey struct {
 	src     *secrets.Secret // nil: no key
 	weight  int
 	breaker *breaker.Breaker
+	// okAttempts is the attempts counter of this key's successful
+	// attempts, looked up once rather than by label values per request.
+	okAttempts prometheus.Counter
 }
 
 // value is the key's current value; ok is false when it could not be read
@@ -155,7 +158,8 @@ func (g *Gateway) buildRouting(ctx context.Context, rt *runtime, providers map[s
 				})}
 				st.breakers[bk] = e
 			}
-			pk := &provKey{id: id, src: p.key, weight: k.Weight, breaker: e.v}
+			pk := &provKey{id: id, src: p.key, weight: k.Weight, breaker: e.v,
+				okAttempts: g.routingMetrics.attempts.WithLabelValues(name, id, "ok")}
 			if len(pc.Keys) > 0 {
 				// A key, like api_key, may be a secret reference.
 				src, err := g.secrets.Get(ctx, k.Key.Reveal())
