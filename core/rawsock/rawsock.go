@@ -20,6 +20,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -28,6 +29,21 @@ import (
 type Conn struct {
 	*net.TCPConn
 	rc syscall.RawConn
+
+	// Each direction keeps its call's state here, and the function the
+	// RawConn calls is a method value made once: a closure per call would
+	// be two allocations per read or write. The mutexes keep concurrent
+	// calls in one direction apart, as net.Conn allows them.
+	rmu, wmu        sync.Mutex
+	r, w            ioState
+	readFn, writeFn func(fd uintptr) bool
+}
+
+// ioState is one read or write in progress.
+type ioState struct {
+	p     []byte
+	n     int
+	errno syscall.Errno
 }
 
 // Wrap returns c as a *Conn when it is a TCP connection, and c otherwise.
@@ -40,7 +56,9 @@ func Wrap(c net.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	return &Conn{TCPConn: tc, rc: rc}
+	rs := &Conn{TCPConn: tc, rc: rc}
+	rs.readFn, rs.writeFn = rs.read, rs.write
+	return rs
 }
 
 // Read reads like net.Conn's Read.
@@ -48,24 +66,12 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n int
-	var errno syscall.Errno
-	err := c.rc.Read(func(fd uintptr) bool {
-		for {
-			r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-			switch e {
-			case 0:
-				n = int(r)
-				return true
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false // wait until readable
-			}
-			errno = e
-			return true
-		}
-	})
+	c.rmu.Lock()
+	c.r = ioState{p: p}
+	err := c.rc.Read(c.readFn)
+	n, errno := c.r.n, c.r.errno
+	c.r.p = nil
+	c.rmu.Unlock()
 	if err != nil || errno != 0 {
 		return 0, c.opError("read", err, errno)
 	}
@@ -75,31 +81,58 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// read is the RawConn callback of Read: false means "wait until readable".
+func (c *Conn) read(fd uintptr) bool {
+	p := c.r.p
+	for {
+		r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		switch e {
+		case 0:
+			c.r.n = int(r)
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		}
+		c.r.errno = e
+		return true
+	}
+}
+
 // Write writes like net.Conn's Write: all of p, or an error.
 func (c *Conn) Write(p []byte) (int, error) {
-	written := 0
-	var errno syscall.Errno
-	err := c.rc.Write(func(fd uintptr) bool {
-		for written < len(p) {
-			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[written])), uintptr(len(p)-written))
-			switch e {
-			case 0:
-				written += int(r)
-				continue
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false // wait until writable
-			}
-			errno = e
-			return true
-		}
-		return true
-	})
+	c.wmu.Lock()
+	c.w = ioState{p: p}
+	err := c.rc.Write(c.writeFn)
+	written, errno := c.w.n, c.w.errno
+	c.w.p = nil
+	c.wmu.Unlock()
 	if err != nil || errno != 0 {
 		return written, c.opError("write", err, errno)
 	}
 	return written, nil
+}
+
+// write is the RawConn callback of Write: false means "wait until
+// writable"; c.w.n counts what was written so far.
+func (c *Conn) write(fd uintptr) bool {
+	p := c.w.p
+	for c.w.n < len(p) {
+		r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[c.w.n])), uintptr(len(p)-c.w.n))
+		switch e {
+		case 0:
+			c.w.n += int(r)
+			continue
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		}
+		c.w.errno = e
+		return true
+	}
+	return true
 }
 
 // opError is the error net.Conn's Read or Write would return: the

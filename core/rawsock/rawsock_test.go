@@ -130,8 +130,9 @@ func TestDeadlines(t *testing.T) {
 	}
 	// A write that cannot finish (the peer never reads) ends at its deadline
 	// and says how much it wrote.
-	a.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
-	n, err := a.Write(make([]byte, 64<<20))
+	big := make([]byte, 64<<20) // made before the deadline is set: zeroing it takes a while
+	a.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+	n, err := a.Write(big)
 	if !errors.Is(err, os.ErrDeadlineExceeded) || n <= 0 || n >= 64<<20 {
 		t.Fatalf("write past its deadline: %d, %v", n, err)
 	}
@@ -181,5 +182,87 @@ func TestWrapLeavesOtherConns(t *testing.T) {
 	}
 	if n, err := a.Write(nil); n != 0 || err != nil {
 		t.Fatalf("empty write = %d, %v", n, err)
+	}
+}
+
+// A read and a write cost no allocation, as net.Conn's do.
+func TestNoAllocations(t *testing.T) {
+	a, b := pair(t)
+	buf := make([]byte, 64)
+	msg := []byte("hello")
+	if n := testing.AllocsPerRun(200, func() {
+		if _, err := a.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per write and read, want 0", n)
+	}
+}
+
+// Concurrent reads and writes in each direction keep every byte.
+func TestConcurrentCalls(t *testing.T) {
+	a, b := pair(t)
+	for _, c := range []net.Conn{a, b} {
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+	}
+	const writers, each = 4, 2000
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			msg := bytes.Repeat([]byte{byte('a' + w)}, 100)
+			for range each {
+				if _, err := a.Write(msg); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	counts := make([]int, writers)
+	var mu sync.Mutex
+	var rg sync.WaitGroup
+	total := 0
+	for range 3 {
+		rg.Add(1)
+		go func() {
+			defer rg.Done()
+			buf := make([]byte, 777)
+			for {
+				mu.Lock()
+				if total >= writers*each*100 {
+					mu.Unlock()
+					return
+				}
+				mu.Unlock()
+				n, err := b.Read(buf)
+				mu.Lock()
+				for _, c := range buf[:n] {
+					counts[c-'a']++
+				}
+				total += n
+				done := total >= writers*each*100
+				mu.Unlock()
+				if done {
+					b.SetReadDeadline(time.Now()) // wakes the readers still waiting
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	rg.Wait()
+	for w, n := range counts {
+		if n != each*100 {
+			t.Errorf("writer %d: %d bytes read, want %d", w, n, each*100)
+		}
 	}
 }
