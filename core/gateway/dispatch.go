@@ -236,7 +236,7 @@ func (c *call) tryTarget(ctx context.Context, t *target, triggers []config.Trigg
 		if o.kind != "canceled" {
 			t.prov.routing.stats.Observe(time.Now(), time.Since(c.attemptStart), o.providerFault())
 		}
-		if class := o.class(); class == "ok" && key.okAttempts != nil {
+		if class := o.class(); class == "ok" {
 			key.okAttempts.Inc()
 		} else {
 			c.g.routingMetrics.attempts.WithLabelValues(t.prov.name, key.id, class).Inc()

@@ -213,18 +213,27 @@ func (ex *Exchange) TopElems(key string) (int, bool) {
 // Top returns a top-level field of the request, a plain key (no path
 // syntax). Without a full index it looks the key up and remembers it.
 func (ex *Exchange) Top(key string) (gjson.Result, bool) {
+	if e := ex.topEntry(key); e != nil {
+		return e.val, e.found
+	}
+	return gjson.Result{}, false
+}
+
+// topEntry is Top's entry for key, parsed; nil when the full index has no
+// such field.
+func (ex *Exchange) topEntry(key string) *topEntry {
 	if e := ex.entry(key); e != nil {
 		if !e.parsed {
 			e.val, e.parsed = gjson.Parse(e.val.Raw), true
 		}
-		return e.val, e.found
+		return e
 	}
 	if ex.topFull {
-		return gjson.Result{}, false
+		return nil
 	}
 	v := gjson.Get(ex.requestView(), key)
 	ex.top = append(ex.top, topEntry{key: key, val: v, parsed: true, found: v.Exists(), elems: -1})
-	return v, v.Exists()
+	return &ex.top[len(ex.top)-1]
 }
 
 // requestPath is the value at a path of the request. Lookups start at the
@@ -236,12 +245,16 @@ func (ex *Exchange) requestPath(path string) gjson.Result {
 	if !ok {
 		return gjson.Get(ex.requestView(), path)
 	}
-	r, ok := ex.Top(key)
-	if !ok || rest == "" {
+	e := ex.topEntry(key)
+	if e == nil {
+		return gjson.Result{}
+	}
+	r := e.val
+	if !e.found || rest == "" {
 		return r
 	}
 	if i, tail, isIndex := indexKey(rest); isIndex && r.IsArray() {
-		if r, ok = ex.elem(key, r, i); ok && tail != "" {
+		if r, ok = ex.elem(e, key, i); ok && tail != "" {
 			r = gjson.Get(r.Raw, tail)
 		}
 		return r
@@ -249,11 +262,11 @@ func (ex *Exchange) requestPath(path string) gjson.Result {
 	return gjson.Get(r.Raw, rest)
 }
 
-// elem returns element i of the top-level array arr found under key: from
-// the spans IndexRequest found, or else by remembering every element's
-// position on the first call for that key.
-func (ex *Exchange) elem(key string, arr gjson.Result, i int) (gjson.Result, bool) {
-	if e := ex.entry(key); e != nil && ex.topFull {
+// elem returns element i of the top-level array e, the request's field
+// key: from the spans IndexRequest found, or else by remembering every
+// element's position on the first call for that key.
+func (ex *Exchange) elem(e *topEntry, key string, i int) (gjson.Result, bool) {
+	if ex.topFull {
 		if e.elems < 0 || i >= e.elems {
 			return gjson.Result{}, false
 		}
@@ -262,7 +275,7 @@ func (ex *Exchange) elem(key string, arr gjson.Result, i int) (gjson.Result, boo
 	}
 	if ex.elemKey != key {
 		ex.elems = ex.elems[:0]
-		arr.ForEach(func(_, v gjson.Result) bool {
+		e.val.ForEach(func(_, v gjson.Result) bool {
 			ex.elems = append(ex.elems, v)
 			return true
 		})
