@@ -52,44 +52,53 @@ func BenchmarkAdapterRequest(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			in := pluginInstance(b, tc.adapter, `{}`, host.Limits{})
 			body := readFile(b, tc.body)
-			buf := make([]byte, len(body), len(body)+512)
-			ex := &host.Exchange{}
-			ex.SetAttr(abi.AttrProviderURL, "http://127.0.0.1:9099/v1")
-			ex.SetAttr(abi.AttrProviderModel, "upstream-model")
-			ex.SetAttr(abi.AttrEndpoint, "chat")
-			ex.APIKey = "sk-bench"
 			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			// The gateway's part of a request: a fresh body, indexed once.
-			setup := func() {
-				buf = append(buf[:0], body...)
-				ex.SetRequest(buf)
-				if _, err := ex.IndexRequest(); err != nil {
-					b.Fatal(err)
+			benchRequestHook(b, in, body, "upstream-model", true, func(ex *host.Exchange) {
+				if !gjson.ValidBytes(ex.UpstreamBody()) || ex.UpURL == "" {
+					b.Fatalf("bad provider request %s %s", ex.UpURL, ex.UpstreamBody())
 				}
-				ex.UpBody, ex.UpURL, ex.UpHeader = nil, "", ex.UpHeader[:0]
-			}
-			cpu := cpuTime()
-			for b.Loop() {
-				setup()
-				if act, err := in.Call(abi.PhaseRequest, ex, true); err != nil || act != abi.ActionContinue {
-					b.Fatal(act, err, ex.ErrMessage)
-				}
-			}
-			b.StopTimer()
-			loop := cpuTime() - cpu
-			if !gjson.ValidBytes(ex.UpstreamBody()) || ex.UpURL == "" {
-				b.Fatalf("bad provider request %s %s", ex.UpURL, ex.UpstreamBody())
-			}
-			// cpu-ns/op is the adapter's alone: the setup's CPU, measured
-			// over as many rounds, is taken off (ns/op includes it).
-			cpu = cpuTime()
-			for range b.N {
-				setup()
-			}
-			b.ReportMetric(float64(loop-(cpuTime()-cpu))/float64(b.N), "cpu-ns/op")
+			})
 		})
 	}
+}
+
+// benchRequestHook runs in's request hook on a fresh copy of body per round,
+// indexed once as the gateway does, and reports cpu-ns/op: the hook's CPU
+// alone, the setup's (measured over as many rounds) taken off (ns/op
+// includes it). check, when given, sees the exchange after the last hook.
+func benchRequestHook(b *testing.B, in *host.Instance, body []byte, providerModel string, adapter bool, check func(*host.Exchange)) {
+	buf := make([]byte, len(body), len(body)+512)
+	ex := &host.Exchange{}
+	ex.SetAttr(abi.AttrProviderURL, "http://127.0.0.1:9099/v1")
+	ex.SetAttr(abi.AttrProviderModel, providerModel)
+	ex.SetAttr(abi.AttrEndpoint, "chat")
+	ex.APIKey = "sk-bench"
+	b.ReportAllocs()
+	setup := func() {
+		buf = append(buf[:0], body...)
+		ex.SetRequest(buf)
+		if _, err := ex.IndexRequest(); err != nil {
+			b.Fatal(err)
+		}
+		ex.UpBody, ex.UpURL, ex.UpHeader = nil, "", ex.UpHeader[:0]
+	}
+	cpu := cpuTime()
+	for b.Loop() {
+		setup()
+		if act, err := in.Call(abi.PhaseRequest, ex, adapter); err != nil || act != abi.ActionContinue {
+			b.Fatal(act, err, ex.ErrMessage)
+		}
+	}
+	b.StopTimer()
+	loop := cpuTime() - cpu
+	if check != nil {
+		check(ex)
+	}
+	cpu = cpuTime()
+	for range b.N {
+		setup()
+	}
+	b.ReportMetric(float64(loop-(cpuTime()-cpu))/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkAdapterResponse is the Anthropic adapter's response hook on a
